@@ -1,0 +1,383 @@
+"""The Sage 200 API as the sandbox serves it, under both editions' base paths.
+
+A request passes, in order: the bearer token (401, empty body), the site and company headers (401
+when missing, 403 without access), the path (404 as the gateway answers it), then the query
+options, which are checked before anything is read (400 with a ``Message``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from sage200_mcp.sandbox.identity import Identity
+from sage200_mcp.sandbox.layout import Column
+from sage200_mcp.sandbox.odata import (
+    ODataError,
+    compile_filter,
+    compile_orderby,
+    quote,
+    split_paths,
+)
+from sage200_mcp.sandbox.resources import EXPANSIONS, Route, match, table_for
+from sage200_mcp.sandbox.seed.companies import UserPlan
+from sage200_mcp.sandbox.store import Row, Store
+from sage200_mcp.sandbox.tables import AGED_VIEWS, AGEING_BASES, TABLE_SPECS, aged_table
+from sage200_mcp.sandbox.world import World
+
+EDITIONS = {
+    "/uk/sage200extra/accounts/v1": True,  # Professional
+    "/uk/sage200/accounts/v1": False,  # Standard
+}
+DEFAULT_TOP = 500
+MAX_TOP = 5000
+_OPTIONS = frozenset({"$filter", "$select", "$orderby", "$top", "$skip", "$expand", "$count"})
+_ITEM_OPTIONS = frozenset({"$select", "$expand"})
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str | None) -> None:
+        super().__init__(message or "")
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class ApiCounters:
+    requests: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, key: str) -> None:
+        with self.lock:
+            self.requests[key] = self.requests.get(key, 0) + 1
+
+
+@dataclass
+class Query:
+    """One request's resolved context: who, which books, which edition."""
+
+    user: UserPlan
+    store: Store
+    professional: bool
+    params: Mapping[str, str]
+
+
+class Sage200Api:
+    def __init__(self, identity: Identity, world: World, latency_ms: float = 0) -> None:
+        self.identity = identity
+        self.world = world
+        self.latency_ms = latency_ms
+        self.counters = ApiCounters()
+
+    async def handle(self, request: Request, prefix: str) -> Response:
+        if self.latency_ms:
+            await asyncio.sleep(self.latency_ms / 1000)
+        professional = EDITIONS[prefix]
+        path = request.url.path[len(prefix) :] or "/"
+        try:
+            user = self._user(request)
+            if path.strip("/") == "sites":
+                self.counters.add("sites")
+                return JSONResponse(self._sites(user))
+            store = self._books(request, user)
+            route = match(path)
+            if route is None or (route.professional_only and not professional):
+                raise ApiError(404, None)
+            self.counters.add(_count_key(route))
+            query = Query(user, store, professional, request.query_params)
+            # building a large company's books may take a while: keep the event loop free
+            body = await asyncio.to_thread(self._answer, route, query)
+        except ApiError as error:
+            return _error(error)
+        return JSONResponse(body)
+
+    # -- checks ---------------------------------------------------------------------------------
+
+    def _user(self, request: Request) -> UserPlan:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        user = self.identity.user_for(token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            raise ApiError(401, None)
+        return user
+
+    def _books(self, request: Request, user: UserPlan) -> Store:
+        site = request.headers.get("x-site")
+        company = request.headers.get("x-company")
+        if not site or not company:
+            raise ApiError(401, None)
+        try:
+            company_id = int(company.strip())
+        except ValueError:
+            raise ApiError(403, "You do not have access to this company.") from None
+        plan = self.world.company(site.strip(), company_id)
+        if plan is None or company_id not in user.companies:
+            raise ApiError(403, "You do not have access to this company.")
+        return self.world.books(company_id)
+
+    def _sites(self, user: UserPlan) -> list[dict[str, Any]]:
+        return [
+            {
+                "site_id": site.id,
+                "site_name": site.name,
+                "site_short_name": site.short_name,
+                "company_id": company.id,
+                "company_name": company.name,
+                "tenant_id": site.tenant_id,
+            }
+            for site, company in self.world.reachable(user)
+        ]
+
+    # -- answering --------------------------------------------------------------------------------
+
+    def _answer(self, route: Route, query: Query) -> Any:
+        collection = route.collection
+        if collection == "current_user":
+            rows = query.store.select("current_user", '"id" = ?', [query.user.id])
+            if not rows:
+                raise ApiError(404, "No current user.")
+            return _render(rows[0], TABLE_SPECS["current_user"].layout.visible(query.professional))
+        table = self._table(collection, query.params)
+        if table is None:
+            raise ApiError(501, f"The sandbox does not emulate {route.template}.")
+        where, params = self._parent_filters(route, table, query.store)
+        if route.is_item:
+            return self._item(route, table, where, params, query)
+        return self._list(table, where, params, query)
+
+    def _table(self, collection: str, params: Mapping[str, str]) -> str | None:
+        if collection in AGED_VIEWS:
+            basis = params.get("$ageingdatetype", "transactiondate").lower()
+            if basis not in AGEING_BASES:
+                raise ApiError(400, f"$ageingdatetype must be one of {', '.join(AGEING_BASES)}.")
+            return aged_table(collection, basis)
+        return table_for(collection)
+
+    def _parent_filters(
+        self, route: Route, table: str, store: Store
+    ) -> tuple[list[str], list[Any]]:
+        where: list[str] = []
+        params: list[Any] = []
+        columns = store.layout(table).columns
+        for parent, column, parent_id in route.parent_filters:
+            parent_table = table_for(parent)
+            if parent_table is None or column not in columns:
+                raise ApiError(501, f"The sandbox does not emulate {route.template}.")
+            key = _int_id(parent_id)
+            if not store.count(parent_table, '"id" = ?', [key]):
+                raise ApiError(404, f"No {parent[:-1].replace('_', ' ')} with id {key}.")
+            where.append(f"{quote(column)} = ?")
+            params.append(key)
+        return where, params
+
+    def _item(
+        self, route: Route, table: str, where: list[str], params: list[Any], query: Query
+    ) -> Any:
+        _check_options(query.params, _ITEM_OPTIONS)
+        key = _int_id(route.ids[-1])
+        rows = query.store.select(table, " AND ".join([*where, '"id" = ?']), [*params, key])
+        if not rows:
+            raise ApiError(404, f"No {route.collection[:-1].replace('_', ' ')} with id {key}.")
+        return self._shape(table, rows, query)[0]
+
+    def _list(self, table: str, where: list[str], params: list[Any], query: Query) -> Any:
+        extra = {"$ageingdatetype"} if table.split("__")[0] in AGED_VIEWS else set()
+        _check_options(query.params, _OPTIONS | extra)
+        columns = self._visible(table, query)
+        spec = TABLE_SPECS[table]
+        try:
+            if "$filter" in query.params:
+                sql, values = compile_filter(
+                    query.params["$filter"], spec.schema, columns, spec.enum_maps
+                )
+                where, params = [*where, sql], [*params, *values]
+            order = (
+                compile_orderby(query.params["$orderby"], spec.schema, columns)
+                if "$orderby" in query.params
+                else ""
+            )
+        except ODataError as error:
+            raise ApiError(400, f"The query specified in the URI is not valid. {error}") from None
+        condition = " AND ".join(where)
+        if query.params.get("$count", "").lower() == "true":
+            return query.store.count(table, condition, params)
+        top = _bounded_int(query.params, "$top", DEFAULT_TOP, MAX_TOP)
+        skip = _bounded_int(query.params, "$skip", 0, None)
+        if "$skip" in query.params and not order:
+            raise ApiError(
+                400,
+                "The query specified in the URI is not valid. $skip requires"
+                " $orderby, so that pages do not overlap.",
+            )
+        rows = query.store.select(table, condition, params, order, top, skip)
+        return self._shape(table, rows, query)
+
+    def _visible(self, table: str, query: Query) -> dict[str, Column]:
+        return query.store.layout(table).visible(query.professional)
+
+    def _shape(self, table: str, rows: list[Row], query: Query) -> list[dict[str, Any]]:
+        """Render rows, attach expansions, then apply ``$select``."""
+        columns = self._visible(table, query)
+        expand = _expansions(table, query.params.get("$expand"))
+        select = (
+            split_paths(query.params["$select"], "$select") if "$select" in query.params else None
+        )
+        try:
+            chosen = _check_select(table, select, columns, expand, query) if select else None
+        except ODataError as error:
+            raise ApiError(400, f"The query specified in the URI is not valid. {error}") from None
+        bodies = [_render(row, columns) for row in rows]
+        for name, expansion in expand.items():
+            targets = query.store.by_key(
+                expansion.table, expansion.remote, [row[expansion.local] for row in rows]
+            )
+            target_columns = self._visible(expansion.table, query)
+            grouped: dict[Any, list[dict[str, Any]]] = {}
+            for target in targets:
+                grouped.setdefault(target[expansion.remote], []).append(
+                    _render(target, target_columns)
+                )
+            for row, body in zip(rows, bodies, strict=True):
+                found = grouped.get(row[expansion.local], [])
+                if expansion.many:
+                    body[name] = found
+                elif found:
+                    body[name] = found[0]
+        return [_project(body, chosen) for body in bodies] if chosen else bodies
+
+
+def _check_options(params: Mapping[str, str], allowed: frozenset[str] | set[str]) -> None:
+    for name in params:
+        if name.startswith("$") and name not in allowed:
+            raise ApiError(400, f"The query parameter '{name}' is not supported here.")
+
+
+def _expansions(table: str, text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    available = EXPANSIONS.get(table, {})
+    chosen = {}
+    for path in split_paths(text, "$expand"):
+        name = path[0]
+        if len(path) > 1:
+            raise ApiError(400, f"Nested $expand ('{'.'.join(path)}') is not supported.")
+        if name not in available:
+            known = ", ".join(sorted(available)) or "none"
+            raise ApiError(
+                400,
+                f"The query specified in the URI is not valid. '{name}' cannot be"
+                f" expanded on {table}; the sandbox supports: {known}.",
+            )
+        chosen[name] = available[name]
+    return chosen
+
+
+def _check_select(
+    table: str,
+    select: list[list[str]],
+    columns: Mapping[str, Column],
+    expand: Mapping[str, Any],
+    query: Query,
+) -> dict[str, set[str] | None]:
+    """Top-level names to keep, each with the nested fields to keep (None: all of them)."""
+    chosen: dict[str, set[str] | None] = {}
+    entity = TABLE_SPECS[table].schema
+    for path in select:
+        name = path[0]
+        if name in expand:
+            if len(path) == 1:
+                chosen[name] = None
+                continue
+            target = TABLE_SPECS[expand[name].table]
+            nested = target.layout.visible(query.professional)
+            if path[1] not in nested or len(path) > 2:
+                raise ODataError(
+                    f"Could not find a property named '{'.'.join(path[1:])}' on '{name}'."
+                )
+            existing = chosen.get(name, set())
+            if existing is not None:
+                existing.add(path[1])
+                chosen[name] = existing
+            continue
+        if len(path) > 1 and name in EXPANSIONS.get(table, {}):
+            raise ODataError(f"To select '{'.'.join(path)}', also $expand={name}.")
+        if len(path) > 1 or name not in columns:
+            raise ODataError(
+                f"Could not find a property named '{'.'.join(path)}' on type '{entity}'."
+            )
+        chosen[name] = None
+    for name in expand:
+        chosen.setdefault(name, None)
+    return chosen
+
+
+def _project(body: dict[str, Any], chosen: Mapping[str, set[str] | None]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, nested in chosen.items():
+        if name not in body:
+            continue
+        value = body[name]
+        if nested is not None and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k in nested}
+        elif nested is not None and isinstance(value, list):
+            value = [{k: v for k, v in item.items() if k in nested} for item in value]
+        result[name] = value
+    return result
+
+
+def _render(row: Row, columns: Mapping[str, Column]) -> dict[str, Any]:
+    """A row as Sage sends it: the edition's fields, unset date-times left out."""
+    return {name: value for name, value in row.items() if name in columns and value is not None}
+
+
+def _int_id(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ApiError(400, f"The request is invalid: '{text}' is not a valid id.") from None
+
+
+def _bounded_int(params: Mapping[str, str], name: str, default: int, maximum: int | None) -> int:
+    if name not in params:
+        return default
+    try:
+        value = int(params[name])
+    except ValueError:
+        raise ApiError(
+            400, f"The query specified in the URI is not valid. {name} must be a whole number."
+        ) from None
+    if value < 0:
+        raise ApiError(
+            400, f"The query specified in the URI is not valid. {name} cannot be negative."
+        )
+    if maximum is not None and value > maximum:
+        raise ApiError(
+            400,
+            f"The query specified in the URI is not valid. The limit of"
+            f" {maximum} for {name} has been exceeded.",
+        )
+    return value
+
+
+def _count_key(route: Route) -> str:
+    """The path with ids blanked, e.g. ``customers/{id}/customer_contacts``."""
+    parts: list[str] = []
+    for index, collection in enumerate(route.collections):
+        parts.append(collection)
+        if index < len(route.ids):
+            parts.append("{id}")
+    return "/".join(parts)
+
+
+def _error(error: ApiError) -> Response:
+    if error.status == 401:
+        return Response(status_code=401)
+    if error.status == 404 and error.message is None:
+        return JSONResponse({"statusCode": 404, "message": "Resource not found"}, status_code=404)
+    return JSONResponse({"Message": error.message}, status_code=error.status)

@@ -1,0 +1,455 @@
+"""The sandbox's OData subset: ``$filter`` parsed to a tree and compiled to SQLite SQL.
+
+Sage documents a subset (docs/SAGE200_API.md §3): ``eq ne gt ge lt le and or not``, brackets,
+single-quoted strings with doubled quotes, ``contains``/``startswith``/``endswith``, unquoted dates,
+date-times ending in ``Z`` and enums by quoted name or by number. Anything else is refused with a
+message, as the real service answers a bad query with a 400 and a message body. Values always travel
+as SQL parameters, never as SQL text.
+
+String comparisons are case-insensitive, as on Sage 200's SQL Server (case-insensitive collation).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sage200_mcp.sandbox.layout import Column, Kind
+
+
+class ODataError(ValueError):
+    """A query option the service refuses; the message goes back to the caller."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Syntax tree
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    name: str
+
+
+@dataclass(frozen=True)
+class Literal:
+    kind: str  # "string" | "int" | "decimal" | "bool" | "null" | "date" | "datetime"
+    value: Any
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str
+    left: Operand
+    right: Operand
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple[Operand, ...]
+
+
+@dataclass(frozen=True)
+class Logical:
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+
+
+Operand = FieldRef | Literal | Call
+Node = Compare | Call | Logical | Not | FieldRef | Literal
+
+COMPARISONS = ("eq", "ne", "gt", "ge", "lt", "le")
+FUNCTIONS = ("contains", "startswith", "endswith")
+
+# ---------------------------------------------------------------------------------------------
+# Tokens
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<string>'(?:[^']|'')*')
+  | (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})?)
+  | (?P<date>\d{4}-\d{2}-\d{2})
+  | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[mMdDfFlL]?)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:[./][A-Za-z_][A-Za-z0-9_]*)*)
+  | (?P<punct>[(),])
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    position: int
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            if text[position] == "'":
+                raise ODataError(f"Unterminated string literal at position {position}.")
+            raise ODataError(f"Syntax error at position {position}: unexpected {text[position]!r}.")
+        kind = match.lastgroup or ""
+        if kind != "space":
+            tokens.append(Token(kind, match.group(), position))
+        position = match.end()
+    return tokens
+
+
+# ---------------------------------------------------------------------------------------------
+# Parser (recursive descent: or > and > not > comparison > operand)
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.tokens = tokenize(text)
+        self.index = 0
+
+    def parse(self) -> Node:
+        if not self.tokens:
+            raise ODataError("The $filter expression is empty.")
+        node = self.parse_or()
+        if self.index < len(self.tokens):
+            token = self.tokens[self.index]
+            raise ODataError(
+                f"Syntax error at position {token.position}: unexpected {token.text!r}."
+            )
+        return node
+
+    def peek(self) -> Token | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def next(self, expected: str) -> Token:
+        token = self.peek()
+        if token is None:
+            raise ODataError(f"Syntax error: expected {expected} at the end of the expression.")
+        self.index += 1
+        return token
+
+    def keyword(self, *words: str) -> str | None:
+        token = self.peek()
+        if token is not None and token.kind == "name" and token.text in words:
+            self.index += 1
+            return token.text
+        return None
+
+    def punct(self, char: str) -> bool:
+        token = self.peek()
+        if token is not None and token.kind == "punct" and token.text == char:
+            self.index += 1
+            return True
+        return False
+
+    def expect_punct(self, char: str) -> None:
+        if not self.punct(char):
+            token = self.peek()
+            where = f"position {token.position}" if token else "the end of the expression"
+            raise ODataError(f"Syntax error: expected {char!r} at {where}.")
+
+    def parse_or(self) -> Node:
+        node = self.parse_and()
+        while self.keyword("or"):
+            node = Logical("or", node, self.parse_and())
+        return node
+
+    def parse_and(self) -> Node:
+        node = self.parse_not()
+        while self.keyword("and"):
+            node = Logical("and", node, self.parse_not())
+        return node
+
+    def parse_not(self) -> Node:
+        if self.keyword("not"):
+            return Not(self.parse_not())
+        return self.parse_comparison()
+
+    def parse_comparison(self) -> Node:
+        if self.punct("("):
+            node = self.parse_or()
+            self.expect_punct(")")
+            return node
+        left = self.parse_operand()
+        op = self.keyword(*COMPARISONS)
+        if op is None:
+            return left
+        return Compare(op, left, self.parse_operand())
+
+    def parse_operand(self) -> Operand:
+        token = self.next("a value or a field")
+        if token.kind == "string":
+            return Literal("string", token.text[1:-1].replace("''", "'"))
+        if token.kind == "number":
+            return _number(token)
+        if token.kind == "date":
+            return Literal("date", _parse_date(token))
+        if token.kind == "datetime":
+            return Literal("datetime", _parse_datetime(token))
+        if token.kind == "name":
+            return self.parse_name(token)
+        raise ODataError(f"Syntax error at position {token.position}: unexpected {token.text!r}.")
+
+    def parse_name(self, token: Token) -> Operand:
+        word = token.text
+        if word in ("true", "false"):
+            return Literal("bool", word == "true")
+        if word == "null":
+            return Literal("null", None)
+        if word in COMPARISONS or word in ("and", "or", "not"):
+            raise ODataError(f"Syntax error at position {token.position}: unexpected {word!r}.")
+        if self.punct("("):
+            if word not in FUNCTIONS:
+                raise ODataError(f"Unknown function '{word}'. Supported: {', '.join(FUNCTIONS)}.")
+            args: list[Operand] = [self.parse_operand()]
+            while self.punct(","):
+                args.append(self.parse_operand())
+            self.expect_punct(")")
+            return Call(word, tuple(args))
+        return FieldRef(word)
+
+
+def parse_filter(text: str) -> Node:
+    return _Parser(text).parse()
+
+
+def _number(token: Token) -> Literal:
+    text = token.text.rstrip("mMdDfFlL")
+    try:
+        if re.fullmatch(r"-?\d+", text):
+            return Literal("int", int(text))
+        return Literal("decimal", Decimal(text))
+    except (ValueError, InvalidOperation) as exc:  # pragma: no cover - the regex guards this
+        raise ODataError(f"Invalid number {token.text!r}.") from exc
+
+
+def _parse_date(token: Token) -> date:
+    try:
+        return date.fromisoformat(token.text)
+    except ValueError as exc:
+        raise ODataError(f"Invalid date {token.text!r} at position {token.position}.") from exc
+
+
+def _parse_datetime(token: Token) -> datetime:
+    if not token.text.endswith("Z"):
+        raise ODataError(
+            f"The date-time {token.text!r} at position {token.position} must be in UTC and end"
+            " in 'Z', e.g. 2024-02-23T10:00:00Z."
+        )
+    try:
+        return datetime.fromisoformat(token.text[:-1] + "+00:00")
+    except ValueError as exc:
+        raise ODataError(f"Invalid date-time {token.text!r} at position {token.position}.") from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiler to SQL
+
+EnumMaps = Mapping[str, Mapping[str, int]]
+
+_SQL_OPS = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+_SWAPPED = {"eq": "eq", "ne": "ne", "gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}
+_NUMERIC = (Kind.INTEGER, Kind.NUMBER)
+
+
+@dataclass
+class _Compiler:
+    entity: str
+    columns: Mapping[str, Column]
+    enums: EnumMaps
+
+    def __post_init__(self) -> None:
+        self.params: list[Any] = []
+
+    def node(self, node: Node) -> str:
+        if isinstance(node, Logical):
+            return f"({self.node(node.left)} {node.op.upper()} {self.node(node.right)})"
+        if isinstance(node, Not):
+            return f"(NOT {self.node(node.operand)})"
+        if isinstance(node, Compare):
+            return self.compare(node)
+        if isinstance(node, Call):
+            return self.call(node)
+        if isinstance(node, FieldRef) and self.column(node).kind is Kind.BOOLEAN:
+            return f"({quote(node.name)} = 1)"
+        raise ODataError("The $filter expression must be a condition, such as name eq 'x'.")
+
+    def column(self, ref: FieldRef) -> Column:
+        if "." in ref.name or "/" in ref.name:
+            raise ODataError(f"Filtering on the related field '{ref.name}' is not supported.")
+        column = self.columns.get(ref.name)
+        if column is None:
+            raise ODataError(
+                f"Could not find a property named '{ref.name}' on type '{self.entity}'."
+            )
+        return column
+
+    def call(self, call: Call) -> str:
+        usage = (
+            f"The function '{call.name}' takes a field and a string, e.g. {call.name}(name,'abc')."
+        )
+        if len(call.args) != 2:
+            raise ODataError(usage)
+        target, needle = call.args
+        if not isinstance(target, FieldRef) or not isinstance(needle, Literal):
+            raise ODataError(usage)
+        if self.column(target).kind is not Kind.STRING or needle.kind != "string":
+            raise ODataError(
+                f"The function '{call.name}' applies to text fields and a quoted string."
+            )
+        text = _like_escape(str(needle.value))
+        pattern = {"contains": f"%{text}%", "startswith": f"{text}%", "endswith": f"%{text}"}[
+            call.name
+        ]
+        self.params.append(pattern)
+        return f"({quote(target.name)} LIKE ? ESCAPE '\\')"
+
+    def compare(self, node: Compare) -> str:
+        left, right, op = node.left, node.right, node.op
+        if isinstance(left, Call) or isinstance(right, Call):
+            raise ODataError(
+                f"A function call cannot be compared with '{op}'; use it as a condition."
+            )
+        if isinstance(left, Literal) and isinstance(right, FieldRef):
+            left, right, op = right, left, _SWAPPED[op]
+        if not isinstance(left, FieldRef):
+            raise ODataError(f"The comparison '{op}' needs a field on at least one side.")
+        column = self.column(left)
+        if isinstance(right, FieldRef):
+            other = self.column(right)
+            if not _comparable(column.kind, other.kind):
+                raise ODataError(
+                    f"Cannot compare '{left.name}' ({column.kind.value}) with"
+                    f" '{right.name}' ({other.kind.value})."
+                )
+            return f"({quote(left.name)} {_SQL_OPS[op]} {quote(right.name)})"
+        if right.kind == "null":
+            if op not in ("eq", "ne"):
+                raise ODataError(f"Only 'eq' and 'ne' can compare with null, not '{op}'.")
+            return f"({quote(left.name)} IS {'' if op == 'eq' else 'NOT '}NULL)"
+        self.params.append(self.value(column, right, op))
+        return f"({quote(left.name)} {_SQL_OPS[op]} ?)"
+
+    def value(self, column: Column, literal: Literal, op: str) -> Any:
+        kind = column.kind
+        mapping = self.enums.get(column.name)
+        if kind is Kind.STRING and mapping is not None:
+            return _enum_value(column.name, mapping, literal)
+        if kind is Kind.STRING and literal.kind == "string":
+            return literal.value
+        if kind in _NUMERIC and literal.kind in ("int", "decimal"):
+            return float(literal.value) if literal.kind == "decimal" else literal.value
+        if kind is Kind.BOOLEAN and literal.kind == "bool":
+            return 1 if literal.value else 0
+        if kind is Kind.DATETIME and literal.kind in ("date", "datetime"):
+            return to_epoch(literal.value)
+        raise ODataError(
+            f"A binary operator with incompatible types was detected: the field '{column.name}'"
+            f" is {_type_name(kind)} but the value is {_literal_name(literal)} (operator '{op}')."
+        )
+
+
+def compile_filter(
+    text: str, entity: str, columns: Mapping[str, Column], enums: EnumMaps
+) -> tuple[str, list[Any]]:
+    """SQL for a WHERE clause, and its parameters, from a ``$filter`` expression."""
+    compiler = _Compiler(entity, columns, enums)
+    sql = compiler.node(parse_filter(text))
+    return sql, compiler.params
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def to_epoch(value: date | datetime) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp()
+
+
+def _enum_value(name: str, mapping: Mapping[str, int], literal: Literal) -> str:
+    if literal.kind == "int":
+        for label, number in mapping.items():
+            if number == literal.value:
+                return label
+    if literal.kind == "string":
+        for label in mapping:
+            if label.lower() == str(literal.value).lower():
+                return label
+    raise ODataError(
+        f"The value {_literal_name(literal)} is not valid for '{name}'. Valid values: "
+        + ", ".join(f"'{label}' ({number})" for label, number in mapping.items())
+        + "."
+    )
+
+
+def _comparable(a: Kind, b: Kind) -> bool:
+    return a == b or (a in _NUMERIC and b in _NUMERIC)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _type_name(kind: Kind) -> str:
+    return {
+        Kind.STRING: "text",
+        Kind.INTEGER: "a whole number",
+        Kind.NUMBER: "a number",
+        Kind.BOOLEAN: "true/false",
+        Kind.DATETIME: "a date-time (write dates unquoted, e.g. 2024-02-23)",
+    }[kind]
+
+
+def _literal_name(literal: Literal) -> str:
+    if literal.kind == "string":
+        return f"the text '{literal.value}'"
+    if literal.kind in ("date", "datetime"):
+        return f"the {literal.kind} {literal.value.isoformat()}"
+    return f"the {literal.kind} {literal.value}"
+
+
+# ---------------------------------------------------------------------------------------------
+# $orderby and $select
+
+
+def compile_orderby(text: str, entity: str, columns: Mapping[str, Column]) -> str:
+    """SQL for an ORDER BY clause from ``name asc, balance desc``."""
+    parts: list[str] = []
+    for item in text.split(","):
+        words = item.split()
+        if not words or len(words) > 2:
+            raise ODataError(f"Invalid $orderby item {item.strip()!r}; write e.g. 'name asc'.")
+        name = words[0]
+        direction = words[1] if len(words) == 2 else "asc"
+        if direction not in ("asc", "desc"):
+            raise ODataError(f"Invalid $orderby direction {direction!r}; use asc or desc.")
+        if name not in columns:
+            raise ODataError(f"Could not find a property named '{name}' on type '{entity}'.")
+        parts.append(f"{quote(name)} {direction.upper()}")
+    return ", ".join(parts)
+
+
+def split_paths(text: str, option: str) -> list[list[str]]:
+    """Comma-separated field paths, dotted (``customer.name``) or slashed (``customer/name``)."""
+    paths: list[list[str]] = []
+    for item in text.split(","):
+        item = item.strip()
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(?:[./][A-Za-z_][A-Za-z0-9_]*)*", item):
+            raise ODataError(f"Invalid {option} item {item!r}.")
+        paths.append(re.split(r"[./]", item))
+    return paths

@@ -1,0 +1,229 @@
+"""The tables of a company's books: which schema each follows, its indexes, its enum fields.
+
+Enum numbers are the sandbox's own (Sage does not publish them): a ``$filter`` may name an enum
+value or give its number, and both select the same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sage200_mcp.sandbox.layout import Layout, entity_layout, inline_layout
+
+EnumMap = dict[str, int]
+
+ACCOUNT_STATUS: EnumMap = {"AccountStatusActive": 0, "AccountStatusHidden": 1}
+TRADER_TRANSACTION_TYPE: EnumMap = {
+    "TradingAccountEntryTypeInvoice": 0,
+    "TradingAccountEntryTypeCreditNote": 1,
+    "TradingAccountEntryTypePurchasePaymentSalesReceipt": 2,
+    "TradingAccountEntryTypePurchaseReceiptSalesPayment": 3,
+    "TradingAccountEntryTypeDiscount": 4,
+    "TradingAccountEntryTypeJournalDebit": 5,
+    "TradingAccountEntryTypeJournalCredit": 6,
+}
+PAYMENT_TERMS_BASIS: EnumMap = {"PaymentDueFromDocumentDate": 0, "PaymentDueFromCalendarMonth": 1}
+TRADING_ACCOUNT_TYPE: EnumMap = {
+    "TradingAccountTypeOpenItem": 0,
+    "TradingAccountTypeBalanceForward": 1,
+}
+DOCUMENT_STATUS: EnumMap = {
+    "EnumDocumentStatusLive": 0,
+    "EnumDocumentStatusComplete": 1,
+    "EnumDocumentStatusCancelled": 2,
+    "EnumDocumentStatusOnHold": 3,
+    "EnumDocumentStatusDisputed": 4,
+    "EnumDocumentStatusLost": 5,
+}
+PROGRESS_STATUS: EnumMap = {"EnumStatusNone": 0, "EnumStatusPartial": 1, "EnumStatusComplete": 2}
+LINE_TYPE: EnumMap = {
+    "EnumLineTypeStandard": 0,
+    "EnumLineTypeFreeText": 1,
+    "EnumLineTypeCharge": 2,
+    "EnumLineTypeComment": 3,
+}
+PRODUCT_STATUS: EnumMap = {"EnumStockItemStatusTypeActive": 0, "EnumStockItemStatusTypeInactive": 1}
+BANK_ACCOUNT_TYPE: EnumMap = {
+    "BankAccountTypeCurrent": 0,
+    "BankAccountTypeDeposit": 1,
+    "BankAccountTypePettyCash": 2,
+}
+TRANSACTION_STATUS: EnumMap = {"Outstanding": 0, "PartAllocated": 1, "FullyAllocated": 2}
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    module: str
+    schema: str
+    inline_field: str | None = None
+    indexes: tuple[str, ...] = ()
+    enums: tuple[tuple[str, EnumMap], ...] = ()
+
+    @property
+    def layout(self) -> Layout:
+        if self.inline_field:
+            return inline_layout(self.module, self.schema, self.inline_field)
+        return entity_layout(self.module, self.schema)
+
+    @property
+    def enum_maps(self) -> dict[str, EnumMap]:
+        return dict(self.enums)
+
+
+_TRADER = (
+    ("account_status_type", ACCOUNT_STATUS),
+    ("payment_terms_basis", PAYMENT_TERMS_BASIS),
+    ("account_type", TRADING_ACCOUNT_TYPE),
+)
+_VIEW = (("account_status_type", ACCOUNT_STATUS), ("account_type", TRADING_ACCOUNT_TYPE))
+_POSTED = (("trader_transaction_type", TRADER_TRANSACTION_TYPE),)
+_TRANSACTION_VIEW = (("transaction_type", TRADER_TRANSACTION_TYPE), ("status", TRANSACTION_STATUS))
+_ORDER = (
+    ("document_status", DOCUMENT_STATUS),
+    ("despatch_receipt_status", PROGRESS_STATUS),
+    ("receipt_return_status", PROGRESS_STATUS),
+    ("invoice_credit_status", PROGRESS_STATUS),
+    ("cancelled_status", PROGRESS_STATUS),
+)
+_LINE = (
+    ("line_type", LINE_TYPE),
+    ("allocation_status", PROGRESS_STATUS),
+    ("despatch_receipt_status", PROGRESS_STATUS),
+    ("receipt_return_status", PROGRESS_STATUS),
+    ("invoice_credit_status", PROGRESS_STATUS),
+)
+
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec("customers", "sales", "customer", indexes=("reference", "name"), enums=_TRADER),
+    TableSpec("customer_main_addresses", "sales", "customer", "main_address", ("customer_id",)),
+    TableSpec(
+        "customer_views", "sales", "customer_view", indexes=("reference", "name"), enums=_VIEW
+    ),
+    TableSpec("lookup_customers", "sales", "lookup_customer"),
+    TableSpec("customer_contacts", "sales", "customer_contact", indexes=("customer_id",)),
+    TableSpec("customer_emails", "sales", "customer_email", indexes=("customer_contact_id",)),
+    TableSpec(
+        "customer_telephones", "sales", "customer_telephone", indexes=("customer_contact_id",)
+    ),
+    TableSpec("customer_mobiles", "sales", "customer_mobile", indexes=("customer_contact_id",)),
+    TableSpec(
+        "customer_delivery_addresses",
+        "sales",
+        "customer_delivery_address",
+        indexes=("customer_id",),
+    ),
+    TableSpec(
+        "sales_posted_transactions",
+        "sales",
+        "sales_posted_transaction",
+        indexes=("customer_id",),
+        enums=_POSTED,
+    ),
+    TableSpec(
+        "sales_transaction_views",
+        "sales",
+        "sales_transaction_view",
+        indexes=("customer_id",),
+        enums=_TRANSACTION_VIEW,
+    ),
+    TableSpec("suppliers", "purchases", "supplier", indexes=("reference", "name"), enums=_TRADER),
+    TableSpec("supplier_main_addresses", "purchases", "supplier", "main_address", ("supplier_id",)),
+    TableSpec("supplier_banks", "purchases", "supplier", "bank", ("supplier_id",)),
+    TableSpec("supplier_views", "purchases", "supplier_view", indexes=("reference",), enums=_VIEW),
+    TableSpec("lookup_suppliers", "purchases", "lookup_supplier"),
+    TableSpec("supplier_contacts", "purchases", "supplier_contact", indexes=("supplier_id",)),
+    TableSpec("supplier_emails", "purchases", "supplier_email", indexes=("supplier_contact_id",)),
+    TableSpec(
+        "supplier_telephones", "purchases", "supplier_telephone", indexes=("supplier_contact_id",)
+    ),
+    TableSpec(
+        "purchase_posted_transactions",
+        "purchases",
+        "purchase_posted_transaction",
+        indexes=("supplier_id",),
+        enums=_POSTED,
+    ),
+    TableSpec(
+        "purchase_transaction_views",
+        "purchases",
+        "purchase_transaction_view",
+        indexes=("supplier_id",),
+        enums=_TRANSACTION_VIEW,
+    ),
+    TableSpec("sop_orders", "sop", "sop_order", indexes=("customer_id",), enums=_ORDER),
+    TableSpec("sop_order_lines", "sop", "sop_order_line", indexes=("sop_order_id",), enums=_LINE),
+    TableSpec("pop_orders", "pop", "pop_order", indexes=("supplier_id",), enums=_ORDER),
+    TableSpec("pop_order_lines", "pop", "pop_order_line", indexes=("pop_order_id",), enums=_LINE),
+    TableSpec(
+        "products",
+        "stock",
+        "product",
+        indexes=("code",),
+        enums=(("product_status_type", PRODUCT_STATUS),),
+    ),
+    TableSpec("product_views", "stock", "product_view", indexes=("code",)),
+    TableSpec("product_groups", "stock", "product_group"),
+    TableSpec("warehouses", "stock", "warehouse"),
+    TableSpec(
+        "warehouse_holdings", "stock", "warehouse_holding", indexes=("product_id", "warehouse_id")
+    ),
+    TableSpec(
+        "nominal_codes",
+        "nominal",
+        "nominal_code",
+        indexes=("reference",),
+        enums=(("account_status_type", ACCOUNT_STATUS),),
+    ),
+    TableSpec("nominal_code_views", "nominal", "nominal_code_view", indexes=("reference",)),
+    TableSpec(
+        "nominal_transaction_enquiry_views",
+        "nominal",
+        "nominal_transaction_enquiry_view",
+        indexes=("nominal_code_id", "transaction_date"),
+    ),
+    TableSpec(
+        "banks",
+        "cash-book",
+        "bank",
+        enums=(("account_status_type", ACCOUNT_STATUS), ("account_type", BANK_ACCOUNT_TYPE)),
+    ),
+    TableSpec("bank_views", "cash-book", "bank_view"),
+    TableSpec("currencies", "financials", "currency"),
+    TableSpec("tax_codes", "financials", "tax_code"),
+    TableSpec("country_codes", "financials", "country_code"),
+    TableSpec("financial_year_period_views", "financials", "financial_year_period_view"),
+    TableSpec("company_details", "general", "company_details"),
+    TableSpec("company_addresses", "general", "company_details", "address"),
+    TableSpec("current_user", "general", "current_user"),
+)
+
+AGEING_BASES = ("transactiondate", "duedate", "calendarmonth")
+AGED_VIEWS = {
+    "sales_aged_debtor_summary_views": ("sales", "sales_aged_debtor_view"),
+    "sales_aged_debtor_detailed_views": ("sales", "sales_aged_debtor_view"),
+    "purchase_aged_creditor_summary_views": ("purchases", "purchase_aged_creditor_view"),
+    "purchase_aged_creditor_detailed_views": ("purchases", "purchase_aged_creditor_view"),
+}
+
+
+def aged_table(view: str, basis: str) -> str:
+    """Aged views are computed for each ageing basis at seed time, one table per basis."""
+    return f"{view}__{basis}"
+
+
+def all_tables() -> tuple[TableSpec, ...]:
+    aged = tuple(
+        TableSpec(
+            aged_table(view, basis),
+            module,
+            schema,
+            indexes=("customer_id",) if view.startswith("sales") else ("supplier_id",),
+        )
+        for view, (module, schema) in AGED_VIEWS.items()
+        for basis in AGEING_BASES
+    )
+    return TABLES + aged
+
+
+TABLE_SPECS: dict[str, TableSpec] = {spec.name: spec for spec in all_tables()}

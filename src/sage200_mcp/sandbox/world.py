@@ -1,0 +1,66 @@
+"""The sandbox's world: sites, companies, users, and each company's books, built on first use.
+
+Building a company's books takes a second or two (more at 50,000 customers), so nothing is built
+until a request needs it; ``warm`` builds them all in the background when a caller prefers that.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+from sage200_mcp.sandbox.seed import build_books
+from sage200_mcp.sandbox.seed.companies import USERS, CompanyPlan, SitePlan, UserPlan, site_plans
+from sage200_mcp.sandbox.store import Store
+
+
+class World:
+    def __init__(self, seed: int, customers: int, today: date) -> None:
+        self.seed = seed
+        self.today = today
+        self.sites: tuple[SitePlan, ...] = site_plans(customers)
+        self._companies = {
+            company.id: (site, company) for site in self.sites for company in site.companies
+        }
+        self._books: dict[int, Store] = {}
+        self._locks = {company_id: threading.Lock() for company_id in self._companies}
+
+    def company(self, site_id: str, company_id: int) -> CompanyPlan | None:
+        found = self._companies.get(company_id)
+        if found is None or found[0].id.lower() != site_id.lower():
+            return None
+        return found[1]
+
+    def reachable(self, user: UserPlan) -> list[tuple[SitePlan, CompanyPlan]]:
+        return [
+            (site, company)
+            for site in self.sites
+            for company in site.companies
+            if company.id in user.companies
+        ]
+
+    def books(self, company_id: int) -> Store:
+        store = self._books.get(company_id)
+        if store is not None:
+            return store
+        with self._locks[company_id]:
+            store = self._books.get(company_id)
+            if store is None:
+                _, plan = self._companies[company_id]
+                store = self._books[company_id] = build_books(plan, self.seed, self.today)
+        return store
+
+    def warm(self) -> threading.Thread:
+        """Build every company's books on a background thread."""
+
+        def build_all() -> None:
+            for company_id in self._companies:
+                self.books(company_id)
+
+        thread = threading.Thread(target=build_all, name="sandbox-books", daemon=True)
+        thread.start()
+        return thread
+
+    @staticmethod
+    def users() -> tuple[UserPlan, ...]:
+        return USERS

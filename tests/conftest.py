@@ -1,0 +1,65 @@
+"""Fixtures shared by every test: the anyio backend and one sandbox over real HTTP."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+
+import httpx
+import pytest
+
+from sage200_mcp.sandbox.app import Sandbox, SandboxSettings
+from sage200_mcp.sandbox.server import SandboxServer
+from tests.helpers import PRO, TODAY, tokens_for
+
+IN_CI = bool(os.environ.get("CI"))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[SandboxServer]:
+    """One sandbox for the session, with a fixed date so seeded facts hold."""
+    sandbox = Sandbox(SandboxSettings(today=date.fromisoformat(TODAY)))
+    with SandboxServer(sandbox) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sandbox_http(sandbox_server: SandboxServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=sandbox_server.url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def demo_tokens(sandbox_http: httpx.Client) -> dict[str, str]:
+    return tokens_for(sandbox_http)
+
+
+@pytest.fixture(scope="session")
+def sites(sandbox_http: httpx.Client, demo_tokens: dict[str, str]) -> list[dict[str, object]]:
+    response = sandbox_http.get(
+        f"{PRO}/sites", headers={"Authorization": f"Bearer {demo_tokens['access_token']}"}
+    )
+    assert response.status_code == 200
+    result: list[dict[str, object]] = response.json()
+    return result
+
+
+@pytest.fixture(scope="session")
+def company_headers(
+    demo_tokens: dict[str, str], sites: list[dict[str, object]]
+) -> dict[int, dict[str, str]]:
+    """Request headers for each of the demo user's companies, by company id."""
+    return {
+        int(str(s["company_id"])): {
+            "Authorization": f"Bearer {demo_tokens['access_token']}",
+            "X-Site": str(s["site_id"]),
+            "X-Company": str(s["company_id"]),
+        }
+        for s in sites
+    }
