@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from sage200_mcp.sandbox.layout import Kind, Layout
@@ -62,16 +62,27 @@ class Store:
         first = next(iterator, None)
         if first is None:
             return
+        columns = self._layouts[table].columns
         names = tuple(first)
-        unknown = set(names) - set(self._layouts[table].columns)
+        unknown = set(names) - set(columns)
         if unknown:
             raise KeyError(f"{table} has no column(s) {sorted(unknown)}")
+        keys = first.keys()
+        pick = operator.itemgetter(*names)
+        converted = [
+            (i, _CONVERTERS[columns[n].kind])
+            for i, n in enumerate(names)
+            if columns[n].kind in _CONVERTERS
+        ]
 
         def values() -> Iterator[list[Any]]:
             for row in itertools.chain((first,), iterator):
-                if len(row) != len(names) or any(n not in row for n in names):
+                if row.keys() != keys:
                     raise KeyError(f"{table}: rows of one insert must set the same fields")
-                yield [_stored(row[n]) for n in names]
+                value = list(pick(row)) if len(names) > 1 else [pick(row)]
+                for index, convert in converted:
+                    value[index] = convert(value[index])
+                yield value
 
         sql = (
             f"INSERT INTO {quote(table)} ({', '.join(map(quote, names))})"
@@ -128,23 +139,31 @@ class Store:
 
 
 def _stored(value: Any) -> Any:
-    kind = type(value)
-    if kind is str or kind is int or kind is float or value is None:
-        return value
-    if kind is bool:
+    """A Python value as SQLite stores it (booleans as 0/1, dates as epoch seconds)."""
+    if isinstance(value, bool):
         return int(value)
-    if kind is date:
-        return _date_epoch(value)
     if isinstance(value, date):
-        return to_epoch(value)
-    if isinstance(value, Decimal):
-        return float(value)
+        return _epoch(value)
     return value
+
+
+def _epoch(value: date | None) -> float | None:
+    if value is None:
+        return None
+    if type(value) is date:
+        return _date_epoch(value)
+    return to_epoch(value)
 
 
 @functools.lru_cache(maxsize=8192)
 def _date_epoch(day: date) -> float:
     return to_epoch(day)
+
+
+_CONVERTERS: dict[Kind, Callable[[Any], Any]] = {
+    Kind.BOOLEAN: lambda value: int(value),
+    Kind.DATETIME: _epoch,
+}
 
 
 def _loaded(kind: Kind, value: Any) -> Any:

@@ -15,7 +15,8 @@ def build_books(plan: CompanyPlan, seed: int, today: date) -> Store:
     """A company's books in a fresh store: every table created, every row inserted."""
     store = Store()
     for spec in all_tables():
-        store.create(spec.name, spec.layout, spec.indexes)
+        keys = ("id",) if "id" in spec.layout.columns else ()
+        store.create(spec.name, spec.layout, (*keys, *spec.indexes))
     for table, rows in company_tables(build_model(plan, seed, today), USERS):
         store.insert(table, rows)
     return store

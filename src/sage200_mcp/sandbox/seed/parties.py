@@ -130,7 +130,7 @@ def _party(
     traits = fixed.traits if fixed else _random_traits(rng)
     payer = (
         next((t for t in traits if t in PAYER_PROFILES), None)
-        or rng.choices(PAYER_PROFILES, weights=(35, 35, 20, 10))[0]
+        or rng.choices(PAYER_PROFILES, cum_weights=(35, 70, 90, 100))[0]
     )
     if "overdue" in traits:
         payer = "poor"
@@ -157,14 +157,10 @@ def _party(
         opened=opened,
         terms_days=rng.choice((14, 30, 30, 30, 45, 60)) if "cash" not in traits else 0,
         terms_basis=rng.choices(
-            ("PaymentDueFromDocumentDate", "PaymentDueFromCalendarMonth"), weights=(80, 20)
+            ("PaymentDueFromDocumentDate", "PaymentDueFromCalendarMonth"), cum_weights=(80, 100)
         )[0],
         payer=payer,
-        activity=(
-            rng.choice((0.3, 0.5, 1, 1, 1.5, 2, 3))
-            if index < FULL_HISTORY_ACCOUNTS
-            else rng.choice((0.02, 0.05, 0.1))
-        ),
+        activity=_activity(rng, index, fixed is not None),
         typical_invoice=int(rng.lognormvariate(6.2, 0.9) * 100),
         traits=traits,
         sector=sector,
@@ -172,6 +168,16 @@ def _party(
         on_hold="on_hold" in traits,
         rng=rng,
     )
+
+
+def _activity(rng: random.Random, index: int, named: bool) -> float:
+    """Invoices a month: named accounts trade steadily, accounts past the first few thousand
+    trade lightly."""
+    if named:
+        return rng.choice((1, 1.5, 2))
+    if index < FULL_HISTORY_ACCOUNTS:
+        return rng.choice((0.3, 0.5, 1, 1, 1.5, 2, 3))
+    return rng.choice((0.02, 0.05, 0.1))
 
 
 def _random_traits(rng: random.Random) -> frozenset[str]:
