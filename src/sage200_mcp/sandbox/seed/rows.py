@@ -206,50 +206,54 @@ def _average_days_to_pay(postings: list[ledger.Posting]) -> int:
     return round(sum(days) / len(days)) if days else 0
 
 
-def _account(
-    model: CompanyModel, trading: TradingLedger, party: Party, kind: str, on_order: int
-) -> Row:
+def _shared(model: CompanyModel, trading: TradingLedger, party: Party) -> Row:
+    """Fields an account and its flattened view both carry, under the same names."""
     postings = trading.postings_of(party.id)
-    balance = trading.balance(party.id)
-    currency = model.rates.currency(party.currency)
-    tax = model.rates.tax_code_for(party)
-    last = _last_activity(postings, party)
-    row: Row = {
+    return {
         "id": party.id,
         "reference": party.reference,
         "name": party.name,
         "short_name": party.short_name,
-        "balance": money(balance),
-        "on_hold": party.on_hold,
-        "status_reason": "Payments overdue - account stopped" if party.on_hold else "",
-        "account_status_type": "AccountStatusHidden" if party.hidden else "AccountStatusActive",
-        "currency_id": currency.id,
+        "balance": money(trading.balance(party.id)),
+        "currency_id": model.rates.currency(party.currency).id,
+        "credit_limit": money(party.credit_limit),
+        "country_code_id": reference.country_id(party.address.country_code),
+        "vat_number": party.vat_number,
+        "early_settlement_discount_percent": 2.5 if party.payer == "prompt" else 0,
         "telephone_country_code": party.phone.country_code,
         "telephone_area_code": party.phone.area_code,
         "telephone_subscriber_number": party.phone.subscriber,
         "website": party.website,
-        "credit_limit": money(party.credit_limit),
-        "country_code_id": reference.country_id(party.address.country_code),
-        "default_tax_code_id": tax.id,
-        "vat_number": party.vat_number,
-        "early_settlement_discount_percent": 2.5 if party.payer == "prompt" else 0,
-        "early_settlement_discount_days": 7 if party.payer == "prompt" else 0,
-        "payment_terms_days": party.terms_days,
-        "payment_terms_basis": party.terms_basis,
+        "account_status_type": "AccountStatusHidden" if party.hidden else "AccountStatusActive",
         "terms_agreed": True,
         "trading_terms": _terms_text(party),
         "credit_reference": f"CR{party.id:07d}",
         "account_opened": party.opened,
+        "analysis_code_1": party.address.county,
+        "analysis_code_2": party.sector,
+        **_audit(party.opened, _last_activity(postings, party)),
+    }
+
+
+def _account(
+    model: CompanyModel, trading: TradingLedger, party: Party, kind: str, on_order: int
+) -> Row:
+    tax = model.rates.tax_code_for(party)
+    row: Row = {
+        **_shared(model, trading, party),
+        "on_hold": party.on_hold,
+        "status_reason": "Payments overdue - account stopped" if party.on_hold else "",
+        "default_tax_code_id": tax.id,
+        "early_settlement_discount_days": 7 if party.payer == "prompt" else 0,
+        "payment_terms_days": party.terms_days,
+        "payment_terms_basis": party.terms_basis,
         "last_credit_review": model.today - timedelta(days=(party.id * 37) % 300 + 20),
         "next_credit_review": model.today + timedelta(days=(party.id * 53) % 200 + 10),
         "default_nominal_code_reference": trading.nominal_code[party.id],
         "default_nominal_code_id": model.nominal_ledger.accounts[trading.nominal_code[party.id]].id,
-        "analysis_code_1": party.address.county,
-        "analysis_code_2": party.sector,
-        **_audit(party.opened, last),
     }
     if kind == "customer":
-        row["average_time_to_pay"] = _average_days_to_pay(postings)
+        row["average_time_to_pay"] = _average_days_to_pay(trading.postings_of(party.id))
         row["value_of_current_orders_in_sop"] = money(on_order)
     else:
         row["value_of_current_orders_in_pop"] = money(on_order)
@@ -282,55 +286,35 @@ def _view(
         x for x in (*address.lines, address.city, address.county, address.postcode) if x
     )
     row: Row = {
-        "id": party.id,
-        "reference": party.reference,
-        "name": party.name,
-        "short_name": party.short_name,
-        "country_code_id": reference.country_id(address.country_code),
+        **_shared(model, trading, party),
         "country_code": address.country_code,
-        "currency_id": currency.id,
         "currency_name": currency.name,
         "currency_symbol": currency.symbol,
         "currency_iso_code_id": currency.id,
         "currency_iso_code": currency.iso,
         "currency_iso_code_name": currency.name,
-        "balance": money(balance),
         "base_balance": money(sum(model.rates.to_base(p.outstanding, party) for p in postings)),
-        "credit_limit": money(party.credit_limit),
-        "vat_number": party.vat_number,
         "default_tax_rate_id": tax.id,
         "default_tax_rate_code": tax.code,
         "default_tax_rate_name": tax.name,
         "default_tax_rate": int(tax.rate),
         "default_nominal_account_number": trading.nominal_code[party.id],
-        "early_settlement_discount_percent": 2.5 if party.payer == "prompt" else 0,
         "days_early_settlement_disc_applies": 7 if party.payer == "prompt" else 0,
         "payment_terms_in_days": party.terms_days,
         "payment_terms": _terms_text(party),
         "account_is_on_hold": party.on_hold,
         "account_status_type_id": int(party.hidden),
-        "account_status_type": "AccountStatusHidden" if party.hidden else "AccountStatusActive",
         "account_type": "TradingAccountTypeOpenItem",
         orders_field: money(on_order),
         "date_account_details_last_changed": stamp(party.opened, 10),
         "date_of_last_transaction": _last_activity(postings, party),
-        "trading_terms": _terms_text(party),
-        "credit_reference": f"CR{party.id:07d}",
-        "account_opened": party.opened,
-        "terms_agreed": True,
         "is_over_credit_limit": party.credit_limit != 0 and balance > party.credit_limit,
         "months_to_keep_transactions_for": 12,
-        "telephone_country_code": party.phone.country_code,
-        "telephone_area_code": party.phone.area_code,
-        "telephone_subscriber_number": party.phone.subscriber,
-        "website": party.website,
         "contact_name": contact.name,
         "contact_first_name": contact.first_name,
         "contact_last_name": contact.last_name,
         "contact_default_telephone_number": contact.phone.full,
         "contact_default_email_address": contact.email,
-        "analysis_code_1": address.county,
-        "analysis_code_2": party.sector,
         f"{prefix}_id": party.id,
         f"{prefix}_address_line_1": address.lines[0],
         f"{prefix}_address_line_2": address.lines[1],
@@ -345,7 +329,6 @@ def _view(
         f"{prefix}_country_code_name": address.country,
         f"{prefix}_address_country_code": address.country_code,
         f"{prefix}_address_country_code_name": address.country,
-        **_audit(party.opened, _last_activity(postings, party)),
     }
     if kind == "customer":
         row["average_time_to_pay"] = _average_days_to_pay(postings)
