@@ -7,21 +7,14 @@ clear line to stderr and exit non-zero, never a traceback.
 from __future__ import annotations
 
 import argparse
-import errno
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
 
 from sage200_mcp import __version__
-
-
-class CliError(Exception):
-    """A failure the user can act on; its message is printed as-is."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
-
+from sage200_mcp.config import Settings
+from sage200_mcp.errors import Sage200Error
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -100,45 +93,69 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=5,
         help="polling interval of device sign-in, in seconds (default 5)",
     )
-    parser.set_defaults(handler=_run_sandbox)
+
+    def handler(args: argparse.Namespace) -> int:
+        from sage200_mcp.commands import sandbox
+
+        return sandbox.run(args)
+
+    parser.set_defaults(handler=handler)
 
 
-def _run_sandbox(args: argparse.Namespace) -> int:
-    from sage200_mcp.sandbox.app import DEFAULT_REDIRECT_URI, Sandbox, SandboxSettings
-    from sage200_mcp.sandbox.server import SandboxServer
-
-    settings = SandboxSettings(
-        seed=args.seed,
-        customers=args.customers,
-        access_token_ttl=args.access_token_ttl,
-        refresh_token_ttl_days=args.refresh_token_ttl_days,
-        latency_ms=args.latency_ms,
-        today=args.today,
-        redirect_uris=args.redirect_uri or [DEFAULT_REDIRECT_URI],
-        device_interval=args.device_interval,
+def _with_profile(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile",
+        default=None,
+        help="which saved sign-in to use (default: SAGE200_PROFILE or 'default')",
     )
-    sandbox = Sandbox(settings)
-    try:
-        server = SandboxServer(sandbox, args.host, args.port)
-    except OSError as error:
-        if error.errno == errno.EADDRINUSE:
-            raise CliError(
-                f"Port {args.port} is already in use; choose another with --port."
-            ) from None
-        raise CliError(f"Cannot listen on {args.host}:{args.port}: {error.strerror}.") from None
-    sandbox.world.warm()
-    origin = server.url
-    print(
-        f"Sage 200 sandbox on {origin}\n"
-        f"  Sage ID:   {origin}/authorize  (client sandbox-client / secret sandbox-secret)\n"
-        f"  API:       {origin}/uk/sage200extra/accounts/v1/  and  /uk/sage200/accounts/v1/\n"
-        f"  Users:     demo@example.com / demo (3 companies), single@example.com / single (1)\n"
-        f"  Redirects: {', '.join(settings.redirect_uris)}\n"
-        "Press Ctrl+C to stop.",
-        flush=True,
+
+
+def _add_account(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    login = commands.add_parser(
+        "login",
+        help="sign in with Sage ID in the browser",
+        description="Sign in with Sage ID. By default a browser opens and the sign-in returns to"
+        " a listener on the redirect URI (SAGE200_REDIRECT_URI).",
     )
-    server.run()
-    return 0
+    _with_profile(login)
+    mode = login.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--no-browser",
+        action="store_const",
+        dest="mode",
+        const="paste",
+        help="print the sign-in address and accept the redirected URL, pasted",
+    )
+    mode.add_argument(
+        "--device",
+        action="store_const",
+        dest="mode",
+        const="device",
+        help="sign in with a code on another device (RFC 8628), where offered",
+    )
+    login.set_defaults(mode="browser", handler=lambda a: _account().login(_settings(a), a.mode))
+
+    logout = commands.add_parser("logout", help="revoke and delete this profile's saved sign-in")
+    _with_profile(logout)
+    logout.set_defaults(handler=lambda a: _account().logout(_settings(a)))
+
+    status = commands.add_parser(
+        "status",
+        help="who is signed in, the edition, the company, and how long the sign-in lasts",
+        description="Show the saved sign-in (never a token). Exits 0 when signed in, 1 when not.",
+    )
+    _with_profile(status)
+    status.set_defaults(handler=lambda a: _account().status(_settings(a)))
+
+
+def _account() -> Any:
+    from sage200_mcp.commands import account
+
+    return account
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.load(profile=args.profile)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_account(commands)
     _add_sandbox(commands)
     return parser
 
@@ -161,10 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return handler(args)
-    except CliError as error:
+    except Sage200Error as error:
         print(f"sage200-mcp: {error}", file=sys.stderr)
-        return error.code
+        return 1
     except KeyboardInterrupt:
+        print("sage200-mcp: interrupted.", file=sys.stderr)
         return 130
 
 

@@ -138,6 +138,12 @@ class Identity:
         self._access: dict[str, AccessToken] = {}
         self._devices: dict[str, DeviceGrant] = {}
         self._revoked_families: set[str] = set()
+        self._issued: list[str] = []
+
+    def issued_secrets(self) -> list[str]:
+        """Every code and token handed out so far, for tests that check none of them leaks."""
+        with self._lock:
+            return list(self._issued)
 
     # -- clients and users ------------------------------------------------------------------
 
@@ -187,6 +193,7 @@ class Identity:
     def issue_code(self, authorization: Authorization, user: UserPlan) -> str:
         value = secrets.token_urlsafe(24)
         with self._lock:
+            self._issued.append(value)
             self._codes[value] = Code(
                 value, authorization, user, self.clock() + self.settings.code_ttl
             )
@@ -319,6 +326,7 @@ class Identity:
                 "jti": jti,
             }
         )
+        self._issued.append(access)
         body: dict[str, Any] = {
             "access_token": access,
             "scope": scope,
@@ -328,6 +336,7 @@ class Identity:
         scopes = scope.split()
         if "offline_access" in scopes:
             refresh = secrets.token_urlsafe(36)
+            self._issued.append(refresh)
             self._refresh[refresh] = RefreshToken(
                 refresh, family, client_id, user, scope, family_started
             )
@@ -362,6 +371,7 @@ class Identity:
             self.settings.device_interval,
         )
         with self._lock:
+            self._issued.append(grant.device_code)
             self._devices[grant.device_code] = grant
         return grant
 

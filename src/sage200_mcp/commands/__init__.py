@@ -1,0 +1,1 @@
+"""The subcommands of ``sage200-mcp``; each returns an exit code."""

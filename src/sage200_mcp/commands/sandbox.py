@@ -1,0 +1,46 @@
+"""`sandbox`: the emulator of Sage ID and the Sage 200 API, served in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+
+from sage200_mcp.console import out
+from sage200_mcp.errors import Sage200Error
+
+
+def run(args: argparse.Namespace) -> int:
+    from sage200_mcp.sandbox.app import DEFAULT_REDIRECT_URI, Sandbox, SandboxSettings
+    from sage200_mcp.sandbox.server import SandboxServer
+
+    settings = SandboxSettings(
+        seed=args.seed,
+        customers=args.customers,
+        access_token_ttl=args.access_token_ttl,
+        refresh_token_ttl_days=args.refresh_token_ttl_days,
+        latency_ms=args.latency_ms,
+        today=args.today,
+        redirect_uris=args.redirect_uri or [DEFAULT_REDIRECT_URI],
+        device_interval=args.device_interval,
+    )
+    sandbox = Sandbox(settings)
+    try:
+        server = SandboxServer(sandbox, args.host, args.port)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise Sage200Error(
+                f"Port {args.port} is already in use; choose another with --port."
+            ) from None
+        raise Sage200Error(f"Cannot listen on {args.host}:{args.port}: {error.strerror}.") from None
+    sandbox.world.warm()
+    origin = server.url
+    out(
+        f"Sage 200 sandbox on {origin}\n"
+        f"  Sage ID:   {origin}/authorize  (client sandbox-client / secret sandbox-secret)\n"
+        f"  API:       {origin}/uk/sage200extra/accounts/v1/  and  /uk/sage200/accounts/v1/\n"
+        "  Users:     demo@example.com / demo (3 companies), single@example.com / single (1)\n"
+        f"  Redirects: {', '.join(settings.redirect_uris)}\n"
+        "Press Ctrl+C to stop."
+    )
+    server.run()
+    return 0

@@ -1,0 +1,188 @@
+"""Settings, resolved once: flags > environment > profile config.toml > config.toml > defaults.
+
+The config directory (``SAGE200_CONFIG_DIR``, by default the platform's user config dir) holds a
+shared ``config.toml`` and one folder per profile, ``profiles/<name>/``, with that profile's
+``config.toml`` (selected site and company, edition) and its ``tokens.json``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from sage200_mcp.errors import ConfigError
+from sage200_mcp.files import write_private
+
+Edition = Literal["professional", "standard"]
+
+APP_NAME = "sage200-mcp"
+DEFAULT_ID_URL = "https://id.sage.com"
+DEFAULT_REDIRECT_URI = "http://localhost:8765/callback"
+API_URLS: dict[Edition, str] = {
+    "professional": "https://api.columbus.sage.com/uk/sage200extra/accounts/v1/",
+    "standard": "https://api.columbus.sage.com/uk/sage200/accounts/v1/",
+}
+DEFAULT_REFRESH_TOKEN_DAYS = 90.0
+
+# setting name -> environment variable
+ENVIRONMENT = {
+    "client_id": "SAGE200_CLIENT_ID",
+    "client_secret": "SAGE200_CLIENT_SECRET",
+    "edition": "SAGE200_EDITION",
+    "redirect_uri": "SAGE200_REDIRECT_URI",
+    "id_url": "SAGE200_ID_URL",
+    "api_url": "SAGE200_API_URL",
+    "subscription_key": "SAGE200_SUBSCRIPTION_KEY",
+    "refresh_token_days": "SAGE200_REFRESH_TOKEN_DAYS",
+}
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    profile: str
+    config_dir: Path
+    client_id: str | None
+    client_secret: str | None
+    edition: Edition
+    redirect_uri: str
+    id_url: str
+    api_url: str
+    subscription_key: str | None
+    refresh_token_days: float
+
+    @property
+    def profile_dir(self) -> Path:
+        return self.config_dir / "profiles" / self.profile
+
+    @property
+    def tokens_path(self) -> Path:
+        return self.profile_dir / "tokens.json"
+
+    @property
+    def profile_config_path(self) -> Path:
+        return self.profile_dir / "config.toml"
+
+    def require_client_id(self) -> str:
+        if not self.client_id:
+            raise ConfigError(
+                "No Sage client id is configured. Set SAGE200_CLIENT_ID (and SAGE200_CLIENT_SECRET"
+                " for a web app) to the credentials Sage issued for your application, or put"
+                f" client_id in {self.config_dir / 'config.toml'}. To try the server without a"
+                " Sage account, run `sage200-mcp demo`."
+            )
+        return self.client_id
+
+    @classmethod
+    def load(
+        cls,
+        profile: str | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Settings:
+        environ = os.environ if environ is None else environ
+        config_dir = Path(
+            environ.get("SAGE200_CONFIG_DIR") or platformdirs.user_config_dir(APP_NAME)
+        ).expanduser()
+        name = profile or environ.get("SAGE200_PROFILE") or "default"
+        if not _PROFILE_NAME.fullmatch(name):
+            raise ConfigError(
+                f"Invalid profile name {name!r}: use letters, digits, '.', '_' or '-'"
+                " (up to 64 characters)."
+            )
+        shared = read_toml(config_dir / "config.toml")
+        own = read_toml(config_dir / "profiles" / name / "config.toml")
+        given = {k: v for k, v in (overrides or {}).items() if v is not None}
+
+        def pick(key: str) -> Any:
+            if key in given:
+                return given[key]
+            value = environ.get(ENVIRONMENT[key])
+            if value:
+                return value
+            return own.get(key, shared.get(key))
+
+        edition = _edition(pick("edition"))
+        redirect_uri = str(pick("redirect_uri") or DEFAULT_REDIRECT_URI)
+        _check_url("SAGE200_REDIRECT_URI", redirect_uri)
+        id_url = str(pick("id_url") or DEFAULT_ID_URL).rstrip("/")
+        _check_url("SAGE200_ID_URL", id_url)
+        api_url = str(pick("api_url") or API_URLS[edition])
+        _check_url("SAGE200_API_URL", api_url)
+        return cls(
+            profile=name,
+            config_dir=config_dir,
+            client_id=_text(pick("client_id")),
+            client_secret=_text(pick("client_secret")),
+            edition=edition,
+            redirect_uri=redirect_uri,
+            id_url=id_url,
+            api_url=api_url.rstrip("/") + "/",
+            subscription_key=_text(pick("subscription_key")),
+            refresh_token_days=_days(pick("refresh_token_days")),
+        )
+
+
+def _edition(value: Any) -> Edition:
+    text = str(value or "professional").strip().lower()
+    if text == "professional":
+        return "professional"
+    if text == "standard":
+        return "standard"
+    raise ConfigError(f"SAGE200_EDITION must be 'professional' or 'standard', not {text!r}.")
+
+
+def _text(value: Any) -> str | None:
+    return str(value).strip() or None if value is not None else None
+
+
+def _days(value: Any) -> float:
+    if value is None or value == "":
+        return DEFAULT_REFRESH_TOKEN_DAYS
+    try:
+        days = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"SAGE200_REFRESH_TOKEN_DAYS must be a number, not {value!r}.") from None
+    if not 0 < days <= 3650:
+        raise ConfigError("SAGE200_REFRESH_TOKEN_DAYS must be between 0 and 3650.")
+    return days
+
+
+def _check_url(name: str, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be an http(s) URL, not {url!r}.")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's table, ``{}`` if there is no file; an unreadable file is a ConfigError."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"Cannot read {path}: {error}. Fix or delete the file.") from None
+
+
+def write_toml(path: Path, values: Mapping[str, str | int | float | bool]) -> None:
+    """Write a flat TOML table (strings, numbers, booleans), atomically, private to the user."""
+    lines = [f"{key} = {_toml_value(value)}" for key, value in values.items()]
+    write_private(path, ("\n".join(lines) + "\n").encode())
+
+
+def _toml_value(value: str | int | float | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'

@@ -1,0 +1,132 @@
+"""The loopback listener, on a real 127.0.0.1 socket, driven by plain HTTP requests."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from sage200_mcp.auth.errors import AccessDenied, SignInFailed
+from sage200_mcp.auth.login import code_from_redirect
+from sage200_mcp.auth.loopback import LoopbackListener, loopback_host
+
+pytestmark = pytest.mark.anyio
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def listener() -> AsyncIterator[LoopbackListener]:
+    listener = LoopbackListener(f"http://127.0.0.1:{free_port()}/callback", "expected-state")
+    await listener.start()
+    yield listener
+    await listener.close()
+
+
+async def visit(listener: LoopbackListener, path: str) -> httpx.Response:
+    async with httpx.AsyncClient() as http:
+        return await http.get(f"http://127.0.0.1:{listener.port}{path}")
+
+
+async def test_the_code_comes_back_and_the_browser_is_told(listener: LoopbackListener) -> None:
+    waiter = asyncio.create_task(listener.wait(5))
+    page = await visit(listener, "/callback?code=the-code&state=expected-state")
+    assert page.status_code == 200 and "signed in" in page.text.lower()
+    assert "the-code" not in page.text
+    assert await waiter == "the-code"
+
+
+async def test_other_paths_are_404_and_the_wait_goes_on(listener: LoopbackListener) -> None:
+    waiter = asyncio.create_task(listener.wait(5))
+    assert (await visit(listener, "/favicon.ico")).status_code == 404
+    assert (await visit(listener, "/callback/extra?code=x&state=expected-state")).status_code == 404
+    assert not waiter.done()
+    await visit(listener, "/callback?code=c&state=expected-state")
+    assert await waiter == "c"
+
+
+@pytest.mark.parametrize("query", ["code=c&state=forged", "code=c", "code=c&state="])
+async def test_a_state_mismatch_is_refused_and_stops_the_sign_in(
+    listener: LoopbackListener, query: str
+) -> None:
+    waiter = asyncio.create_task(listener.wait(5))
+    page = await visit(listener, f"/callback?{query}")
+    assert page.status_code == 400
+    with pytest.raises(SignInFailed, match="state"):
+        await waiter
+    late = await visit(listener, "/callback?code=c&state=expected-state")
+    assert late.status_code == 404  # nothing more is accepted
+
+
+async def test_access_denied_and_other_errors(listener: LoopbackListener) -> None:
+    waiter = asyncio.create_task(listener.wait(5))
+    page = await visit(listener, "/callback?error=access_denied&state=expected-state")
+    assert "cancelled" in page.text.lower()
+    with pytest.raises(AccessDenied):
+        await waiter
+    other = LoopbackListener(f"http://127.0.0.1:{free_port()}/cb", "s")
+    async with other:
+        waiter = asyncio.create_task(other.wait(5))
+        await visit(other, "/cb?error=server_error&error_description=Oops&state=s")
+        with pytest.raises(SignInFailed, match="Oops"):
+            await waiter
+
+
+async def test_waiting_times_out_with_advice(listener: LoopbackListener) -> None:
+    with pytest.raises(SignInFailed, match="No sign-in arrived"):
+        await listener.wait(0.1)
+
+
+async def test_a_busy_port_is_named_with_the_setting_to_change() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        listener = LoopbackListener(f"http://localhost:{port}/callback", "s")
+        with pytest.raises(SignInFailed) as raised:
+            await listener.start()
+    assert f"Port {port}" in str(raised.value) and "SAGE200_REDIRECT_URI" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://localhost:8765/callback",
+        "http://example.com/callback",
+        "http://10.0.0.5:8765/callback",
+        "http://192.168.1.2/cb",
+    ],
+)
+def test_only_http_loopback_redirects_can_be_listened_for(uri: str) -> None:
+    with pytest.raises(SignInFailed, match="--no-browser"):
+        loopback_host(uri)
+
+
+def test_loopback_forms_are_understood() -> None:
+    assert loopback_host("http://localhost:8765/callback") == ("127.0.0.1", 8765, "/callback")
+    assert loopback_host("http://127.0.0.1:9000/cb") == ("127.0.0.1", 9000, "/cb")
+    assert loopback_host("http://[::1]:9000/") == ("::1", 9000, "/")
+
+
+REDIRECT = "http://localhost:8765/callback"
+
+
+def test_a_pasted_redirect_gives_its_code_once_checked() -> None:
+    assert code_from_redirect(f"  {REDIRECT}?code=abc&state=s1\n", "s1", REDIRECT) == "abc"
+    with pytest.raises(SignInFailed, match="state"):
+        code_from_redirect(f"{REDIRECT}?code=abc&state=s2", "s1", REDIRECT)
+    with pytest.raises(SignInFailed, match="not the address"):
+        code_from_redirect("https://evil.example/callback?code=abc&state=s1", "s1", REDIRECT)
+    with pytest.raises(SignInFailed, match="not the address"):
+        code_from_redirect("abc", "s1", REDIRECT)
+    with pytest.raises(AccessDenied):
+        code_from_redirect(f"{REDIRECT}?error=access_denied&state=s1", "s1", REDIRECT)
+    with pytest.raises(SignInFailed, match="no code"):
+        code_from_redirect(f"{REDIRECT}?state=s1", "s1", REDIRECT)

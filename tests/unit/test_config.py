@@ -1,0 +1,81 @@
+"""Settings: flags > environment > profile config.toml > config.toml > defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sage200_mcp.config import Settings, read_toml, write_toml
+from sage200_mcp.errors import ConfigError
+
+
+def test_defaults(tmp_path: Path) -> None:
+    settings = Settings.load(environ={"SAGE200_CONFIG_DIR": str(tmp_path)})
+    assert settings.profile == "default"
+    assert settings.edition == "professional"
+    assert settings.api_url == "https://api.columbus.sage.com/uk/sage200extra/accounts/v1/"
+    assert settings.id_url == "https://id.sage.com"
+    assert settings.redirect_uri == "http://localhost:8765/callback"
+    assert settings.refresh_token_days == 90
+    assert settings.tokens_path == tmp_path / "profiles" / "default" / "tokens.json"
+    with pytest.raises(ConfigError, match="SAGE200_CLIENT_ID"):
+        settings.require_client_id()
+
+
+def test_the_order_of_precedence(tmp_path: Path) -> None:
+    write_toml(
+        tmp_path / "config.toml",
+        {"client_id": "shared", "edition": "standard", "redirect_uri": "http://localhost:1111/cb"},
+    )
+    write_toml(
+        tmp_path / "profiles" / "work" / "config.toml",
+        {"client_id": "profile", "id_url": "https://id.profile"},
+    )
+    environ = {
+        "SAGE200_CONFIG_DIR": str(tmp_path),
+        "SAGE200_PROFILE": "work",
+        "SAGE200_ID_URL": "https://id.env",
+    }
+    settings = Settings.load(environ=environ)
+    assert settings.client_id == "profile"
+    assert settings.id_url == "https://id.env"
+    assert settings.edition == "standard"
+    assert settings.api_url == "https://api.columbus.sage.com/uk/sage200/accounts/v1/"
+    assert settings.redirect_uri == "http://localhost:1111/cb"
+    flagged = Settings.load(
+        profile="work", overrides={"client_id": "flag", "edition": None}, environ=environ
+    )
+    assert flagged.client_id == "flag" and flagged.edition == "standard"
+    other = Settings.load(profile="home", environ=environ)
+    assert other.client_id == "shared"
+
+
+@pytest.mark.parametrize(
+    ("environ", "words"),
+    [
+        ({"SAGE200_EDITION": "enterprise"}, "SAGE200_EDITION"),
+        ({"SAGE200_REDIRECT_URI": "localhost:8765"}, "SAGE200_REDIRECT_URI"),
+        ({"SAGE200_API_URL": "ftp://x"}, "SAGE200_API_URL"),
+        ({"SAGE200_REFRESH_TOKEN_DAYS": "soon"}, "SAGE200_REFRESH_TOKEN_DAYS"),
+        ({"SAGE200_REFRESH_TOKEN_DAYS": "-1"}, "SAGE200_REFRESH_TOKEN_DAYS"),
+        ({"SAGE200_PROFILE": "../escape"}, "Invalid profile name"),
+    ],
+)
+def test_bad_values_are_refused_by_name(
+    tmp_path: Path, environ: dict[str, str], words: str
+) -> None:
+    with pytest.raises(ConfigError, match=words):
+        Settings.load(environ={"SAGE200_CONFIG_DIR": str(tmp_path), **environ})
+
+
+def test_a_broken_config_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("client_id = ")
+    with pytest.raises(ConfigError, match=r"config\.toml"):
+        Settings.load(environ={"SAGE200_CONFIG_DIR": str(tmp_path)})
+
+
+def test_toml_round_trip_with_awkward_text(tmp_path: Path) -> None:
+    values = {"name": 'O\'Brien "Hardware" \\ Ltd\nline', "id": 3, "on": True, "rate": 1.5}
+    write_toml(tmp_path / "x.toml", values)
+    assert read_toml(tmp_path / "x.toml") == values
