@@ -1,4 +1,5 @@
 # Two entry points, each doing its own set-up: `make demo` and `make test`.
+# `make sandbox` serves the emulator on http://127.0.0.1:8200 for trying things by hand.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/sage200-mcp sandbox --port 8200
+	$(BIN)/sage200-mcp demo
 
 sandbox: $(STAMP)
 	$(BIN)/sage200-mcp sandbox --port 8200

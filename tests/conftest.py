@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import httpx
 import pytest
 
+from sage200_mcp.auth.oauth import TokenResponse
+from sage200_mcp.auth.store import StoredTokens, TokenStore
 from sage200_mcp.sandbox.app import Sandbox, SandboxSettings
 from sage200_mcp.sandbox.server import SandboxServer
 from tests.helpers import PRO, TODAY, tokens_for
@@ -38,6 +42,27 @@ def sandbox_http(sandbox_server: SandboxServer) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="session")
 def demo_tokens(sandbox_http: httpx.Client) -> dict[str, str]:
     return tokens_for(sandbox_http)
+
+
+@pytest.fixture(scope="session")
+def signed_in_tokens(
+    sandbox_server: SandboxServer,
+    demo_tokens: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """A tokens.json for the demo user, made once; tests copy it.
+
+    The copies share one refresh token: a test that refreshes would spend it for all the others
+    (and Sage ID, like the sandbox, revokes the family on reuse), so such tests sign in anew.
+    """
+
+    path = tmp_path_factory.mktemp("signed-in") / "tokens.json"
+    TokenStore(path).write(
+        StoredTokens.from_sign_in(
+            TokenResponse.parse(demo_tokens), time.time(), 90, sandbox_server.url, "sandbox-client"
+        )
+    )
+    return path
 
 
 @pytest.fixture(scope="session")

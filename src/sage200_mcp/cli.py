@@ -148,6 +148,74 @@ def _add_account(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     status.set_defaults(handler=lambda a: _account().status(_settings(a)))
 
 
+def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the MCP server (stdio by default)",
+        description="Run the MCP server: over stdio for desktop clients, or streamable HTTP.",
+    )
+    _with_profile(serve)
+    serve.add_argument(
+        "--transport",
+        choices=("stdio", "http"),
+        default="stdio",
+        help="stdio (default) or streamable HTTP",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="HTTP interface (default 127.0.0.1; Host/Origin checks stay on)",
+    )
+    serve.add_argument("--port", type=_port, default=8000, help="HTTP port (default 8000)")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="serve the built-in sandbox's books, signed in as its demo user",
+    )
+
+    def run_serve(args: argparse.Namespace) -> int:
+        from sage200_mcp.commands.serve import serve as run
+
+        settings = None if args.demo else _settings(args)
+        return run(settings, args.transport, args.host, args.port, args.demo)
+
+    serve.set_defaults(handler=run_serve)
+
+    sites = commands.add_parser("sites", help="list the sites and companies you can reach")
+    _with_profile(sites)
+    sites.set_defaults(handler=lambda a: _sites().sites(_settings(a)))
+
+    use = commands.add_parser(
+        "use",
+        help="choose the company the server reads",
+        description="Choose the company by company id, site id, or part of its name.",
+    )
+    _with_profile(use)
+    use.add_argument("site", help="company id, site id, or part of a company or site name")
+    use.set_defaults(handler=lambda a: _sites().use(_settings(a), a.site))
+
+    demo = commands.add_parser(
+        "demo",
+        help="a guided tour against the built-in sandbox, no account needed",
+        description="Run the server against the built-in sandbox, ask it a few questions as an"
+        " MCP client would, and print configuration for Claude Desktop, Claude Code, VS Code"
+        " and Cursor.",
+    )
+
+    def run_demo(args: argparse.Namespace) -> int:
+        from sage200_mcp.commands.demo import demo as run
+
+        return run()
+
+    demo.set_defaults(handler=run_demo)
+
+
+def _sites() -> Any:
+    from sage200_mcp.commands import sites
+
+    return sites
+
+
 def _account() -> Any:
     from sage200_mcp.commands import account
 
@@ -165,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_server(commands)
     _add_account(commands)
     _add_sandbox(commands)
     return parser

@@ -42,6 +42,7 @@ ENVIRONMENT = {
     "api_url": "SAGE200_API_URL",
     "subscription_key": "SAGE200_SUBSCRIPTION_KEY",
     "refresh_token_days": "SAGE200_REFRESH_TOKEN_DAYS",
+    "max_result_chars": "SAGE200_MAX_RESULT_CHARS",
 }
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
@@ -58,6 +59,7 @@ class Settings:
     api_url: str
     subscription_key: str | None
     refresh_token_days: float
+    max_result_chars: int = 40_000
 
     @property
     def profile_dir(self) -> Path:
@@ -128,6 +130,7 @@ class Settings:
             api_url=api_url.rstrip("/") + "/",
             subscription_key=_text(pick("subscription_key")),
             refresh_token_days=_days(pick("refresh_token_days")),
+            max_result_chars=_budget(pick("max_result_chars")),
         )
 
 
@@ -154,6 +157,20 @@ def _days(value: Any) -> float:
     if not 0 < days <= 3650:
         raise ConfigError("SAGE200_REFRESH_TOKEN_DAYS must be between 0 and 3650.")
     return days
+
+
+def _budget(value: Any) -> int:
+    if value is None or value == "":
+        return 40_000
+    try:
+        budget = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"SAGE200_MAX_RESULT_CHARS must be a whole number, not {value!r}."
+        ) from None
+    if budget < 2_000:
+        raise ConfigError("SAGE200_MAX_RESULT_CHARS must be at least 2000.")
+    return budget
 
 
 def _check_url(name: str, url: str) -> None:

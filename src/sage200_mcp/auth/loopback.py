@@ -99,7 +99,7 @@ class LoopbackListener:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    # -- one HTTP request -------------------------------------------------------------------------
+    # -- one HTTP request ------------------------------------------------------------------------
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -97,7 +97,7 @@ class Sage200Api:
             return _error(error)
         return JSONResponse(body)
 
-    # -- checks ---------------------------------------------------------------------------------
+    # -- checks ----------------------------------------------------------------------------------
 
     def _user(self, request: Request) -> UserPlan:
         header = request.headers.get("authorization", "")
@@ -134,7 +134,7 @@ class Sage200Api:
             for site, company in self.world.reachable(user)
         ]
 
-    # -- answering --------------------------------------------------------------------------------
+    # -- answering -------------------------------------------------------------------------------
 
     def _answer(self, route: Route, query: Query) -> Any:
         collection = route.collection

@@ -86,7 +86,7 @@ class Sandbox:
         redirect_uris = self.identity.clients["sandbox-client"].redirect_uris
         return HTMLResponse(pages.home(origin, redirect_uris))
 
-    # -- control ----------------------------------------------------------------------------------
+    # -- control ---------------------------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
         counters = self.identity.counters

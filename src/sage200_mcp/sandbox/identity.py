@@ -145,7 +145,7 @@ class Identity:
         with self._lock:
             return list(self._issued)
 
-    # -- clients and users ------------------------------------------------------------------
+    # -- clients and users -----------------------------------------------------------------------
 
     def register_client(self, client_id: str, secret: str | None, redirect_uris: list[str]) -> None:
         with self._lock:
@@ -173,7 +173,7 @@ class Identity:
             raise OAuthError("invalid_client", "Client authentication failed.", 401)
         return client
 
-    # -- authorization code flow ------------------------------------------------------------
+    # -- authorization code flow -----------------------------------------------------------------
 
     def begin(self, authorization: Authorization) -> str:
         """Remember a checked authorization request; the id travels in the sign-in form."""
@@ -236,7 +236,7 @@ class Identity:
                 client.client_id, grant.user, request.scope, family, self.clock(), request.nonce
             )
 
-    # -- refresh tokens ---------------------------------------------------------------------
+    # -- refresh tokens --------------------------------------------------------------------------
 
     def refresh(self, client: Client, token: str) -> dict[str, Any]:
         with self._lock:
@@ -279,7 +279,7 @@ class Identity:
         for jti in [j for j, a in self._access.items() if a.family == family]:
             del self._access[jti]
 
-    # -- access tokens ----------------------------------------------------------------------
+    # -- access tokens ---------------------------------------------------------------------------
 
     def user_for(self, access_token: str) -> UserPlan | None:
         """The user an access token speaks for, if it is genuine, unexpired and not revoked."""
@@ -357,7 +357,7 @@ class Identity:
             body["id_token"] = self._sign(claims)
         return body
 
-    # -- device authorization (RFC 8628) ------------------------------------------------------
+    # -- device authorization (RFC 8628) ---------------------------------------------------------
 
     def start_device(self, client: Client, scope: str) -> DeviceGrant:
         alphabet = "BCDFGHJKLMNPQRSTVWXZ"
@@ -412,7 +412,7 @@ class Identity:
                 client.client_id, grant.user, grant.scope, secrets.token_urlsafe(12), now, None
             )
 
-    # -- signing ------------------------------------------------------------------------------
+    # -- signing ---------------------------------------------------------------------------------
 
     def _sign(self, claims: dict[str, Any]) -> str:
         header = _b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": "sandbox"}).encode())

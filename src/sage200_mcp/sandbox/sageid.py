@@ -40,7 +40,7 @@ class SageIdRoutes:
             Route("/.well-known/openid-configuration", self.discovery, methods=["GET"]),
         ]
 
-    # -- authorization code flow ------------------------------------------------------------
+    # -- authorization code flow -----------------------------------------------------------------
 
     async def authorize(self, request: Request) -> Response:
         params = request.query_params
@@ -114,7 +114,7 @@ class SageIdRoutes:
         code = self.identity.issue_code(authorization, user)
         return _redirect(authorization.redirect_uri, code=code, state=authorization.state)
 
-    # -- token endpoint -----------------------------------------------------------------------
+    # -- token endpoint --------------------------------------------------------------------------
 
     async def token(self, request: Request) -> Response:
         form = await _form(request)
@@ -158,7 +158,7 @@ class SageIdRoutes:
         self.identity.revoke(client, form.get("token", ""))
         return Response(status_code=200)
 
-    # -- device authorization -----------------------------------------------------------------
+    # -- device authorization --------------------------------------------------------------------
 
     async def device_code(self, request: Request) -> Response:
         form = await _form(request)

@@ -88,7 +88,7 @@ def everyone(get: Callable[..., httpx.Response]) -> list[Customer]:
     return result
 
 
-# -- headers, tokens and paths --------------------------------------------------------------------
+# -- headers, tokens and paths ------------------------------------------------------------------
 
 
 def test_a_missing_or_bad_token_is_401_with_an_empty_body(
@@ -184,7 +184,7 @@ def test_a_documented_path_the_sandbox_does_not_emulate_says_so(
     assert answer.status_code == 501 and "does not emulate" in answer.json()["Message"]
 
 
-# -- every body validates against Sage's schema ---------------------------------------------------
+# -- every body validates against Sage's schema -------------------------------------------------
 
 
 @pytest.mark.parametrize("base", [PRO, STD], ids=["professional", "standard"])
@@ -236,7 +236,7 @@ def test_standard_hides_professional_only_fields_and_paths(
     assert get("sales_trading_periods", base=STD).status_code == 404
 
 
-# -- OData semantics against the seeded books -----------------------------------------------------
+# -- OData semantics against the seeded books ---------------------------------------------------
 
 
 def _date(text: str) -> datetime:
@@ -401,7 +401,7 @@ def test_companies_have_separate_books(get: Callable[..., httpx.Response]) -> No
     assert len(get("customers", 3, **{"$top": "5000"}).json()) == 30
 
 
-# -- control endpoints and faults -----------------------------------------------------------------
+# -- control endpoints and faults ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,7 @@ def api_sites(http: httpx.Client, access_token: str) -> httpx.Response:
     return http.get(f"{PRO}/sites", headers={"Authorization": f"Bearer {access_token}"})
 
 
-# -- /authorize -----------------------------------------------------------------------------------
+# -- /authorize ---------------------------------------------------------------------------------
 
 
 def test_the_sign_in_page_has_the_form_a_person_and_a_browser_need(http: httpx.Client) -> None:
@@ -174,7 +174,7 @@ def test_a_stale_sign_in_form_is_refused(http: httpx.Client) -> None:
     assert "location" not in answer.headers
 
 
-# -- authorization code exchange ------------------------------------------------------------------
+# -- authorization code exchange ----------------------------------------------------------------
 
 
 def test_the_code_buys_tokens_that_read_the_api(http: httpx.Client) -> None:
@@ -273,7 +273,7 @@ def test_tests_may_register_other_redirect_uris(http: httpx.Client) -> None:
     assert exchange(http, sign_in).status_code == 200
 
 
-# -- refresh tokens -------------------------------------------------------------------------------
+# -- refresh tokens -----------------------------------------------------------------------------
 
 
 def test_every_refresh_rotates_the_pair(http: httpx.Client, sandbox: Sandbox) -> None:
@@ -357,7 +357,7 @@ def test_revoking_a_refresh_token_ends_its_family(http: httpx.Client) -> None:
     assert unknown.status_code == 200  # RFC 7009: unknown tokens are not an error
 
 
-# -- device authorization (RFC 8628) --------------------------------------------------------------
+# -- device authorization (RFC 8628) ------------------------------------------------------------
 
 
 def start_device(http: httpx.Client) -> dict[str, str]:

@@ -1,0 +1,46 @@
+"""Every way a Sage 200 API call can fail, as a typed error with an actionable message.
+
+The messages are written for a person or a model: what happened and what to do next. They never
+include a token or a request header.
+"""
+
+from __future__ import annotations
+
+from sage200_mcp.errors import Sage200Error
+
+
+class ApiError(Sage200Error):
+    """The Sage 200 API could not answer the request."""
+
+
+class BadRequest(ApiError):
+    """400: Sage refused the request; ``detail`` is Sage's own message, if it sent one."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Sage refused the request: {detail}")
+        self.detail = detail
+
+
+class Forbidden(ApiError):
+    """403: the signed-in user may not use this site and company."""
+
+
+class NotFound(ApiError):
+    """404: no such record, or the path does not exist for this edition."""
+
+
+class RateLimited(ApiError):
+    """429 that outlasted the retries; ``retry_after`` is Sage's advice in seconds, if given."""
+
+    def __init__(self, retry_after: float | None) -> None:
+        wait = f" in about {retry_after:.0f} seconds" if retry_after else " in a minute"
+        super().__init__(f"Sage is limiting the request rate; try again{wait}.")
+        self.retry_after = retry_after
+
+
+class Unavailable(ApiError):
+    """The service failed (5xx), timed out or could not be reached, even after retries."""
+
+
+class UnexpectedAnswer(ApiError):
+    """Sage answered 200 with something that is not the JSON this endpoint returns."""

@@ -1,0 +1,144 @@
+"""`demo`: a guided tour. A real MCP client session with `serve --demo` (a subprocess over stdio,
+exactly as a desktop client runs it), a few questions and their answers, then ready-to-paste
+configuration for the common clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from sage200_mcp.console import out
+
+Render = Callable[[dict[str, Any]], list[str]]
+
+
+def _money(value: Any, currency: str | None = None) -> str:
+    if not isinstance(value, int | float):
+        return "-"
+    return f"{currency + ' ' if currency else ''}{value:,.2f}"
+
+
+def _sites(data: dict[str, Any]) -> list[str]:
+    return [
+        f"{s['company_id']:>3}  {s['company_name']}  (site {s['site_name']})" for s in data["sites"]
+    ]
+
+
+def _switched(data: dict[str, Any]) -> list[str]:
+    return [data["message"]]
+
+
+def _customers(data: dict[str, Any]) -> list[str]:
+    lines = [
+        f"{c['reference']:<9}{c['name'][:34]:<36}{_money(c.get('balance')):>12}"
+        f"  limit {_money(c.get('credit_limit'))}"
+        for c in data["customers"]
+    ]
+    total = data.get("total")
+    return [
+        *lines,
+        f"({data['returned']} shown{f' of {total}' if total else ''}; from"
+        f" {data['company']['company_name']})",
+    ]
+
+
+def _customer(data: dict[str, Any]) -> list[str]:
+    c, company = data["customer"], data["company"]
+    contact = (c.get("contacts") or [{}])[0]
+    return [
+        f"{c['reference']} {c['name']} - {company['company_name']}",
+        f"balance {_money(c.get('balance'), c.get('currency'))}, credit limit"
+        f" {_money(c.get('credit_limit'))}, headroom {_money(c.get('credit_headroom'))}",
+        f"terms: {c.get('terms', '-')}; average days to pay: {c.get('average_days_to_pay', '-')}",
+        f"contact: {contact.get('name', '-')} {contact.get('telephone', '')}".rstrip(),
+    ]
+
+
+TOUR: list[tuple[str, str, dict[str, Any], Render]] = [
+    ("Which companies can I reach?", "list_sites", {}, _sites),
+    ("Use the UK company", "switch_site", {"site": "Stockwell Office Supplies Ltd"}, _switched),
+    (
+        "Which customers are over their credit limit?",
+        "list_customers",
+        {"over_credit_limit": True, "sort": "-balance", "limit": 5},
+        _customers,
+    ),
+    ("Show me ABS Garages", "get_customer", {"customer": "ABS001"}, _customer),
+    ("Switch to the Irish company...", "switch_site", {"site": "Ireland"}, _switched),
+    (
+        "...and show me ABS Garages' balance there",
+        "get_customer",
+        {"customer": "ABS Garages"},
+        _customer,
+    ),
+    (
+        "Names with an apostrophe are only data",
+        "list_customers",
+        {"search": "o'", "limit": 3},
+        _customers,
+    ),
+]
+
+
+async def _tour() -> None:
+    from mcp import Client, StdioServerParameters
+
+    server = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "sage200_mcp", "serve", "--demo"],
+        env={**os.environ, "SAGE200_NO_BROWSER": "1"},
+    )
+    out(
+        "Starting `sage200-mcp serve --demo`: the MCP server over stdio, against the built-in"
+        " sandbox (no Sage account needed)..."
+    )
+    async with Client(server, read_timeout_seconds=120) as client:
+        tools = await client.list_tools()
+        out(f"Connected. Tools: {', '.join(t.name for t in tools.tools)}")
+        for question, tool, arguments, render in TOUR:
+            out(f"\n> {question}\n  {tool}({json.dumps(arguments) if arguments else ''})")
+            result = await client.call_tool(tool, arguments)
+            text = result.content[0].text if result.content else ""  # type: ignore[union-attr]
+            if result.is_error or result.structured_content is None:
+                out(f"  error: {text}")
+                continue
+            for line in render(result.structured_content):
+                out(f"  {line}")
+            out(f"  [{len(text.encode())} bytes of JSON to the model]")
+
+
+def _configs() -> None:
+    command = sys.executable
+    demo_args = ["-m", "sage200_mcp", "serve", "--demo"]
+    real_args = ["-m", "sage200_mcp", "serve"]
+    secrets = {"SAGE200_CLIENT_ID": "<your client id>", "SAGE200_CLIENT_SECRET": "<your secret>"}
+
+    def block(data: Any) -> str:
+        return json.dumps(data, indent=2)
+
+    out("\n" + "=" * 78)
+    out(
+        "Connect your assistant. These run the demo; for your own books, use"
+        f" {real_args} and set {', '.join(secrets)} (see README)."
+    )
+    out("\nClaude Desktop - claude_desktop_config.json:")
+    out(block({"mcpServers": {"sage200": {"command": command, "args": demo_args}}}))
+    out("\nClaude Code:")
+    out(f"  claude mcp add sage200 -- {command} {' '.join(demo_args)}")
+    out("\nVS Code - .vscode/mcp.json:")
+    out(block({"servers": {"sage200": {"type": "stdio", "command": command, "args": demo_args}}}))
+    out("\nCursor - ~/.cursor/mcp.json:")
+    out(block({"mcpServers": {"sage200": {"command": command, "args": demo_args}}}))
+    out("\nYour own books (any of the above, with credentials from Sage):")
+    out(block({"mcpServers": {"sage200": {"command": command, "args": real_args, "env": secrets}}}))
+
+
+def demo() -> int:
+    asyncio.run(_tour())
+    _configs()
+    return 0

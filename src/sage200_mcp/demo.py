@@ -1,0 +1,77 @@
+"""The demo environment: a sandbox in this process and a throwaway profile signed in to it.
+
+Nothing of the user's own configuration is read or written: the settings come from here alone,
+the profile lives in a temporary directory that is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+
+from sage200_mcp.auth import open_session
+from sage200_mcp.auth.login import code_from_redirect
+from sage200_mcp.auth.oauth import Pkce, new_state
+from sage200_mcp.config import Settings
+from sage200_mcp.errors import Sage200Error
+from sage200_mcp.httpclient import new_http_client
+
+DEMO_USER = ("demo@example.com", "demo")
+CLIENT = ("sandbox-client", "sandbox-secret")
+
+
+@contextlib.asynccontextmanager
+async def demo_environment(customers: int = 500) -> AsyncIterator[Settings]:
+    """Settings for a sandbox running on 127.0.0.1, signed in as the demo user."""
+    from sage200_mcp.sandbox.app import Sandbox, SandboxSettings
+    from sage200_mcp.sandbox.server import SandboxServer
+
+    sandbox = Sandbox(SandboxSettings(customers=customers))
+    server = await asyncio.to_thread(lambda: SandboxServer(sandbox).start())
+    sandbox.world.warm()
+    config_dir = Path(tempfile.mkdtemp(prefix="sage200-mcp-demo-"))
+    try:
+        settings = Settings.load(
+            profile="demo",
+            environ={
+                "SAGE200_CONFIG_DIR": str(config_dir),
+                "SAGE200_ID_URL": server.url,
+                "SAGE200_API_URL": f"{server.url}/uk/sage200extra/accounts/v1/",
+                "SAGE200_CLIENT_ID": CLIENT[0],
+                "SAGE200_CLIENT_SECRET": CLIENT[1],
+            },
+        )
+        async with new_http_client() as http:
+            await sign_in_as_demo_user(settings, http)
+        yield settings
+    finally:
+        await asyncio.to_thread(server.stop)
+        shutil.rmtree(config_dir, ignore_errors=True)
+
+
+async def sign_in_as_demo_user(settings: Settings, http: httpx.AsyncClient) -> None:
+    """Walk the sandbox's sign-in page as the demo user would, and keep the tokens."""
+    session = open_session(settings, http)
+    state, pkce = new_state(), Pkce.new()
+    page = await http.get(session.sage_id.authorize_url(state, pkce))
+    found = re.search(r'name="transaction" value="([^"]+)"', page.text)
+    if page.status_code != 200 or found is None:
+        raise Sage200Error("The demo sandbox's sign-in page did not load.")
+    answer = await http.post(
+        f"{settings.id_url}/authorize",
+        data={
+            "transaction": found.group(1),
+            "username": DEMO_USER[0],
+            "password": DEMO_USER[1],
+            "action": "approve",
+        },
+    )
+    code = code_from_redirect(answer.headers.get("location", ""), state, settings.redirect_uri)
+    await session.save_sign_in(await session.sage_id.exchange(code, pkce.verifier))

@@ -1,0 +1,78 @@
+"""The MCP server: one MCPServer whose lifespan owns the HTTP client, the sign-in and the
+SageClient, with the tools registered on it. Runs over stdio (the default) or streamable HTTP.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import webbrowser
+from collections.abc import AsyncIterator, Callable
+
+from mcp.server.mcpserver import MCPServer
+
+from sage200_mcp import __version__
+from sage200_mcp.api.client import SageClient
+from sage200_mcp.auth import open_session
+from sage200_mcp.auth.background import BackgroundSignIn
+from sage200_mcp.config import Settings
+from sage200_mcp.httpclient import new_http_client
+from sage200_mcp.tools import context, customers
+from sage200_mcp.tools.state import AppState
+
+INSTRUCTIONS = """\
+Read-only access to a company's Sage 200 (UK & Ireland) books: its customers and sales ledger.
+
+- Every answer names the site and company it came from; say which company you are reporting on.
+- If the user mentions a company ("the Irish company") or a tool says none is selected, call
+  list_sites and then switch_site. The choice is remembered.
+- Use list_customers with filters (search, on_hold, over_credit_limit, min_balance, max_balance,
+  sort) instead of paging through everything; follow next_cursor only when the user needs more.
+- get_customer takes an id, an account reference such as ABS001, or a name.
+- Amounts are in the account's own currency (the `currency` field); credit_limit 0 means none.
+- If a tool says you are not signed in, give the user the sign-in address it returns and ask
+  them to try again once signed in.
+"""
+
+
+def browser_opener() -> Callable[[str], bool] | None:
+    """How the server opens a sign-in page: the system browser unless SAGE200_NO_BROWSER."""
+    if os.environ.get("SAGE200_NO_BROWSER", "").strip() not in ("", "0", "false"):
+        return None
+    return webbrowser.open
+
+
+def create_server(
+    settings: Settings | None, *, demo: bool = False, toolsets: tuple[str, ...] = ("customers",)
+) -> MCPServer[AppState]:
+    """The server. With ``demo``, a sandbox and a throwaway profile replace ``settings``."""
+    if settings is None and not demo:
+        raise ValueError("settings are required unless demo is set")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        async with contextlib.AsyncExitStack() as stack:
+            if demo:
+                from sage200_mcp.demo import demo_environment
+
+                active = await stack.enter_async_context(demo_environment())
+            else:
+                assert settings is not None
+                active = settings
+            http = await stack.enter_async_context(new_http_client())
+            session = open_session(active, http)
+            sign_in = BackgroundSignIn(session, browser_opener())
+            stack.push_async_callback(sign_in.close)
+            yield AppState(active, session, SageClient(active, session, http), sign_in, toolsets)
+
+    mcp = MCPServer(
+        "sage200-mcp",
+        title="Sage 200",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        lifespan=lifespan,
+        log_level="WARNING",
+    )
+    context.register(mcp)
+    customers.register(mcp)
+    return mcp

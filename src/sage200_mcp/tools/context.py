@@ -1,0 +1,244 @@
+"""Where the answers come from: sites and companies, choosing one, sign-in and status."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from sage200_mcp import __version__
+from sage200_mcp.api.client import Company
+from sage200_mcp.api.models import Site
+from sage200_mcp.profile import describe, match_company, select_company, selected_company
+from sage200_mcp.tools.errors import guarded
+from sage200_mcp.tools.output import CompanyRef, respond
+from sage200_mcp.tools.state import AppState, app_state
+
+READ_ONLY = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+)
+RENEWAL_WARNING_DAYS = 14
+
+
+async def reachable_sites(state: AppState) -> list[Site]:
+    return [Site.model_validate(item) for item in await state.client.sites()]
+
+
+async def current_company(state: AppState) -> Company:
+    """The company this call reads: the profile's choice, or the only one the user can reach.
+
+    Never a silent default: with several to choose from and none chosen, the error lists them.
+    """
+    chosen = selected_company(state.settings)
+    if chosen is not None:
+        return chosen
+    sites = await reachable_sites(state)
+    if len(sites) == 1:
+        return select_company(state.settings, sites[0])
+    if not sites:
+        match_company(sites, "")  # raises the "no companies reachable" explanation
+    listing = "; ".join(describe(site) for site in sites)
+    raise ToolError(
+        f"No company is selected, and you can reach {len(sites)}: {listing}. Call switch_site"
+        " with the one the user means (its company id or part of its name), then ask again."
+    )
+
+
+class SiteRow(BaseModel):
+    site_id: str
+    site_name: str
+    company_id: int
+    company_name: str
+    selected: bool
+
+
+class SitesResult(BaseModel):
+    sites: list[SiteRow]
+    selected: CompanyRef | None = Field(
+        default=None, description="The company tools read now, if chosen."
+    )
+    note: str | None = None
+
+
+class SwitchResult(BaseModel):
+    company: CompanyRef
+    message: str
+
+
+class StatusResult(BaseModel):
+    signed_in: bool
+    user: str | None = None
+    edition: str
+    api_url: str
+    company: CompanyRef | None = Field(default=None, description="The selected site and company.")
+    access_token_valid_for_seconds: int | None = None
+    sign_in_ends: str | None = Field(
+        default=None, description="Date by which to sign in again (UTC)."
+    )
+    warning: str | None = None
+    sign_in_pending: bool = Field(
+        default=False, description="A browser sign-in is waiting to complete."
+    )
+    read_only: bool = Field(
+        default=True, description="This server only reads; it never changes the books."
+    )
+    version: str
+    toolsets: list[str]
+
+
+class LoginResult(BaseModel):
+    signed_in: bool
+    user: str | None = None
+    url: str | None = Field(
+        default=None, description="Where the user signs in, when not signed in."
+    )
+    message: str
+
+
+def register(mcp: MCPServer[AppState]) -> None:
+    @mcp.tool(
+        title="List Sage sites and companies",
+        description=(
+            "List the Sage 200 sites and companies the signed-in user can reach, and which one"
+            " the other tools read now. Use it when the user mentions a company by name, or when"
+            " a tool says no company is selected."
+        ),
+        annotations=READ_ONLY,
+    )
+    @guarded
+    async def list_sites(ctx: Context[AppState, Any]) -> Annotated[CallToolResult, SitesResult]:
+        state = app_state(ctx)
+        sites = await reachable_sites(state)
+        chosen = selected_company(state.settings)
+
+        def is_chosen(site: Site) -> bool:
+            return chosen is not None and (site.site_id, site.company_id) == (
+                chosen.site_id,
+                chosen.company_id,
+            )
+
+        rows = [
+            SiteRow(
+                site_id=s.site_id,
+                site_name=s.site_name,
+                company_id=s.company_id or 0,
+                company_name=s.company_name,
+                selected=is_chosen(s),
+            )
+            for s in sites
+        ]
+        note = None
+        if not sites:
+            note = (
+                "No companies are reachable. For Sage 200 Professional this usually means the"
+                " on-premises connection is down."
+            )
+        elif chosen is None:
+            note = "No company is selected yet: call switch_site with the one the user means."
+        return respond(
+            SitesResult(sites=rows, selected=CompanyRef.of(chosen) if chosen else None, note=note)
+        )
+
+    @mcp.tool(
+        title="Switch to another Sage company",
+        description=(
+            "Choose the company the other tools read, by company id, site id, or a case-"
+            "insensitive name or part of the company's or site's name (e.g. 'Ireland'). Exactly"
+            " one company must match; otherwise the error lists the candidates. The choice is"
+            " remembered for later sessions and the command line."
+        ),
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+        ),
+    )
+    @guarded
+    async def switch_site(
+        site: Annotated[
+            str,
+            Field(
+                min_length=1, max_length=200, description="Company id, site id, or part of a name."
+            ),
+        ],
+        ctx: Context[AppState, Any],
+    ) -> Annotated[CallToolResult, SwitchResult]:
+        state = app_state(ctx)
+        chosen = select_company(state.settings, match_company(await reachable_sites(state), site))
+        return respond(
+            SwitchResult(company=CompanyRef.of(chosen), message=f"Now reading {chosen.describe()}.")
+        )
+
+    @mcp.tool(
+        title="Sign-in and server status",
+        description=(
+            "Who is signed in to Sage, the edition, the selected site and company, how long the"
+            " sign-in lasts, and this server's version. Never shows a token."
+        ),
+        annotations=READ_ONLY,
+    )
+    @guarded
+    async def get_status(ctx: Context[AppState, Any]) -> Annotated[CallToolResult, StatusResult]:
+        state = app_state(ctx)
+        tokens = state.session.current()
+        chosen = selected_company(state.settings)
+        result = StatusResult(
+            signed_in=tokens is not None,
+            edition=state.settings.edition,
+            api_url=state.settings.api_url,
+            company=CompanyRef.of(chosen) if chosen else None,
+            sign_in_pending=state.sign_in.in_progress,
+            version=__version__,
+            toolsets=list(state.toolsets),
+        )
+        if tokens is not None:
+            now = time.time()
+            ends = datetime.fromtimestamp(tokens.refresh_expires_at, UTC)
+            days = (tokens.refresh_expires_at - now) / 86400
+            result = result.model_copy(
+                update={
+                    "user": tokens.who,
+                    "access_token_valid_for_seconds": max(0, int(tokens.access_expires_at - now)),
+                    "sign_in_ends": ends.date().isoformat(),
+                    "warning": (
+                        f"The Sage sign-in ends in {max(0, int(days))} days; sign in again"
+                        " (the login tool, or `sage200-mcp login`) before then."
+                    )
+                    if days < RENEWAL_WARNING_DAYS
+                    else None,
+                }
+            )
+        return respond(result)
+
+    @mcp.tool(
+        title="Sign in to Sage",
+        description=(
+            "Start signing in to Sage in the browser and return the address to open; if already"
+            " signed in, say as whom. The sign-in completes in the browser; ask again afterwards."
+        ),
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+        ),
+    )
+    @guarded
+    async def login(ctx: Context[AppState, Any]) -> Annotated[CallToolResult, LoginResult]:
+        state = app_state(ctx)
+        tokens = state.session.current()
+        if tokens is not None:
+            return respond(
+                LoginResult(
+                    signed_in=True, user=tokens.who, message=f"Already signed in as {tokens.who}."
+                )
+            )
+        url, opened = await state.sign_in.begin()
+        how = "A browser window has opened; if it did not, open" if opened else "Open"
+        return respond(
+            LoginResult(
+                signed_in=False,
+                url=url,
+                message=f"{how} {url} to sign in to Sage, then ask again.",
+            )
+        )

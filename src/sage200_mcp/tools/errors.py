@@ -1,0 +1,91 @@
+"""Turning anticipated failures into tool errors that say what to do next.
+
+Only a ToolError's text reaches the model (anything else becomes the SDK's bare "Error executing
+tool"), so every Sage200Error is re-raised as one. Not being signed in is special: the sign-in
+starts in the background and the error carries its URL (and, for clients that support it, a URL
+elicitation asks the client to show it), so no call ever waits on a browser.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
+
+from mcp import MCPError
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import UrlElicitationRequiredError
+from mcp.types import ElicitRequestURLParams
+
+from sage200_mcp.auth.errors import NotSignedIn, SignInFailed
+from sage200_mcp.errors import Sage200Error
+from sage200_mcp.tools.state import app_state
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def guarded(tool: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Wrap a tool so every Sage200Error leaves as a ToolError (or a sign-in prompt)."""
+
+    @functools.wraps(tool)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await tool(*args, **kwargs)
+        except NotSignedIn as error:
+            context = next((v for v in kwargs.values() if isinstance(v, Context)), None)
+            if context is None:  # pragma: no cover - every tool takes a Context
+                raise ToolError(str(error)) from error
+            raise await sign_in_prompt(context, error) from None
+        except Sage200Error as error:
+            raise ToolError(str(error)) from error
+
+    return run
+
+
+async def sign_in_prompt(ctx: Context[Any, Any], cause: NotSignedIn) -> Exception:
+    """Start (or reuse) a background sign-in and return the error that tells the user."""
+    state = app_state(ctx)
+    try:
+        url, opened = await state.sign_in.begin()
+    except SignInFailed as failure:
+        return ToolError(
+            f"{cause} The sign-in could not start here: {failure} From a terminal, run"
+            " `sage200-mcp login --no-browser` (or `--device`), then ask again."
+        )
+    except Sage200Error as failure:
+        return ToolError(f"{cause} {failure}")
+    where = (
+        "A browser window has opened for you to sign in to Sage; if it did not, open"
+        if opened
+        else "To sign in to Sage, open"
+    )
+    message = (
+        f"Not signed in to Sage yet. {where} this address: {url} . Once you have"
+        " signed in, ask again."
+    )
+    if state.sign_in.last_failure:
+        message += f" (The previous attempt failed: {state.sign_in.last_failure})"
+    if _supports_url_elicitation(ctx):
+        return UrlElicitationRequiredError(
+            [
+                ElicitRequestURLParams(
+                    message="Sign in to Sage to let the assistant read your books.",
+                    url=url,
+                    elicitation_id=uuid.uuid4().hex,
+                )
+            ],
+            message=message,
+        )
+    return ToolError(message)
+
+
+def _supports_url_elicitation(ctx: Context[Any, Any]) -> bool:
+    try:
+        capabilities = ctx.client_capabilities
+    except (AttributeError, RuntimeError, MCPError):
+        return False
+    elicitation = capabilities.elicitation if capabilities is not None else None
+    return elicitation is not None and elicitation.url is not None

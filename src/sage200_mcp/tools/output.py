@@ -1,0 +1,71 @@
+"""Shaping tool results: structured content plus the same object as compact JSON text.
+
+The SDK's default text form is JSON indented by two spaces, which costs a model's context for
+nothing; ``respond`` sends compact JSON instead, and leaves out fields that have no value.
+``fit`` keeps a page of rows within the size budget and says so when it cuts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from mcp.types import CallToolResult, TextContent
+from pydantic import BaseModel, Field
+
+from sage200_mcp.api.client import Company
+
+DEFAULT_BUDGET = 40_000  # characters of JSON per answer: about 10k tokens
+
+
+class CompanyRef(BaseModel):
+    """The books an answer came from."""
+
+    site_id: str
+    site_name: str
+    company_id: int
+    company_name: str
+
+    @classmethod
+    def of(cls, company: Company) -> CompanyRef:
+        return cls(
+            site_id=company.site_id,
+            site_name=company.site_name,
+            company_id=company.company_id,
+            company_name=company.company_name,
+        )
+
+
+class PageInfo(BaseModel):
+    returned: int = Field(description="How many rows this answer holds.")
+    total: int | None = Field(default=None, description="How many rows match in all, when known.")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as cursor to get the next page; absent on the last page."
+    )
+    truncated: bool = Field(
+        default=False, description="True when rows were cut to keep the answer small."
+    )
+    note: str | None = Field(default=None, description="What was cut, or how to narrow the search.")
+
+
+def compact(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def respond(result: BaseModel) -> CallToolResult:
+    data = result.model_dump(mode="json", exclude_none=True)
+    return CallToolResult(
+        content=[TextContent(type="text", text=compact(data))], structured_content=data
+    )
+
+
+def fit(rows: Sequence[BaseModel], budget: int, reserved: int = 600) -> int:
+    """How many of ``rows`` (from the first) fit in ``budget`` characters of JSON, leaving
+    ``reserved`` for the rest of the answer. At least one row is always kept."""
+    used = reserved
+    for index, row in enumerate(rows):
+        used += len(compact(row.model_dump(mode="json", exclude_none=True))) + 1
+        if used > budget and index > 0:
+            return index
+    return len(rows)

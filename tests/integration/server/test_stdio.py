@@ -1,0 +1,66 @@
+"""The server as desktop clients run it: a subprocess over stdio, driven by the SDK's client."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client, StdioServerParameters
+
+from sage200_mcp.sandbox.server import SandboxServer
+from tests.helpers import CLIENT_SECRET, PRO
+
+pytestmark = pytest.mark.anyio
+
+
+def server(*args: str, **env: str) -> StdioServerParameters:
+    return StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "sage200_mcp", *args],
+        env={**os.environ, "SAGE200_NO_BROWSER": "1", **env},
+    )
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_serve_demo_answers_over_stdio(mode: str, tmp_path: Path) -> None:
+    # the demo must not touch the user's profile, wherever it is configured to be
+    own = tmp_path / "own-config"
+    async with Client(
+        server("serve", "--demo", SAGE200_CONFIG_DIR=str(own)), mode=mode, read_timeout_seconds=120
+    ) as client:
+        names = {tool.name for tool in (await client.list_tools()).tools}
+        assert {"list_sites", "list_customers", "get_customer"} <= names
+        status: Any = (await client.call_tool("get_status", {})).structured_content
+        assert status["signed_in"] and status["user"] == "Demo User <demo@example.com>"
+        await client.call_tool("switch_site", {"site": "Stockwell Office Supplies Ltd"})
+        page: Any = (
+            await client.call_tool("list_customers", {"over_credit_limit": True})
+        ).structured_content
+        assert page["customers"] and all(c["over_credit_limit"] for c in page["customers"])
+        ie = await client.call_tool("switch_site", {"site": "Ireland"})
+        assert not ie.is_error
+        abs_ie: Any = (
+            await client.call_tool("get_customer", {"customer": "ABS Garages"})
+        ).structured_content
+        assert abs_ie["customer"]["currency"] == "EUR"
+    assert not own.exists()
+
+
+async def test_serve_against_sage_when_not_signed_in_offers_the_sign_in(
+    sandbox_server: SandboxServer, tmp_path: Path
+) -> None:
+    env = {
+        "SAGE200_CONFIG_DIR": str(tmp_path),
+        "SAGE200_ID_URL": sandbox_server.url,
+        "SAGE200_API_URL": sandbox_server.url + PRO,
+        "SAGE200_CLIENT_ID": "sandbox-client",
+        "SAGE200_CLIENT_SECRET": CLIENT_SECRET,
+    }
+    async with Client(server("serve", **env), read_timeout_seconds=60) as client:
+        result = await client.call_tool("list_customers", {})
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert result.is_error and "Not signed in to Sage yet" in text
+    assert f"{sandbox_server.url}/authorize?" in text and CLIENT_SECRET not in text

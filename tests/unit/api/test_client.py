@@ -1,0 +1,302 @@
+"""SageClient over a mocked API: headers, list shapes, paging, retries, 401 renewal, errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from sage200_mcp.api.client import Company, RetryPolicy, SageClient, error_detail
+from sage200_mcp.api.errors import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    UnexpectedAnswer,
+)
+from sage200_mcp.auth.errors import NotSignedIn
+from sage200_mcp.config import Settings
+
+pytestmark = pytest.mark.anyio
+
+API = "https://api.test.invalid/uk/sage200extra/accounts/v1/"
+COMPANY = Company("site-guid", 7, "Site", "Company")
+
+
+class Tokens:
+    def __init__(self) -> None:
+        self.renewals = 0
+        self.current = "token-1"
+
+    async def access_token(self) -> str:
+        return self.current
+
+    async def token_after_rejection(self, rejected: str) -> str:
+        self.renewals += 1
+        self.current = f"token-{self.renewals + 1}"
+        return self.current
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings.load(environ={"SAGE200_CONFIG_DIR": str(tmp_path), "SAGE200_API_URL": API})
+
+
+@pytest.fixture
+def tokens() -> Tokens:
+    return Tokens()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def client(settings: Settings, tokens: Tokens, clock: Clock) -> AsyncIterator[SageClient]:
+    async with httpx.AsyncClient() as http:
+        yield SageClient(
+            settings, tokens, http, RetryPolicy(attempts=3, budget=20), clock.sleep, clock
+        )
+
+
+@respx.mock
+async def test_every_call_carries_the_required_headers(
+    client: SageClient, settings: Settings
+) -> None:
+    route = respx.get(f"{API}customers").respond(json=[])
+    await client.get_list("customers", COMPANY)
+    headers = route.calls[-1].request.headers
+    assert headers["authorization"] == "Bearer token-1"
+    assert headers["x-site"] == "site-guid" and headers["x-company"] == "7"
+    assert headers["accept"] == "application/json"
+    assert "ocp-apim-subscription-key" not in headers
+    sites = respx.get(f"{API}sites").respond(json=[])
+    await client.sites()
+    assert "x-site" not in sites.calls[-1].request.headers
+    client.settings = replace(settings, subscription_key="key-1")
+    await client.get_list("customers", COMPANY)
+    assert route.calls[-1].request.headers["ocp-apim-subscription-key"] == "key-1"
+
+
+@pytest.mark.parametrize("body", [[{"id": 1}], {"value": [{"id": 1}]}])
+@respx.mock
+async def test_lists_come_bare_or_wrapped(client: SageClient, body: object) -> None:
+    respx.get(f"{API}customers").respond(json=body)
+    assert await client.get_list("customers", COMPANY) == [{"id": 1}]
+
+
+@pytest.mark.parametrize("content", [b"{not json", b'{"value": 3}', b"[1, 2]", b'"text"'])
+@respx.mock
+async def test_answers_that_are_not_lists_are_refused_clearly(
+    client: SageClient, content: bytes
+) -> None:
+    respx.get(f"{API}customers").respond(200, content=content)
+    with pytest.raises(UnexpectedAnswer, match="customers"):
+        await client.get_list("customers", COMPANY)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"523", 523),
+        (b'"523"', 523),
+        (b'{"value": 12}', 12),
+        (b'{"@odata.count": 9}', 9),
+        (b"true", None),
+        (b"[]", None),
+        (b'{"x": 1}', None),
+    ],
+)
+@respx.mock
+async def test_count_reads_every_plausible_shape(
+    client: SageClient, content: bytes, expected: int | None
+) -> None:
+    route = respx.get(f"{API}customers").respond(200, content=content)
+    assert await client.count("customers", COMPANY, "on_hold eq true") == expected
+    assert route.calls[-1].request.url.params["$count"] == "true"
+    assert route.calls[-1].request.url.params["$filter"] == "on_hold eq true"
+
+
+@respx.mock
+async def test_an_unsupported_count_is_unknown_not_an_error(client: SageClient) -> None:
+    respx.get(f"{API}customers").respond(400, json={"Message": "$count is not supported"})
+    assert await client.count("customers", COMPANY, None) is None
+
+
+@respx.mock
+async def test_a_page_asks_for_one_more_row_to_know_if_more_follow(client: SageClient) -> None:
+    route = respx.get(f"{API}customers").respond(json=[{"id": n} for n in range(4)])
+    rows, more = await client.page("customers", COMPANY, {"$orderby": "id asc"}, 20, 3)
+    assert [r["id"] for r in rows] == [0, 1, 2] and more
+    params = route.calls[-1].request.url.params
+    assert (params["$top"], params["$skip"], params["$orderby"]) == ("4", "20", "id asc")
+    respx.get(f"{API}customers").respond(json=[{"id": 1}])
+    rows, more = await client.page("customers", COMPANY, {"$orderby": "id asc"}, 0, 3)
+    assert len(rows) == 1 and not more
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+@respx.mock
+async def test_server_errors_are_retried_then_succeed(
+    client: SageClient, clock: Clock, status: int
+) -> None:
+    route = respx.get(f"{API}customers").mock(
+        side_effect=[httpx.Response(status), httpx.Response(200, json=[])]
+    )
+    assert await client.get_list("customers", COMPANY) == []
+    assert route.call_count == 2 and len(clock.slept) == 1 and 0 < clock.slept[0] <= 0.5
+
+
+@respx.mock
+async def test_retries_are_bounded_in_count(client: SageClient, clock: Clock) -> None:
+    route = respx.get(f"{API}customers").respond(503)
+    with pytest.raises(Unavailable, match="try again"):
+        await client.get_list("customers", COMPANY)
+    assert route.call_count == 3 and len(clock.slept) == 2
+
+
+@respx.mock
+async def test_retries_are_bounded_in_time(
+    settings: Settings, tokens: Tokens, clock: Clock
+) -> None:
+    route = respx.get(f"{API}customers").respond(429, headers={"Retry-After": "6"})
+    async with httpx.AsyncClient() as http:
+        client = SageClient(
+            settings,
+            tokens,
+            http,
+            RetryPolicy(attempts=10, budget=15, max_retry_after=10),
+            clock.sleep,
+            clock,
+        )
+        with pytest.raises(RateLimited, match="6 seconds"):
+            await client.get_list("customers", COMPANY)
+    assert route.call_count == 3 and clock.slept == [6, 6]
+
+
+@respx.mock
+async def test_retry_after_is_honoured_in_seconds_or_as_a_date(
+    client: SageClient, clock: Clock
+) -> None:
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=3), usegmt=True)
+    respx.get(f"{API}customers").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "2"}),
+            httpx.Response(429, headers={"Retry-After": later}),
+            httpx.Response(200, json=[]),
+        ]
+    )
+    await client.get_list("customers", COMPANY)
+    assert clock.slept[0] == 2 and 1 < clock.slept[1] <= 3
+
+
+@respx.mock
+async def test_a_long_retry_after_is_not_waited_for(client: SageClient, clock: Clock) -> None:
+    respx.get(f"{API}customers").respond(429, headers={"Retry-After": "120"})
+    with pytest.raises(RateLimited) as raised:
+        await client.get_list("customers", COMPANY)
+    assert raised.value.retry_after == 120 and clock.slept == []
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ReadTimeout("slow"),
+        httpx.ConnectError("refused"),
+        httpx.RemoteProtocolError("dropped"),
+    ],
+)
+@respx.mock
+async def test_timeouts_and_dropped_connections_are_retried(
+    client: SageClient, failure: Exception
+) -> None:
+    route = respx.get(f"{API}customers").mock(side_effect=[failure, httpx.Response(200, json=[])])
+    assert await client.get_list("customers", COMPANY) == []
+    assert route.call_count == 2
+    respx.get(f"{API}customers").mock(side_effect=failure)
+    with pytest.raises(Unavailable):
+        await client.get_list("customers", COMPANY)
+
+
+@respx.mock
+async def test_a_401_renews_the_token_once_and_retries(client: SageClient, tokens: Tokens) -> None:
+    route = respx.get(f"{API}customers").mock(
+        side_effect=[httpx.Response(401), httpx.Response(200, json=[])]
+    )
+    await client.get_list("customers", COMPANY)
+    assert tokens.renewals == 1
+    assert route.calls[-1].request.headers["authorization"] == "Bearer token-2"
+
+
+@respx.mock
+async def test_a_second_401_means_not_signed_in(client: SageClient, tokens: Tokens) -> None:
+    respx.get(f"{API}customers").respond(401)
+    with pytest.raises(NotSignedIn, match="sign in again"):
+        await client.get_list("customers", COMPANY)
+    assert tokens.renewals == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "words"),
+    [
+        (400, BadRequest, "Sage refused the request: Bad filter"),
+        (403, Forbidden, "may not read Company (site Site)"),
+        (404, NotFound, "SAGE200_EDITION"),
+        (418, UnexpectedAnswer, "HTTP 418"),
+    ],
+)
+@respx.mock
+async def test_other_statuses_are_typed_and_not_retried(
+    client: SageClient, status: int, error: type[Exception], words: str
+) -> None:
+    route = respx.get(f"{API}customers").respond(status, json={"Message": "Bad filter"})
+    with pytest.raises(error) as raised:
+        await client.get_list("customers", COMPANY)
+    assert words in str(raised.value)
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "detail"),
+    [
+        (
+            b'{"Message": "The query specified in the URI is not valid."}',
+            "The query specified in the URI is not valid.",
+        ),
+        (
+            b'[{"$severity": "error", "$dataCode": "E1", "$message": "Field X is wrong"}]',
+            "Field X is wrong",
+        ),
+        (b'{"error": {"code": "x", "message": "Nested message"}}', "Nested message"),
+        (b"", "no detail given"),
+        (
+            b"<html><head><style>p{}</style></head><body><h1>Bad  request</h1></body></html>",
+            "Bad request",
+        ),
+        (b"plain words", "plain words"),
+        (b'{"Message": "' + b"x" * 500 + b'"}', "x" * 297 + "..."),
+    ],
+)
+def test_error_details_are_read_from_every_body_shape(content: bytes, detail: str) -> None:
+    assert error_detail(httpx.Response(400, content=content)) == detail
