@@ -1,7 +1,7 @@
 """The client's filter builder: user text is always exactly one literal.
 
-The sandbox's parser, written separately, is the referee: whatever text goes in, it must read
-back one ``contains`` call holding exactly that text.
+The grammar's parser (which the sandbox evaluates), written separately from the builder, is the
+referee: whatever text goes in, it must read back one ``contains`` call holding exactly that text.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sage200_mcp.api import odata
-from sage200_mcp.sandbox.odata import Call, Compare, FieldRef, Literal, parse_filter
+from sage200_mcp.openapi.odata_syntax import Call, Compare, FieldRef, Literal, parse_filter
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from sage200_mcp.sandbox.layout import Column, Kind
-from sage200_mcp.sandbox.odata import (
+from sage200_mcp.openapi.odata_syntax import (
     Call,
     Compare,
     FieldRef,
@@ -18,11 +17,10 @@ from sage200_mcp.sandbox.odata import (
     Logical,
     Not,
     ODataError,
-    compile_filter,
-    compile_orderby,
     parse_filter,
-    split_paths,
 )
+from sage200_mcp.sandbox.layout import Column, Kind
+from sage200_mcp.sandbox.odata import compile_filter, compile_orderby, split_paths
 
 COLUMNS = {
     "name": Column("name", Kind.STRING, "", False),
