@@ -172,12 +172,19 @@ def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         action="store_true",
         help="serve the built-in sandbox's books, signed in as its demo user",
     )
+    serve.add_argument(
+        "--toolsets",
+        default=None,
+        metavar="LIST",
+        help="tools to offer: a comma list of customers, suppliers, orders, stock, nominal,"
+        " query (default: all; also SAGE200_TOOLSETS)",
+    )
 
     def run_serve(args: argparse.Namespace) -> int:
         from sage200_mcp.commands.serve import serve as run
 
         settings = None if args.demo else _settings(args)
-        return run(settings, args.transport, args.host, args.port, args.demo)
+        return run(settings, args.transport, args.host, args.port, args.demo, args.toolsets)
 
     serve.set_defaults(handler=run_serve)
 

@@ -8,6 +8,7 @@ import contextlib
 import os
 import webbrowser
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 
@@ -16,20 +17,36 @@ from sage200_mcp.api.client import SageClient
 from sage200_mcp.auth import open_session
 from sage200_mcp.auth.background import BackgroundSignIn
 from sage200_mcp.config import Settings
+from sage200_mcp.errors import ConfigError
 from sage200_mcp.httpclient import new_http_client
-from sage200_mcp.tools import context, customers
+from sage200_mcp.tools import context, customers, nominal, orders, query, stock, suppliers
 from sage200_mcp.tools.state import AppState
 
+# groups of tools a user can turn on or off (--toolsets); sites, status and login are always on
+TOOLSETS: dict[str, Callable[[MCPServer[Any]], None]] = {
+    "customers": customers.register,
+    "suppliers": suppliers.register,
+    "orders": orders.register,
+    "stock": stock.register,
+    "nominal": nominal.register,
+    "query": query.register,
+}
+
 INSTRUCTIONS = """\
-Read-only access to a company's Sage 200 (UK & Ireland) books: its customers and sales ledger.
+Read-only access to a company's Sage 200 (UK & Ireland) books: customers and suppliers with their
+transactions and aged balances, sales and purchase orders, stock, and the nominal ledger.
 
 - Every answer names the site and company it came from; say which company you are reporting on.
 - If the user mentions a company ("the Irish company") or a tool says none is selected, call
   list_sites and then switch_site. The choice is remembered.
 - Use list_customers with filters (search, on_hold, over_credit_limit, min_balance, max_balance,
   sort) instead of paging through everything; follow next_cursor only when the user needs more.
-- get_customer takes an id, an account reference such as ABS001, or a name.
+- get_customer (and get_supplier, get_product, get_sales_order...) take an id, a reference such
+  as ABS001 or BOARD001, or a name.
+- "Who owes us money and for how long?" is get_aged_debt; "what did we spend on 7500 this
+  quarter?" is get_nominal_activity with the quarter's dates.
 - Amounts are in the account's own currency (the `currency` field); credit_limit 0 means none.
+- query reads any other collection of the Sage 200 API; use it only when no tool fits.
 - If a tool says you are not signed in, give the user the sign-in address it returns and ask
   them to try again once signed in.
 """
@@ -42,8 +59,22 @@ def browser_opener() -> Callable[[str], bool] | None:
     return webbrowser.open
 
 
+def parse_toolsets(text: str | None) -> tuple[str, ...]:
+    """``customers,orders`` -> those toolsets; empty or 'all' -> every one."""
+    if not text or text.strip().lower() == "all":
+        return tuple(TOOLSETS)
+    names = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in TOOLSETS]
+    if unknown or not names:
+        raise ConfigError(
+            f"Unknown toolset(s) {', '.join(unknown) or text!r}; choose from"
+            f" {', '.join(TOOLSETS)} (or all)."
+        )
+    return names
+
+
 def create_server(
-    settings: Settings | None, *, demo: bool = False, toolsets: tuple[str, ...] = ("customers",)
+    settings: Settings | None, *, demo: bool = False, toolsets: tuple[str, ...] = tuple(TOOLSETS)
 ) -> MCPServer[AppState]:
     """The server. With ``demo``, a sandbox and a throwaway profile replace ``settings``."""
     if settings is None and not demo:
@@ -74,5 +105,6 @@ def create_server(
         log_level="WARNING",
     )
     context.register(mcp)
-    customers.register(mcp)
+    for name in toolsets:
+        TOOLSETS[name](mcp)
     return mcp

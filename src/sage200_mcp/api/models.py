@@ -85,8 +85,8 @@ class Site(SageRecord):
     tenant_id: Text = ""
 
 
-class CustomerView(SageRecord):
-    """A row of ``customer_views``: Sage's flattened, faster customer list."""
+class AccountView(SageRecord):
+    """A row of ``customer_views`` or ``supplier_views``: Sage's flattened, faster lists."""
 
     id: Id = None
     reference: Text = ""
@@ -107,7 +107,6 @@ class CustomerView(SageRecord):
     contact_name: Text = ""
     contact_default_telephone_number: Text = ""
     contact_default_email_address: Text = ""
-    customer_location_full_address: Text = ""
 
 
 class Address(SageRecord):
@@ -151,8 +150,9 @@ class Contact(SageRecord):
         return self.name or " ".join(p for p in (self.first_name, self.last_name) if p)
 
 
-class Customer(SageRecord):
-    """A ``customers/{id}`` record (with ``main_address`` and ``contacts`` when expanded)."""
+class Account(SageRecord):
+    """A ``customers/{id}`` or ``suppliers/{id}`` record (with ``main_address`` and ``contacts``
+    when expanded)."""
 
     id: Id = None
     reference: Text = ""
@@ -176,7 +176,6 @@ class Customer(SageRecord):
     terms_agreed: Flag = None
     trading_terms: Text = ""
     average_time_to_pay: Id = None
-    value_of_current_orders_in_sop: Number = None
     account_opened: SageDate = None
     last_credit_review: SageDate = None
     next_credit_review: SageDate = None
@@ -200,3 +199,33 @@ class Customer(SageRecord):
         if number and self.telephone_country_code:
             return f"+{self.telephone_country_code.lstrip('+')} {number}"
         return number
+
+
+class TransactionView(SageRecord):
+    """A row of ``sales_transaction_views`` or ``purchase_transaction_views``."""
+
+    transaction_type: Text = ""
+    transaction_date: SageDate = None
+    due_date: SageDate = None
+    reference: Text = ""
+    second_reference: Text = ""
+    status: Text = ""
+    document_gross_value: Number = None
+    document_allocated_value: Number = None
+    document_outstanding_value: Number = None
+    base_outstanding_value: Number = None
+    currency_symbol: Text = ""
+    currency_name: Text = ""
+
+
+class AgedBalance(SageRecord):
+    """A row of an aged debtors or creditors view: one account's (or item's) outstanding value,
+    split into the ledger's ageing periods. Fields are read by bucket name (``doc_period_3``)."""
+
+    def amount(self, bucket: str, base: bool = False) -> float:
+        """``bucket`` is future, current, past or period_1..period_8."""
+        return _lenient_number(self.extra(f"{'base' if base else 'doc'}_{bucket}")) or 0.0
+
+    def label(self, period: int) -> str:
+        value = self.extra(f"aged_period_{period}")
+        return value.strip() if isinstance(value, str) else ""

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from sage200_mcp.console import out
@@ -47,6 +48,46 @@ def _customers(data: dict[str, Any]) -> list[str]:
     ]
 
 
+def _aged(data: dict[str, Any]) -> list[str]:
+    lines = []
+    for account in data["accounts"]:
+        oldest = account["buckets"][0] if account["buckets"] else {"period": "-", "amount": 0}
+        lines.append(
+            f"{account.get('reference') or account['id']:<9}"
+            f"{(account.get('name') or '')[:34]:<36}{_money(account['total']):>12}"
+            f"  oldest: {_money(oldest['amount'])} {oldest['period']}"
+        )
+    totals = ", ".join(f"{t['period']} {_money(t['amount'])}" for t in data["totals"][:3])
+    return [*lines, f"company: {_money(data['total_outstanding'])} outstanding ({totals}, ...)"]
+
+
+def _activity(data: dict[str, Any]) -> list[str]:
+    name = data["accounts"][0]["name"]
+    return [
+        f"{data['accounts'][0]['reference']} {name}, {data['from_date']} to {data['to_date']}:"
+        f" net {_money(data['net'])} from {data['postings']} postings"
+    ]
+
+
+def _product(data: dict[str, Any]) -> list[str]:
+    product = data["product"]
+    lines = [f"{product['code']} {product['name']}: {product['free_stock']:g} free to sell"]
+    lines += [
+        f"  {w['warehouse']:<12} in stock {w['in_stock']:g}, allocated {w['allocated']:g},"
+        f" on order {w['on_order']:g}"
+        for w in product["warehouses"]
+    ]
+    return lines
+
+
+def _last_quarter() -> tuple[str, str]:
+    today = date.today()
+    first_month = (today.month - 1) // 3 * 3 + 1  # this quarter's first month
+    end = date(today.year, first_month, 1) - timedelta(days=1)
+    start = date(end.year, (end.month - 1) // 3 * 3 + 1, 1)
+    return start.isoformat(), end.isoformat()
+
+
 def _customer(data: dict[str, Any]) -> list[str]:
     c, company = data["customer"], data["company"]
     contact = (c.get("contacts") or [{}])[0]
@@ -69,6 +110,19 @@ TOUR: list[tuple[str, str, dict[str, Any], Render]] = [
         _customers,
     ),
     ("Show me ABS Garages", "get_customer", {"customer": "ABS001"}, _customer),
+    ("Who owes us money, and for how long?", "get_aged_debt", {"limit": 3}, _aged),
+    ("How much stock of BOARD001 do we have?", "get_product", {"product": "BOARD001"}, _product),
+    (
+        "What did we spend on printing (nominal 7500) last quarter?",
+        "get_nominal_activity",
+        {
+            "code": "7500",
+            "from_date": _last_quarter()[0],
+            "to_date": _last_quarter()[1],
+            "latest": 0,
+        },
+        _activity,
+    ),
     ("Switch to the Irish company...", "switch_site", {"site": "Ireland"}, _switched),
     (
         "...and show me ABS Garages' balance there",

@@ -24,13 +24,21 @@ def configure_logging() -> None:
         logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-def serve(settings: Settings | None, transport: str, host: str, port: int, demo: bool) -> int:
+def serve(
+    settings: Settings | None,
+    transport: str,
+    host: str,
+    port: int,
+    demo: bool,
+    toolsets: str | None,
+) -> int:
     configure_logging()
-    from sage200_mcp.server import create_server
+    from sage200_mcp.server import create_server, parse_toolsets
 
+    chosen = parse_toolsets(toolsets or os.environ.get("SAGE200_TOOLSETS"))
     if settings is not None:
         settings.require_client_id()
-    mcp = create_server(settings, demo=demo)
+    mcp = create_server(settings, demo=demo, toolsets=chosen)
     if transport == "stdio":
         mcp.run("stdio")
         return 0

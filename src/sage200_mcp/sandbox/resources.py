@@ -98,6 +98,7 @@ EXPANSIONS: dict[str, dict[str, Expansion]] = {
         "warehouse": _one("warehouses", "warehouse_id"),
     },
     "banks": {"account_currency": _one("currencies", "account_currency_id")},
+    "currencies": {"currency_iso_code": _one("currency_iso_codes", "currency_iso_code_id")},
     "company_details": {
         "address": _one("company_addresses", "id"),
         "country_code": _one("country_codes", "country_code_id"),

@@ -190,6 +190,7 @@ TABLES: tuple[TableSpec, ...] = (
     ),
     TableSpec("bank_views", "cash-book", "bank_view"),
     TableSpec("currencies", "financials", "currency"),
+    TableSpec("currency_iso_codes", "financials", "currency_iso_code"),
     TableSpec("tax_codes", "financials", "tax_code"),
     TableSpec("country_codes", "financials", "country_code"),
     TableSpec("financial_year_period_views", "financials", "financial_year_period_view"),

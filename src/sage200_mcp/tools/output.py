@@ -60,12 +60,13 @@ def respond(result: BaseModel) -> CallToolResult:
     )
 
 
-def fit(rows: Sequence[BaseModel], budget: int, reserved: int = 600) -> int:
+def fit(rows: Sequence[BaseModel | dict[str, Any]], budget: int, reserved: int = 600) -> int:
     """How many of ``rows`` (from the first) fit in ``budget`` characters of JSON, leaving
     ``reserved`` for the rest of the answer. At least one row is always kept."""
     used = reserved
     for index, row in enumerate(rows):
-        used += len(compact(row.model_dump(mode="json", exclude_none=True))) + 1
+        data = row.model_dump(mode="json", exclude_none=True) if isinstance(row, BaseModel) else row
+        used += len(compact(data)) + 1
         if used > budget and index > 0:
             return index
     return len(rows)

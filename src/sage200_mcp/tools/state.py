@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from mcp.server.mcpserver import Context
 
@@ -11,6 +13,8 @@ from sage200_mcp.api.client import SageClient
 from sage200_mcp.auth.background import BackgroundSignIn
 from sage200_mcp.auth.session import Session
 from sage200_mcp.config import Settings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -20,6 +24,17 @@ class AppState:
     client: SageClient
     sign_in: BackgroundSignIn
     toolsets: tuple[str, ...] = field(default_factory=tuple)
+    _cache: dict[Hashable, tuple[float, Any]] = field(default_factory=dict)
+
+    async def cached(self, key: Hashable, load: Callable[[], Awaitable[T]], ttl: float = 600) -> T:
+        """Reference data that rarely changes (currencies, warehouses), kept for ``ttl`` seconds."""
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            value: T = hit[1]
+            return value
+        value = await load()
+        self._cache[key] = (time.monotonic() + ttl, value)
+        return value
 
 
 def app_state(ctx: Context[Any, Any]) -> AppState:

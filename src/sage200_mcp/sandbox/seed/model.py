@@ -221,11 +221,15 @@ def _settle_accounts(trading: TradingLedger, today: date) -> None:
 
 
 def _scale_purchasing(customers: list[parties.Party], suppliers: list[parties.Party]) -> None:
-    """Suppliers invoice about 55% of what customers buy, as a wholesaler's margins suggest."""
+    """Stock suppliers invoice about half of what customers buy, as a wholesaler's margins
+    suggest; overhead suppliers (rent, energy, printing...) keep invoices of ordinary size."""
+    stock_codes = {"5000", "5100"}
+    codes = dict(words.SUPPLIER_TRADES)
+    stock = [s for s in suppliers if codes.get(s.sector, "5000") in stock_codes]
     selling = sum(p.activity * p.typical_invoice for p in customers)
-    buying = sum(p.activity * p.typical_invoice for p in suppliers) or 1
-    factor = 0.55 * selling / buying
-    for supplier in suppliers:
+    buying = sum(p.activity * p.typical_invoice for p in stock) or 1
+    factor = 0.5 * selling / buying
+    for supplier in stock:
         supplier.typical_invoice = max(1_000, int(supplier.typical_invoice * factor))
 
 

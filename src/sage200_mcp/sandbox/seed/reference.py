@@ -57,6 +57,27 @@ COUNTRIES = (
 )
 
 _CURRENCY_NAMES = {"GBP": ("Pound Sterling", "£"), "EUR": ("Euro", "€"), "USD": ("US Dollar", "$")}
+
+# Sage's table of ISO 4217 currencies (a few of them): the same ids in every company
+ISO_CURRENCIES = (
+    (1, "GBP", "Pound Sterling"),
+    (2, "EUR", "Euro"),
+    (3, "USD", "US Dollar"),
+    (4, "CHF", "Swiss Franc"),
+    (5, "JPY", "Yen"),
+    (6, "SEK", "Swedish Krona"),
+    (7, "NOK", "Norwegian Krone"),
+    (8, "DKK", "Danish Krone"),
+    (9, "PLN", "Zloty"),
+    (10, "CAD", "Canadian Dollar"),
+    (11, "AUD", "Australian Dollar"),
+)
+
+
+def iso_id(code: str) -> int:
+    return next(number for number, iso, _ in ISO_CURRENCIES if iso == code)
+
+
 _RATES = {
     "GBP": {"GBP": 1.0, "EUR": 1.17, "USD": 1.27},
     "EUR": {"EUR": 1.0, "GBP": 0.855, "USD": 1.08},

@@ -290,7 +290,7 @@ def _view(
         "country_code": address.country_code,
         "currency_name": currency.name,
         "currency_symbol": currency.symbol,
-        "currency_iso_code_id": currency.id,
+        "currency_iso_code_id": reference.iso_id(currency.iso),
         "currency_iso_code": currency.iso,
         "currency_iso_code_name": currency.name,
         "base_balance": money(sum(model.rates.to_base(p.outstanding, party) for p in postings)),
@@ -869,7 +869,7 @@ def _banks(rows: Rows, model: CompanyModel) -> None:
                 "currency_id": base.id,
                 "currency_name": base.name,
                 "currency_symbol": base.symbol,
-                "currency_iso_code_id": base.id,
+                "currency_iso_code_id": reference.iso_id(base.iso),
                 "currency_iso_code": base.iso,
                 "currency_iso_code_name": base.name,
             }
@@ -889,9 +889,13 @@ def _reference_data(rows: Rows, model: CompanyModel) -> None:
                 "is_base_currency": currency.is_base,
                 "is_euro_currency": currency.iso == "EUR",
                 "use_for_new_accounts": True,
-                "currency_iso_code_id": currency.id,
+                "currency_iso_code_id": reference.iso_id(currency.iso),
                 **_audit(created),
             }
+        )
+    for number, code, name in reference.ISO_CURRENCIES:
+        rows["currency_iso_codes"].append(
+            {"id": number, "code": code, "name": name, **_audit(created)}
         )
     for tax in model.rates.tax_codes:
         rows["tax_codes"].append(

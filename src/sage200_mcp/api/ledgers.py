@@ -1,0 +1,304 @@
+"""The sales and purchase ledgers: accounts, their transactions and their aged balances.
+
+Suppliers mirror customers in Sage 200 (the same views, the same ageing), so one set of queries
+serves both, told apart by a Ledger that names each side's resources and fields.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+from sage200_mcp.api import odata
+from sage200_mcp.api.client import Company, SageClient
+from sage200_mcp.api.errors import NotFound
+from sage200_mcp.api.models import Account, AccountView, AgedBalance, TransactionView
+
+ROW_FIELDS = (
+    "id",
+    "reference",
+    "name",
+    "short_name",
+    "balance",
+    "credit_limit",
+    "currency_iso_code",
+    "account_is_on_hold",
+    "is_over_credit_limit",
+    "account_status_type",
+)
+SORT_FIELDS = ("name", "reference", "balance")
+AGEING = ("transactiondate", "duedate", "calendarmonth")
+PAGE = 4999  # one less than Sage's largest $top: a page asks for one more row to see the end
+
+
+@dataclass(frozen=True)
+class Ledger:
+    party: str  # "customer" | "supplier"
+    module: str  # the OpenAPI file describing it
+    views: str
+    view_schema: str
+    records: str
+    transactions: str
+    transaction_schema: str
+    transaction_id: str
+    aged_summary: str
+    aged_detail: str
+    on_order_field: str
+
+    @property
+    def party_id(self) -> str:
+        return f"{self.party}_id"
+
+
+SALES = Ledger(
+    party="customer",
+    module="sales",
+    views="customer_views",
+    view_schema="customer_view",
+    records="customers",
+    transactions="sales_transaction_views",
+    transaction_schema="sales_transaction_view",
+    transaction_id="posted_customer_transaction_id",
+    aged_summary="sales_aged_debtor_summary_views",
+    aged_detail="sales_aged_debtor_detailed_views",
+    on_order_field="value_of_current_orders_in_sop",
+)
+PURCHASE = Ledger(
+    party="supplier",
+    module="purchases",
+    views="supplier_views",
+    view_schema="supplier_view",
+    records="suppliers",
+    transactions="purchase_transaction_views",
+    transaction_schema="purchase_transaction_view",
+    transaction_id="posted_supplier_transaction_id",
+    aged_summary="purchase_aged_creditor_summary_views",
+    aged_detail="purchase_aged_creditor_detailed_views",
+    on_order_field="value_of_current_orders_in_pop",
+)
+
+
+@dataclass(frozen=True)
+class AccountSearch:
+    """What to look for; every condition is optional and they all apply together."""
+
+    text: str | None = None
+    on_hold: bool | None = None
+    over_credit_limit: bool | None = None
+    min_balance: float | None = None
+    max_balance: float | None = None
+    include_hidden: bool = False
+
+    def filter(self) -> odata.Expr | None:
+        text = (self.text or "").strip()
+        return odata.all_of(
+            [
+                odata.any_of([odata.contains(f, text) for f in ("reference", "name", "short_name")])
+                if text
+                else None,
+                odata.eq("account_is_on_hold", self.on_hold) if self.on_hold is not None else None,
+                odata.eq("is_over_credit_limit", self.over_credit_limit)
+                if self.over_credit_limit is not None
+                else None,
+                odata.compare("balance", "ge", self.min_balance)
+                if self.min_balance is not None
+                else None,
+                odata.compare("balance", "le", self.max_balance)
+                if self.max_balance is not None
+                else None,
+                None
+                if self.include_hidden
+                else odata.eq("account_status_type", "AccountStatusActive"),
+            ]
+        )
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    rows: list[T]
+    has_more: bool
+    total: int | None
+
+
+async def search_accounts(
+    client: SageClient,
+    ledger: Ledger,
+    company: Company,
+    search: AccountSearch,
+    *,
+    sort: str = "name",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 25,
+    extra_fields: tuple[str, ...] = (),
+    want_total: bool = False,
+) -> Page[AccountView]:
+    """One page of matching accounts, sorted (ties broken by id so pages never overlap)."""
+    if sort not in SORT_FIELDS:
+        raise ValueError(f"cannot sort accounts by {sort!r}")
+    expression = search.filter()
+    params = {
+        "$select": ",".join(dict.fromkeys((*ROW_FIELDS, *extra_fields))),
+        "$orderby": f"{sort} {'desc' if descending else 'asc'}, id asc",
+    }
+    if expression is not None:
+        params["$filter"] = str(expression)
+    return await page_of(
+        client, ledger.views, company, params, offset, limit, want_total, AccountView.model_validate
+    )
+
+
+async def find_accounts(
+    client: SageClient, ledger: Ledger, company: Company, text: str, limit: int = 10
+) -> list[AccountView]:
+    """Candidates for what a person typed: an exact reference first, else names containing it.
+
+    Hidden accounts are included: a person asking for one by name means it.
+    """
+    text = text.strip()
+    fields = ",".join(ROW_FIELDS)
+    exact = await client.get_list(
+        ledger.views,
+        company,
+        {"$filter": str(odata.eq("reference", text.upper())), "$select": fields, "$top": "2"},
+    )
+    if exact:
+        return [AccountView.model_validate(r) for r in exact]
+    rows = await client.get_list(
+        ledger.views,
+        company,
+        {
+            "$filter": str(
+                odata.any_of([odata.contains("name", text), odata.contains("short_name", text)])
+            ),
+            "$select": fields,
+            "$orderby": "name asc, id asc",
+            "$top": str(limit + 1),
+        },
+    )
+    return [AccountView.model_validate(r) for r in rows]
+
+
+async def account_details(
+    client: SageClient, ledger: Ledger, company: Company, account_id: int
+) -> tuple[Account, AccountView | None]:
+    """The full record (address and contacts expanded) and its view row, read together."""
+    record, views = await asyncio.gather(
+        client.get_item(
+            f"{ledger.records}/{account_id}", company, {"$expand": "main_address,contacts"}
+        ),
+        client.get_list(
+            ledger.views, company, {"$filter": str(odata.eq("id", account_id)), "$top": "1"}
+        ),
+        return_exceptions=True,
+    )
+    if isinstance(record, NotFound):
+        raise NotFound(f"There is no {ledger.party} with id {account_id} in {company.describe()}.")
+    for outcome in (record, views):
+        if isinstance(outcome, BaseException):
+            raise outcome
+    assert isinstance(record, dict) and isinstance(views, list)
+    return Account.model_validate(record), (AccountView.model_validate(views[0]) if views else None)
+
+
+@dataclass(frozen=True)
+class TransactionSearch:
+    account_id: int
+    outstanding_only: bool = True
+    from_date: date | None = None
+    to_date: date | None = None
+    entry_type: str | None = None  # a Sage TradingAccountEntryType name
+
+    def filter(self, ledger: Ledger) -> odata.Expr | None:
+        return odata.all_of(
+            [
+                odata.eq(ledger.party_id, self.account_id),
+                odata.compare("document_outstanding_value", "ne", 0)
+                if self.outstanding_only
+                else None,
+                odata.compare("transaction_date", "ge", self.from_date) if self.from_date else None,
+                odata.compare("transaction_date", "le", self.to_date) if self.to_date else None,
+                odata.eq("transaction_type", self.entry_type) if self.entry_type else None,
+            ]
+        )
+
+
+async def search_transactions(
+    client: SageClient,
+    ledger: Ledger,
+    company: Company,
+    search: TransactionSearch,
+    *,
+    offset: int,
+    limit: int,
+    want_total: bool,
+) -> Page[TransactionView]:
+    """Newest first; ties broken by the transaction id so pages never overlap."""
+    expression = search.filter(ledger)
+    params = {"$orderby": f"transaction_date desc, {ledger.transaction_id} desc"}
+    if expression is not None:
+        params["$filter"] = str(expression)
+    return await page_of(
+        client,
+        ledger.transactions,
+        company,
+        params,
+        offset,
+        limit,
+        want_total,
+        TransactionView.model_validate,
+    )
+
+
+async def aged_balances(
+    client: SageClient, ledger: Ledger, company: Company, basis: str, account_id: int | None = None
+) -> list[AgedBalance]:
+    """Every account's aged balance (or one account's), as the ledger ages it on ``basis``."""
+    if basis not in AGEING:
+        raise ValueError(f"unknown ageing basis {basis!r}")
+    params = {"$ageingdatetype": basis, "$orderby": f"{ledger.party_id} asc"}
+    if account_id is not None:
+        params["$filter"] = str(odata.eq(ledger.party_id, account_id))
+    return [
+        AgedBalance.model_validate(row)
+        for row in await all_rows(client, ledger.aged_summary, company, params)
+    ]
+
+
+async def all_rows(
+    client: SageClient, path: str, company: Company, params: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Every matching record, in pages of Sage's largest size (``params`` must order them)."""
+    rows: list[dict[str, Any]] = []
+    while True:
+        page, more = await client.page(path, company, params, len(rows), PAGE)
+        rows += page
+        if not more:
+            return rows
+
+
+async def page_of(
+    client: SageClient,
+    path: str,
+    company: Company,
+    params: dict[str, str],
+    offset: int,
+    limit: int,
+    want_total: bool,
+    parse: Callable[[dict[str, Any]], T],
+) -> Page[T]:
+    """One page of ``path``, parsed, with the total count read alongside when wanted."""
+    pager = client.page(path, company, params, offset, limit)
+    if want_total:
+        (rows, more), total = await asyncio.gather(
+            pager, client.count(path, company, params.get("$filter"))
+        )
+    else:
+        (rows, more), total = await pager, None
+    return Page([parse(row) for row in rows], more, total)

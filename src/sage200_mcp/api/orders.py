@@ -1,0 +1,163 @@
+"""Sales orders (SOP) and purchase orders (POP), with their lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sage200_mcp.api import odata
+from sage200_mcp.api.client import Company, SageClient
+from sage200_mcp.api.errors import NotFound
+from sage200_mcp.api.ledgers import Page, page_of
+
+STATUSES = {
+    "live": "EnumDocumentStatusLive",
+    "complete": "EnumDocumentStatusComplete",
+    "cancelled": "EnumDocumentStatusCancelled",
+    "on_hold": "EnumDocumentStatusOnHold",
+    "disputed": "EnumDocumentStatusDisputed",
+}
+
+
+@dataclass(frozen=True)
+class OrderBook:
+    """One side's orders: where they live and whose they are."""
+
+    kind: str  # "sales" | "purchase"
+    orders: str
+    lines: str
+    party: str  # "customer" | "supplier"
+    party_document: str  # the other side's own reference for the order
+    delivered: str  # the line field of quantities despatched (sales) or received (purchases)
+    progress: str  # the order field of despatch/receipt progress
+
+    @property
+    def party_id(self) -> str:
+        return f"{self.party}_id"
+
+
+SALES_ORDERS = OrderBook(
+    "sales",
+    "sop_orders",
+    "sop_order_lines",
+    "customer",
+    "customer_document_no",
+    "despatch_receipt_quantity",
+    "despatch_receipt_status",
+)
+PURCHASE_ORDERS = OrderBook(
+    "purchase",
+    "pop_orders",
+    "pop_order_lines",
+    "supplier",
+    "supplier_document_no",
+    "receipt_return_quantity",
+    "receipt_return_status",
+)
+
+_HEADER = (
+    "id",
+    "document_no",
+    "document_date",
+    "document_status",
+    "invoice_credit_status",
+    "total_net_value",
+    "total_tax_value",
+    "total_gross_value",
+    "requested_delivery_date",
+)
+
+
+@dataclass(frozen=True)
+class OrderSearch:
+    party_id: int | None = None
+    status: str | None = None
+    from_date: date | None = None
+    to_date: date | None = None
+
+    def filter(self, book: OrderBook) -> odata.Expr | None:
+        return odata.all_of(
+            [
+                odata.eq(book.party_id, self.party_id) if self.party_id is not None else None,
+                odata.eq("document_status", STATUSES[self.status]) if self.status else None,
+                odata.compare("document_date", "ge", self.from_date) if self.from_date else None,
+                odata.compare("document_date", "le", self.to_date) if self.to_date else None,
+            ]
+        )
+
+
+def _select(book: OrderBook) -> str:
+    """The header fields a row shows; the currency is the order's on sales orders, the
+    supplier's on purchase orders (which have no currency of their own)."""
+    currency = "currency_id" if book.kind == "sales" else f"{book.party}.currency_id"
+    return ",".join(
+        (
+            *_HEADER,
+            currency,
+            book.party_id,
+            book.party_document,
+            book.progress,
+            f"{book.party}.reference",
+            f"{book.party}.name",
+        )
+    )
+
+
+async def search_orders(
+    client: SageClient,
+    book: OrderBook,
+    company: Company,
+    search: OrderSearch,
+    *,
+    offset: int,
+    limit: int,
+    want_total: bool,
+) -> Page[dict[str, Any]]:
+    """Newest first (ties by id), each with its customer's or supplier's reference and name."""
+    params = {
+        "$select": _select(book),
+        "$expand": book.party,
+        "$orderby": "document_date desc, id desc",
+    }
+    expression = search.filter(book)
+    if expression is not None:
+        params["$filter"] = str(expression)
+    return await page_of(client, book.orders, company, params, offset, limit, want_total, dict)
+
+
+async def find_order(client: SageClient, book: OrderBook, company: Company, text: str) -> int:
+    """The id of the order ``text`` names: an id, its document number (leading zeros optional)
+    or the other side's order reference."""
+    text = text.strip()
+    candidates = [odata.eq("document_no", text.upper()), odata.eq(book.party_document, text)]
+    if text.isdigit():
+        candidates.append(odata.eq("document_no", text.zfill(10)))
+        candidates.append(odata.eq("id", int(text)))
+    elif text.upper().startswith("PO") and text[2:].isdigit():
+        candidates.append(odata.eq("document_no", "PO" + text[2:].zfill(7)))
+    rows = await client.get_list(
+        book.orders,
+        company,
+        {"$filter": str(odata.any_of(candidates)), "$select": "id,document_no", "$top": "5"},
+    )
+    numbers = {row.get("document_no") for row in rows}
+    if not rows:
+        raise NotFound(
+            f"No {book.kind} order in {company.describe()} has the number or reference"
+            f" '{text}'. Find it with list_{book.kind}_orders."
+        )
+    if len(numbers) > 1:
+        raise NotFound(
+            f"'{text}' matches several {book.kind} orders ({', '.join(map(str, numbers))});"
+            " use the document number."
+        )
+    return int(rows[0]["id"])
+
+
+async def order_with_lines(
+    client: SageClient, book: OrderBook, company: Company, order_id: int
+) -> dict[str, Any]:
+    return await client.get_item(
+        f"{book.orders}/{order_id}", company, {"$expand": f"lines,{book.party}"}
+    )

@@ -1,0 +1,107 @@
+"""Products and the stock each warehouse holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sage200_mcp.api import odata
+from sage200_mcp.api.client import Company, SageClient
+from sage200_mcp.api.errors import NotFound
+from sage200_mcp.api.ledgers import Page, page_of
+
+ROW_FIELDS = (
+    "id",
+    "code",
+    "name",
+    "product_group_description",
+    "stock_unit_name",
+    "free_stock_quantity",
+    "confirmed_quantity_in_stock",
+    "quantity_allocated_sop",
+    "quantity_on_pop_order",
+    "selling_price",
+    "status_type",
+)
+SORT_FIELDS = ("code", "name", "free_stock_quantity")
+
+
+@dataclass(frozen=True)
+class ProductSearch:
+    text: str | None = None
+    in_stock_only: bool = False
+    group: str | None = None
+
+    def filter(self) -> odata.Expr | None:
+        text = (self.text or "").strip()
+        return odata.all_of(
+            [
+                odata.any_of([odata.contains("code", text), odata.contains("name", text)])
+                if text
+                else None,
+                odata.compare("free_stock_quantity", "gt", 0) if self.in_stock_only else None,
+                odata.contains("product_group_description", self.group) if self.group else None,
+            ]
+        )
+
+
+async def search_products(
+    client: SageClient,
+    company: Company,
+    search: ProductSearch,
+    *,
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int,
+    want_total: bool,
+) -> Page[dict[str, Any]]:
+    params = {
+        "$select": ",".join(ROW_FIELDS),
+        "$orderby": f"{sort} {'desc' if descending else 'asc'}, id asc",
+    }
+    expression = search.filter()
+    if expression is not None:
+        params["$filter"] = str(expression)
+    return await page_of(client, "product_views", company, params, offset, limit, want_total, dict)
+
+
+async def find_product(client: SageClient, company: Company, text: str) -> list[dict[str, Any]]:
+    """Products ``text`` may mean: an id, an exact code (any case), else codes or names
+    containing it."""
+    text = text.strip()
+    exact = [odata.eq("code", text.upper())]
+    if text.isdigit():
+        exact.append(odata.eq("id", int(text)))
+    rows = await client.get_list(
+        "product_views",
+        company,
+        {"$filter": str(odata.any_of(exact)), "$select": "id,code,name", "$top": "2"},
+    )
+    if rows:
+        return rows
+    return await client.get_list(
+        "product_views",
+        company,
+        {
+            "$filter": str(ProductSearch(text).filter()),
+            "$select": "id,code,name",
+            "$orderby": "code asc",
+            "$top": "11",
+        },
+    )
+
+
+async def product_with_holdings(
+    client: SageClient, company: Company, product_id: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The product (with its warehouse holdings) and its product_views row."""
+    record = await client.get_item(
+        f"products/{product_id}", company, {"$expand": "warehouse_holdings"}
+    )
+    views = await client.get_list(
+        "product_views", company, {"$filter": str(odata.eq("id", product_id)), "$top": "1"}
+    )
+    if not views:
+        raise NotFound(f"There is no product with id {product_id} in {company.describe()}.")
+    return record, views[0]

@@ -1,0 +1,592 @@
+"""What customer and supplier tools share: their rows, their full view, finding one by what a
+person typed, their transactions and their aged balances. tools/customers.py and
+tools/suppliers.py name and describe the tools; the work is done here once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel, Field
+
+from sage200_mcp.api import ledgers, odata
+from sage200_mcp.api.client import Company, SageClient
+from sage200_mcp.api.errors import NotFound
+from sage200_mcp.api.ledgers import AccountSearch, Ledger, TransactionSearch
+from sage200_mcp.api.models import Account, AccountView, AgedBalance, Contact, TransactionView
+from sage200_mcp.api.schema import check_fields
+from sage200_mcp.tools import paging
+from sage200_mcp.tools.context import current_company
+from sage200_mcp.tools.output import CompanyRef, PageInfo, fit
+from sage200_mcp.tools.state import AppState
+
+Sort = Literal["name", "-name", "reference", "-reference", "balance", "-balance"]
+EntryType = Literal["invoice", "credit_note", "payment", "refund"]
+Ageing = Literal["duedate", "transactiondate", "calendarmonth"]
+
+_ENTRY_TYPES: dict[str, str] = {
+    "invoice": "TradingAccountEntryTypeInvoice",
+    "credit_note": "TradingAccountEntryTypeCreditNote",
+    "payment": "TradingAccountEntryTypePurchasePaymentSalesReceipt",
+    "refund": "TradingAccountEntryTypePurchaseReceiptSalesPayment",
+}
+_ENTRY_NAMES = {
+    "TradingAccountEntryTypeInvoice": "invoice",
+    "TradingAccountEntryTypeCreditNote": "credit note",
+    "TradingAccountEntryTypeDiscount": "discount",
+    "TradingAccountEntryTypeJournalDebit": "journal debit",
+    "TradingAccountEntryTypeJournalCredit": "journal credit",
+}
+
+
+# -- output models ------------------------------------------------------------------------------
+
+
+class AccountRow(BaseModel):
+    id: int
+    reference: str
+    name: str
+    balance: float | None = Field(default=None, description="In the account's currency.")
+    credit_limit: float | None = Field(default=None, description="0 means no limit.")
+    currency: str | None = Field(default=None, description="ISO code of the account's currency.")
+    on_hold: bool
+    over_credit_limit: bool
+    status: Literal["active", "hidden"]
+    extra: dict[str, Any] | None = Field(default=None, description="Fields asked for by `fields`.")
+
+
+class ContactDetail(BaseModel):
+    name: str
+    telephone: str | None = None
+    email: str | None = None
+
+
+class AccountDates(BaseModel):
+    account_opened: str | None = None
+    last_transaction: str | None = None
+    last_credit_review: str | None = None
+    next_credit_review: str | None = None
+    record_updated: str | None = None
+
+
+class AccountDetail(BaseModel):
+    id: int
+    reference: str
+    name: str
+    short_name: str | None = None
+    status: Literal["active", "hidden"]
+    on_hold: bool
+    status_reason: str | None = None
+    currency: str | None = None
+    balance: float | None = None
+    credit_limit: float | None = Field(default=None, description="0 means no limit.")
+    credit_headroom: float | None = Field(
+        default=None, description="Credit limit less balance; negative when over the limit."
+    )
+    over_credit_limit: bool | None = None
+    terms: str | None = None
+    early_settlement: str | None = None
+    average_days_to_pay: int | None = None
+    value_on_order: float | None = Field(default=None, description="Current (live) orders.")
+    address: list[str] | None = None
+    telephone: str | None = None
+    website: str | None = None
+    vat_number: str | None = None
+    contacts: list[ContactDetail] | None = Field(
+        default=None, description="The default contact first."
+    )
+    analysis: dict[str, str] | None = None
+    dates: AccountDates
+
+
+class TransactionRow(BaseModel):
+    id: int | None = None
+    type: str
+    date: str | None = None
+    due_date: str | None = None
+    reference: str | None = None
+    second_reference: str | None = None
+    gross: float | None = Field(default=None, description="Signed as the ledger shows it.")
+    outstanding: float | None = None
+    allocation: str | None = Field(default=None, description="Sage's allocation status.")
+    days_overdue: int | None = Field(
+        default=None, description="Days past the due date, for unpaid items that are due."
+    )
+
+
+class TransactionList(PageInfo):
+    company: CompanyRef
+    account: AccountRow
+    transactions: list[TransactionRow]
+
+
+class Bucket(BaseModel):
+    period: str
+    amount: float
+
+
+class AgedAccount(BaseModel):
+    id: int
+    reference: str | None = None
+    name: str | None = None
+    currency: str | None = None
+    total: float = Field(description="Outstanding in the account's currency.")
+    buckets: list[Bucket] = Field(description="The periods that hold a balance, oldest first.")
+
+
+class AgedItem(BaseModel):
+    reference: str | None = None
+    date: str | None = None
+    due_date: str | None = None
+    outstanding: float
+    period: str
+
+
+class AgedResult(PageInfo):
+    company: CompanyRef
+    ageing: Ageing
+    periods: list[str] = Field(description="The ledger's ageing periods, oldest first.")
+    totals: list[Bucket] = Field(description="Company totals per period, in base currency.")
+    total_outstanding: float = Field(description="Company total outstanding, in base currency.")
+    accounts: list[AgedAccount] = Field(description="Accounts, the most overdue first.")
+    items: list[AgedItem] | None = Field(
+        default=None, description="For one account: each outstanding item and its period."
+    )
+
+
+# -- shaping --------------------------------------------------------------------------------------
+
+
+def account_row(view: AccountView, extra_fields: tuple[str, ...] = ()) -> AccountRow:
+    return AccountRow(
+        id=view.id or 0,
+        reference=view.reference,
+        name=view.name,
+        balance=view.balance,
+        credit_limit=view.credit_limit,
+        currency=view.currency_iso_code or None,
+        on_hold=bool(view.account_is_on_hold),
+        over_credit_limit=bool(view.is_over_credit_limit),
+        status="hidden" if view.account_status_type == "AccountStatusHidden" else "active",
+        extra={name: view.extra(name) for name in extra_fields} or None,
+    )
+
+
+def account_detail(ledger: Ledger, account: Account, view: AccountView | None) -> AccountDetail:
+    limit, balance = account.credit_limit, account.balance
+    contacts = sorted(account.contacts, key=lambda c: not c.is_default)
+    on_order = account.extra(ledger.on_order_field)
+    return AccountDetail(
+        id=account.id or 0,
+        reference=account.reference,
+        name=account.name,
+        short_name=account.short_name or None,
+        status="hidden" if account.account_status_type == "AccountStatusHidden" else "active",
+        on_hold=bool(account.on_hold),
+        status_reason=account.status_reason or None,
+        currency=(view.currency_iso_code if view else None) or None,
+        balance=balance,
+        credit_limit=limit,
+        credit_headroom=round(limit - balance, 2) if limit and balance is not None else None,
+        over_credit_limit=view.is_over_credit_limit if view else None,
+        terms=_terms(account, view),
+        early_settlement=(
+            f"{account.early_settlement_discount_percent:g}% within"
+            f" {account.early_settlement_discount_days} days"
+        )
+        if account.early_settlement_discount_percent
+        else None,
+        average_days_to_pay=account.average_time_to_pay if ledger.party == "customer" else None,
+        value_on_order=float(on_order) if isinstance(on_order, int | float) else None,
+        address=(account.main_address.lines() or None) if account.main_address else None,
+        telephone=account.telephone or None,
+        website=account.website or None,
+        vat_number=account.vat_number or None,
+        contacts=[_contact(c) for c in contacts[:5]] or None,
+        analysis=account.analysis_codes() or None,
+        dates=AccountDates(
+            account_opened=_iso(account.account_opened),
+            last_transaction=_iso(view.date_of_last_transaction) if view else None,
+            last_credit_review=_iso(account.last_credit_review),
+            next_credit_review=_iso(account.next_credit_review),
+            record_updated=_iso(account.date_time_updated),
+        ),
+    )
+
+
+def _contact(contact: Contact) -> ContactDetail:
+    return ContactDetail(
+        name=contact.full_name,
+        telephone=contact.default_telephone or None,
+        email=contact.default_email or None,
+    )
+
+
+def _terms(account: Account, view: AccountView | None) -> str | None:
+    if view is not None and view.payment_terms:
+        return view.payment_terms
+    if account.payment_terms_days is None:
+        return None
+    basis = " from the end of the month" if "CalendarMonth" in account.payment_terms_basis else ""
+    return f"{account.payment_terms_days} days{basis}"
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if isinstance(value, date) else None
+
+
+def entry_name(ledger: Ledger, sage_type: str) -> str:
+    if sage_type == _ENTRY_TYPES["payment"]:
+        return "receipt" if ledger.party == "customer" else "payment"
+    if sage_type == _ENTRY_TYPES["refund"]:
+        return "refund"
+    return _ENTRY_NAMES.get(sage_type) or sage_type.removeprefix("TradingAccountEntryType").lower()
+
+
+def transaction_row(ledger: Ledger, item: TransactionView, today: date) -> TransactionRow:
+    outstanding = item.document_outstanding_value
+    overdue = None
+    if outstanding and item.due_date and item.due_date < today:
+        overdue = (today - item.due_date).days
+    identifier = item.extra(ledger.transaction_id)
+    return TransactionRow(
+        id=identifier if isinstance(identifier, int) else None,
+        type=entry_name(ledger, item.transaction_type),
+        date=_iso(item.transaction_date),
+        due_date=_iso(item.due_date),
+        reference=item.reference or None,
+        second_reference=item.second_reference or None,
+        gross=item.document_gross_value,
+        outstanding=outstanding,
+        allocation=item.status or None,
+        days_overdue=overdue,
+    )
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+# -- finding one account --------------------------------------------------------------------------
+
+
+async def resolve_account(client: SageClient, ledger: Ledger, company: Company, text: str) -> int:
+    """The id of the one account ``text`` means (id, reference or name), or a ToolError listing
+    the candidates."""
+    text = text.strip()
+    if text.isdigit():
+        found = await client.get_list(
+            ledger.views,
+            company,
+            {"$filter": str(odata.eq("id", int(text))), "$select": "id", "$top": "1"},
+        )
+        if found:
+            return int(found[0]["id"])
+    candidates = await ledgers.find_accounts(client, ledger, company, text)
+    exact = [
+        c
+        for c in candidates
+        if c.name.lower() == text.lower() or c.reference.lower() == text.lower()
+    ]
+    chosen = exact if len(exact) == 1 else candidates
+    if len(chosen) == 1 and chosen[0].id is not None:
+        return chosen[0].id
+    if not chosen:
+        raise ToolError(
+            f"No {ledger.party} in {company.describe()} matches '{text}'. Try"
+            f" list_{ledger.party}s with a shorter search, or check the company"
+            " (list_sites)."
+        )
+    listing = "; ".join(f"{c.reference} {c.name}" for c in chosen[:10])
+    more = " (and more)" if len(chosen) > 10 else ""
+    raise ToolError(
+        f"Several {ledger.party}s match '{text}': {listing}{more}. Ask which one the"
+        f" user means, then use its reference."
+    )
+
+
+# -- the shared tool bodies ------------------------------------------------------------------------
+
+
+async def list_accounts(
+    state: AppState,
+    ledger: Ledger,
+    search: AccountSearch,
+    sort: Sort,
+    fields: list[str] | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[CompanyRef, list[AccountRow], PageInfo]:
+    company = await current_company(state)
+    extra = check_fields(
+        fields or [],
+        ledger.module,
+        ledger.view_schema,
+        state.settings.edition,
+        f"a {ledger.party} ({ledger.views})",
+    )
+    query = paging.fingerprint(
+        f"list_{ledger.party}s", company.site_id, company.company_id, search, sort, extra
+    )
+    position = paging.decode(cursor, query, f"list_{ledger.party}s")
+    found = await ledgers.search_accounts(
+        state.client,
+        ledger,
+        company,
+        search,
+        sort=sort.lstrip("-"),
+        descending=sort.startswith("-"),
+        offset=position.offset,
+        limit=limit,
+        extra_fields=extra,
+        want_total=cursor is None,
+    )
+    rows = [account_row(view, extra) for view in found.rows]
+    page = page_info(
+        rows, found, position, query, state.settings.max_result_chars, f"{ledger.party}s"
+    )
+    return CompanyRef.of(company), rows[: page.returned], page
+
+
+def page_info(
+    rows: list[Any],
+    found: ledgers.Page[Any],
+    position: paging.Cursor,
+    query: str,
+    budget: int,
+    noun: str,
+) -> PageInfo:
+    """Returned, total, the next cursor and a note, once the rows are cut to the budget."""
+    kept = fit(rows, budget)
+    total = found.total if found.total is not None else position.total
+    if not found.has_more:
+        total = position.offset + len(rows)
+    more = found.has_more or kept < len(rows)
+    note = None
+    if kept < len(rows):
+        note = (
+            f"Showing {kept} of the {len(rows)} rows asked for, to keep the answer small; use"
+            " next_cursor for the rest, or narrow the search."
+        )
+    elif found.has_more and total:
+        note = (
+            f"{total} {noun} match; this is rows {position.offset + 1} to"
+            f" {position.offset + kept}. Narrow the search rather than paging through all,"
+            " unless the user needs every row."
+        )
+    return PageInfo(
+        returned=kept,
+        total=total,
+        truncated=kept < len(rows),
+        note=note,
+        next_cursor=paging.encode(position.offset + kept, total, query) if more else None,
+    )
+
+
+async def get_account(
+    state: AppState, ledger: Ledger, text: str
+) -> tuple[CompanyRef, AccountDetail]:
+    company = await current_company(state)
+    account_id = await resolve_account(state.client, ledger, company, text)
+    try:
+        account, view = await ledgers.account_details(state.client, ledger, company, account_id)
+    except NotFound as error:
+        raise ToolError(str(error)) from None
+    return CompanyRef.of(company), account_detail(ledger, account, view)
+
+
+async def list_transactions(
+    state: AppState,
+    ledger: Ledger,
+    text: str,
+    outstanding_only: bool,
+    from_date: date | None,
+    to_date: date | None,
+    entry_type: EntryType | None,
+    limit: int,
+    cursor: str | None,
+) -> TransactionList:
+    company = await current_company(state)
+    account_id = await resolve_account(state.client, ledger, company, text)
+    search = TransactionSearch(
+        account_id,
+        outstanding_only,
+        from_date,
+        to_date,
+        _ENTRY_TYPES[entry_type] if entry_type else None,
+    )
+    query = paging.fingerprint(
+        f"list_{ledger.party}_transactions", company.site_id, company.company_id, search
+    )
+    position = paging.decode(cursor, query, f"list_{ledger.party}_transactions")
+    found, views = await asyncio.gather(
+        ledgers.search_transactions(
+            state.client,
+            ledger,
+            company,
+            search,
+            offset=position.offset,
+            limit=limit,
+            want_total=cursor is None,
+        ),
+        state.client.get_list(
+            ledger.views,
+            company,
+            {"$filter": str(odata.eq("id", account_id)), "$select": ",".join(ledgers.ROW_FIELDS)},
+        ),
+    )
+    day = today()
+    rows = [transaction_row(ledger, item, day) for item in found.rows]
+    page = page_info(rows, found, position, query, state.settings.max_result_chars, "transactions")
+    return TransactionList(
+        company=CompanyRef.of(company),
+        account=account_row(AccountView.model_validate(views[0])),
+        transactions=rows[: page.returned],
+        **page.model_dump(),
+    )
+
+
+async def aged(
+    state: AppState,
+    ledger: Ledger,
+    text: str | None,
+    ageing: Ageing,
+    limit: int,
+    cursor: str | None,
+) -> AgedResult:
+    company = await current_company(state)
+    account_id = await resolve_account(state.client, ledger, company, text) if text else None
+    query = paging.fingerprint(
+        f"aged_{ledger.party}", company.site_id, company.company_id, account_id, ageing
+    )
+    position = paging.decode(cursor, query, "this ageing")
+    everyone = await ledgers.aged_balances(state.client, ledger, company, ageing)
+    rows = [r for r in everyone if account_id is None or _id(r, ledger) == account_id]
+    buckets = _buckets(everyone[0] if everyone else None)
+    rows.sort(key=lambda r: [r.amount(key) for key, _ in buckets], reverse=True)
+    totals = [
+        Bucket(period=label, amount=round(sum(r.amount(key, base=True) for r in everyone), 2))
+        for key, label in buckets
+    ]
+    window = rows[position.offset : position.offset + limit]
+    names = await _names(state.client, ledger, company, [_id(r, ledger) for r in window])
+    accounts = [_aged_account(r, ledger, buckets, names) for r in window]
+    more = position.offset + len(window) < len(rows)
+    found = ledgers.Page(accounts, more, len(rows))
+    page = page_info(accounts, found, position, query, state.settings.max_result_chars, "accounts")
+    items = (
+        await _items(state, ledger, company, account_id, ageing, buckets) if account_id else None
+    )
+    return AgedResult(
+        company=CompanyRef.of(company),
+        ageing=ageing,
+        periods=[label for _, label in buckets],
+        totals=[t for t in totals if t.amount],
+        total_outstanding=round(sum(t.amount for t in totals), 2),
+        accounts=accounts[: page.returned],
+        items=items,
+        **page.model_dump(),
+    )
+
+
+def _id(row: AgedBalance, ledger: Ledger) -> int:
+    try:
+        return int(row.extra(ledger.party_id))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _buckets(sample: AgedBalance | None) -> list[tuple[str, str]]:
+    """(field bucket, label) pairs, oldest first: older, the ledger's periods, current, future."""
+    periods = [(f"period_{n}", sample.label(n)) for n in range(1, 9)] if sample else []
+    named = [(key, label) for key, label in periods if label]
+    return [("past", "older"), *reversed(named), ("current", "current"), ("future", "future")]
+
+
+def _aged_account(
+    row: AgedBalance, ledger: Ledger, buckets: list[tuple[str, str]], names: dict[int, AccountView]
+) -> AgedAccount:
+    view = names.get(_id(row, ledger))
+    amounts = [Bucket(period=label, amount=row.amount(key)) for key, label in buckets]
+    return AgedAccount(
+        id=_id(row, ledger),
+        reference=view.reference if view else None,
+        name=view.name if view else None,
+        currency=(view.currency_iso_code or None) if view else None,
+        total=round(sum(b.amount for b in amounts), 2),
+        buckets=[b for b in amounts if b.amount],
+    )
+
+
+async def _names(
+    client: SageClient, ledger: Ledger, company: Company, ids: list[int]
+) -> dict[int, AccountView]:
+    views: dict[int, AccountView] = {}
+    for start in range(0, len(ids), 50):
+        chunk = ids[start : start + 50]
+        if not chunk:
+            continue
+        rows = await client.get_list(
+            ledger.views,
+            company,
+            {
+                "$filter": str(odata.any_of([odata.eq("id", i) for i in chunk])),
+                "$select": ",".join(ledgers.ROW_FIELDS),
+                "$top": str(len(chunk)),
+            },
+        )
+        views.update({v.id: v for v in map(AccountView.model_validate, rows) if v.id is not None})
+    return views
+
+
+async def _items(
+    state: AppState,
+    ledger: Ledger,
+    company: Company,
+    account_id: int,
+    ageing: Ageing,
+    buckets: list[tuple[str, str]],
+) -> list[AgedItem]:
+    """Each outstanding item of one account, with the period it falls in."""
+    detail, open_items = await asyncio.gather(
+        ledgers.all_rows(
+            state.client,
+            ledger.aged_detail,
+            company,
+            {
+                "$ageingdatetype": ageing,
+                "$filter": str(odata.eq(ledger.party_id, account_id)),
+                "$orderby": f"{ledger.transaction_id} asc",
+            },
+        ),
+        ledgers.all_rows(
+            state.client,
+            ledger.transactions,
+            company,
+            {
+                "$filter": str(TransactionSearch(account_id).filter(ledger)),
+                "$orderby": f"{ledger.transaction_id} asc",
+            },
+        ),
+    )
+    by_id = {
+        row.get(ledger.transaction_id): TransactionView.model_validate(row) for row in open_items
+    }
+    items: list[AgedItem] = []
+    for row in map(AgedBalance.model_validate, detail):
+        item = by_id.get(row.extra(ledger.transaction_id))
+        for key, label in buckets:
+            if row.amount(key):
+                items.append(
+                    AgedItem(
+                        reference=item.reference if item else None,
+                        date=_iso(item.transaction_date) if item else None,
+                        due_date=_iso(item.due_date) if item else None,
+                        outstanding=row.amount(key),
+                        period=label,
+                    )
+                )
+    return items

@@ -1,0 +1,342 @@
+"""The tools beyond customers (ledgers, orders, stock, nominal, query), against the sandbox.
+
+The figures must agree with the books: an account's aged total is its balance and the sum of its
+outstanding items, an order's totals are its lines, a nominal account's year is its postings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from mcp import Client
+
+from sage200_mcp.config import Settings
+from sage200_mcp.sandbox.server import SandboxServer
+from sage200_mcp.server import create_server
+from tests.helpers import PRO
+from tests.integration.server.test_tools import call, failure
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def uk(mcp: Client) -> Client:
+    await call(mcp, "switch_site", site="1")
+    return mcp
+
+
+def cents(value: float) -> int:
+    return round(value * 100)
+
+
+async def all_outstanding(client: Client, tool: str, **account: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    page = await call(client, tool, limit=200, **account)
+    while True:
+        rows += page["transactions"]
+        if "next_cursor" not in page:
+            return rows
+        page = await call(client, tool, limit=200, cursor=page["next_cursor"], **account)
+
+
+# -- the ledgers ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("party", "who"),
+    [
+        ("customer", "ABS001"),
+        ("customer", "BOB001"),
+        ("supplier", "MON001"),
+        ("supplier", "FUR001"),
+    ],
+)
+async def test_aged_total_equals_balance_equals_outstanding_items(
+    uk: Client, party: str, who: str
+) -> None:
+    aged_tool = "get_aged_debt" if party == "customer" else "get_aged_creditors"
+    detail = (await call(uk, f"get_{party}", **{party: who}))[party]
+    items = await all_outstanding(uk, f"list_{party}_transactions", **{party: who})
+    aged = await call(uk, aged_tool, **{party: who})
+    assert aged["returned"] == 1 and aged["accounts"][0]["reference"] == who
+    balance = cents(detail["balance"])
+    assert cents(aged["accounts"][0]["total"]) == balance
+    assert sum(cents(t["outstanding"]) for t in items) == balance
+    assert sum(cents(i["outstanding"]) for i in aged["items"]) == balance
+    assert {i["reference"] for i in aged["items"]} == {t["reference"] for t in items}
+
+
+async def test_aged_debt_is_sorted_by_most_overdue_and_totals_are_the_companys(
+    uk: Client, sandbox_server: SandboxServer, company_headers: dict[int, dict[str, str]]
+) -> None:
+    aged = await call(uk, "get_aged_debt", limit=200)
+    assert aged["periods"] == [
+        "older",
+        "91 to 120 days",
+        "61 to 90 days",
+        "31 to 60 days",
+        "1 to 30 days",
+        "current",
+        "future",
+    ]
+    order = {label: n for n, label in enumerate(aged["periods"])}
+
+    def key(account: dict[str, Any]) -> list[float]:
+        amounts = {b["period"]: b["amount"] for b in account["buckets"]}
+        return [amounts.get(label, 0) for label in aged["periods"]]
+
+    keys = [key(a) for a in aged["accounts"]]
+    assert keys == sorted(keys, reverse=True)
+    assert all(
+        order[b["period"]] < order[c["period"]]
+        for a in aged["accounts"]
+        for b, c in zip(a["buckets"], a["buckets"][1:], strict=False)
+    )
+    views = httpx.get(
+        f"{sandbox_server.url}{PRO}/customer_views",
+        headers=company_headers[1],
+        params={"$top": "5000"},
+    ).json()
+    base = sum(cents(v["base_balance"]) for v in views)
+    assert abs(cents(aged["total_outstanding"]) - base) <= 100  # base conversions round per item
+    assert cents(aged["total_outstanding"]) == sum(cents(t["amount"]) for t in aged["totals"])
+
+
+async def test_ageing_by_calendar_month_names_the_months(uk: Client) -> None:
+    aged = await call(uk, "get_aged_debt", ageing="calendarmonth", limit=1)
+    assert "October 2026" in aged["periods"] and aged["ageing"] == "calendarmonth"
+
+
+async def test_transaction_history_filters(uk: Client) -> None:
+    history = await call(
+        uk,
+        "list_customer_transactions",
+        customer="ABS001",
+        outstanding_only=False,
+        from_date="2026-01-01",
+        to_date="2026-06-30",
+        limit=200,
+    )
+    dates = [t["date"] for t in history["transactions"]]
+    assert dates and dates == sorted(dates, reverse=True)
+    assert all("2026-01-01" <= d <= "2026-06-30" for d in dates)
+    kinds = {t["type"] for t in history["transactions"]}
+    assert "invoice" in kinds and "receipt" in kinds
+    receipts = await call(
+        uk,
+        "list_customer_transactions",
+        customer="ABS001",
+        outstanding_only=False,
+        type="payment",
+        limit=5,
+    )
+    assert {t["type"] for t in receipts["transactions"]} == {"receipt"}
+    assert all(t["gross"] < 0 for t in receipts["transactions"])
+    overdue = await call(uk, "list_customer_transactions", customer="ABS001", limit=200)
+    assert any(t.get("days_overdue", 0) > 90 for t in overdue["transactions"])
+    assert overdue["account"]["reference"] == "ABS001"
+
+
+async def test_suppliers_mirror_customers(uk: Client) -> None:
+    page = await call(uk, "list_suppliers", sort="-balance", limit=5)
+    balances = [s["balance"] for s in page["suppliers"]]
+    assert balances == sorted(balances, reverse=True) and page["total"] > 5
+    supplier = (await call(uk, "get_supplier", supplier="Mondi Paper Mills"))["supplier"]
+    assert supplier["reference"] == "MON001" and "average_days_to_pay" not in supplier
+    euro = (await call(uk, "get_supplier", supplier="EUR001"))["supplier"]
+    assert euro["currency"] == "EUR"
+    assert "Several suppliers match" in await failure(uk, "get_supplier", supplier="Ltd")
+
+
+# -- orders ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["sales", "purchase"])
+async def test_every_order_total_equals_its_lines(uk: Client, kind: str) -> None:
+    page = await call(uk, f"list_{kind}_orders", limit=15)
+    assert page["returned"] == 15
+    for row in page["orders"]:
+        order = (await call(uk, f"get_{kind}_order", order=row["number"]))["order"]
+        assert cents(order["net"]) == sum(cents(line["net"]) for line in order["lines"])
+        assert cents(order["tax"]) == sum(cents(line["tax"]) for line in order["lines"])
+        assert cents(order["gross"]) == cents(order["net"]) + cents(order["tax"])
+        assert (order["lines_net"], order["lines_tax"]) == (order["net"], order["tax"])
+        assert order["account"]["reference"] == row["account"]["reference"]
+
+
+async def test_orders_by_customer_status_and_number(uk: Client) -> None:
+    live = await call(uk, "list_sales_orders", status="live", limit=200)
+    assert live["orders"] and {o["status"] for o in live["orders"]} == {"live"}
+    first = live["orders"][0]
+    mine = await call(uk, "list_sales_orders", customer=first["account"]["reference"], limit=200)
+    assert {o["account"]["id"] for o in mine["orders"]} == {first["account"]["id"]}
+    short = str(int(first["number"]))
+    assert (await call(uk, "get_sales_order", order=short))["order"]["number"] == first["number"]
+    by_theirs = await call(uk, "get_sales_order", order=first["their_reference"])
+    assert by_theirs["order"]["id"] == first["id"]
+    assert "No sales order" in await failure(uk, "get_sales_order", order="ZZ-NOPE")
+    windowed = await call(uk, "list_purchase_orders", from_date="2026-11-01", to_date="2026-11-28")
+    assert all("2026-11-01" <= o["date"] <= "2026-11-28" for o in windowed["orders"])
+
+
+# -- stock ----------------------------------------------------------------------------------------
+
+
+async def test_products_and_stock_by_warehouse(uk: Client) -> None:
+    board = (await call(uk, "get_product", product="board001"))["product"]
+    assert board["code"] == "BOARD001" and len(board["warehouses"]) >= 1
+    assert board["free_stock"] == sum(w["free_stock"] for w in board["warehouses"])
+    assert all(w["free_stock"] == w["in_stock"] - w["allocated"] for w in board["warehouses"])
+    boards = await call(uk, "list_products", search="whiteboard", limit=50)
+    assert boards["products"] and all("whiteboard" in p["name"].lower() for p in boards["products"])
+    stocked = await call(uk, "list_products", in_stock_only=True, sort="-free_stock", limit=20)
+    frees = [p["free_stock"] for p in stocked["products"]]
+    assert frees == sorted(frees, reverse=True) and min(frees) > 0
+    assert "Several products match" in await failure(uk, "get_product", product="board")
+
+
+# -- nominal and cash -----------------------------------------------------------------------------
+
+
+async def test_nominal_activity_agrees_with_the_year_to_date(uk: Client) -> None:
+    code = (await call(uk, "list_nominal_codes", search="7500"))["nominal_codes"][0]
+    year = await call(uk, "get_nominal_activity", code="7500")
+    assert year["from_date"] == "2026-04-01"  # the UK company's financial year starts in April
+    assert cents(year["debits"]) == cents(code["debits_this_year"])
+    assert cents(year["credits"]) == cents(code["credits_this_year"])
+    quarter = await call(
+        uk,
+        "get_nominal_activity",
+        code="7500",
+        from_date="2026-07-01",
+        to_date="2026-09-30",
+        latest=3,
+    )
+    assert 0 < quarter["net"] < year["net"] and len(quarter["latest"]) == 3
+    assert all("2026-07-01" <= p["date"] <= "2026-09-30" for p in quarter["latest"])
+    assert "No nominal account '9999'" in await failure(uk, "get_nominal_activity", code="9999")
+    assert "swap" in await failure(
+        uk, "get_nominal_activity", code="7500", from_date="2026-09-30", to_date="2026-07-01"
+    )
+
+
+async def test_trial_balance_and_banks(uk: Client) -> None:
+    codes = (await call(uk, "list_nominal_codes", limit=200))["nominal_codes"]
+    assert sum(cents(c["balance"]) for c in codes) == 0
+    banks = (await call(uk, "list_bank_accounts"))["bank_accounts"]
+    current = next(b for b in banks if b["code"] == "1200")
+    assert current["balance"] == next(c["balance"] for c in codes if c["reference"] == "1200")
+    assert current["currency"] == "GBP"
+
+
+async def test_reference_data(uk: Client) -> None:
+    taxes = (await call(uk, "get_reference_data", kind="tax_codes"))["rows"]
+    assert any(t["tax_rate"] == 20 for t in taxes)
+    currencies = (await call(uk, "get_reference_data", kind="currencies"))["rows"]
+    assert {c["code"] for c in currencies} == {"GBP", "EUR", "USD"}
+    periods = (await call(uk, "get_reference_data", kind="financial_periods"))["rows"]
+    assert len(periods) == 48 and periods[0]["period_start_date"] == "2024-04-01"
+    await call(uk, "switch_site", site="Ireland")
+    irish = (await call(uk, "get_reference_data", kind="tax_codes"))["rows"]
+    assert any(t["tax_rate"] == 23 for t in irish)
+
+
+# -- query ----------------------------------------------------------------------------------------
+
+
+async def test_query_reads_any_collection(uk: Client) -> None:
+    rows = await call(
+        uk,
+        "query",
+        resource="nominal_transaction_enquiry_views",
+        filter="debit gt 1000 and transaction_date ge 2026-10-01",
+        select=["transaction_date", "reference", "debit"],
+        orderby="debit desc",
+        top=5,
+    )
+    assert rows["returned"] == 5 and rows["next_skip"] == 5
+    assert all(set(r) == {"transaction_date", "reference", "debit"} for r in rows["rows"])
+    debits = [r["debit"] for r in rows["rows"]]
+    assert debits == sorted(debits, reverse=True) and min(debits) > 1000
+    nested = await call(
+        uk, "query", resource="customers/10001/customer_contacts", select=["name", "default_email"]
+    )
+    assert nested["rows"] and nested["resource"] == "/customers/{customerId}/customer_contacts"
+    expanded = await call(
+        uk,
+        "query",
+        resource="sop_orders",
+        expand=["customer"],
+        select=["document_no", "customer.name"],
+        top=2,
+    )
+    assert all(set(r) == {"document_no", "customer"} for r in expanded["rows"])
+    quoted = await call(
+        uk,
+        "query",
+        resource="customer_views",
+        filter="name eq 'O''Brien Hardware'",
+        select=["reference"],
+    )
+    assert quoted["rows"] == [{"reference": "OBR001"}]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        ({"resource": "customer_view"}, "Did you mean: customer_views"),
+        ({"resource": "nominal_transaction_enquiry_view"}, "nominal_transaction_enquiry_views"),
+        ({"resource": "customers/abc/customer_contacts"}, "must be numbers"),
+        ({"resource": "customer_views", "filter": "balnce gt 3"}, "Did you mean: balance"),
+        ({"resource": "customer_views", "select": ["nme"]}, "Did you mean: name"),
+        ({"resource": "customer_views", "orderby": "balanse desc"}, "Did you mean: balance"),
+        ({"resource": "customers", "expand": ["adress"]}, "main_address"),
+        ({"resource": "sop_orders", "select": ["customer.name"]}, "also expand 'customer'"),
+        ({"resource": "customer_views", "filter": "balance gt '3'"}, "without quotes"),
+        ({"resource": "customer_views", "filter": "account_opened gt '2020-01-01'"}, "unquoted"),
+        ({"resource": "customer_views", "filter": "name eq"}, "not valid OData"),
+        ({"resource": "customer_views", "filter": "contains(balance,'1')"}, "text fields"),
+        ({"resource": "customer_views", "orderby": "name sideways"}, "Cannot read"),
+    ],
+)
+async def test_query_refuses_what_it_cannot_send_naming_the_closest(
+    uk: Client, arguments: dict[str, Any], words: str
+) -> None:
+    assert words in await failure(uk, "query", **arguments)
+
+
+async def test_query_checks_against_the_standard_edition(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    standard = replace(settings, edition="standard")
+    async with Client(create_server(standard)) as client:
+        await call(client, "switch_site", site="1")
+        assert "not a field" in await failure(
+            client, "query", resource="customers", select=["finance_charge_id"]
+        )
+        assert "not a collection" in await failure(client, "query", resource="finance_charges")
+
+
+# -- toolsets -------------------------------------------------------------------------------------
+
+
+async def test_toolsets_keep_the_tool_list_short(settings: Settings) -> None:
+    async with Client(create_server(settings, toolsets=("orders", "query"))) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        status = await call(client, "get_status")
+    assert names == {
+        "list_sites",
+        "switch_site",
+        "get_status",
+        "login",
+        "list_sales_orders",
+        "get_sales_order",
+        "list_purchase_orders",
+        "get_purchase_order",
+        "query",
+    }
+    assert status["toolsets"] == ["orders", "query"]
