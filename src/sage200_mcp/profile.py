@@ -10,6 +10,7 @@ import re
 
 from sage200_mcp.api.client import Company
 from sage200_mcp.api.models import Site
+from sage200_mcp.api.odata import record_id
 from sage200_mcp.config import Settings, read_toml, write_toml
 from sage200_mcp.errors import Sage200Error
 
@@ -72,8 +73,8 @@ def match_company(sites: list[Site], wanted: str) -> Site:
             " your administrator.",
             [],
         )
-    if text.isdigit():
-        found = [s for s in sites if s.company_id == int(text)]
+    if (number := record_id(text)) is not None:
+        found = [s for s in sites if s.company_id == number]
     elif re.fullmatch(r"[0-9a-fA-F-]{36}", text):
         found = [s for s in sites if s.site_id.lower() == text.lower()]
     else:

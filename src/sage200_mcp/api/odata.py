@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+_DIGITS = re.compile(r"[0-9]{1,18}")
 _FIELD = re.compile(r"[a-z][a-z0-9_]*(?:[./][a-z][a-z0-9_]*)*")
 
 Value = str | int | float | Decimal | bool | date | datetime
@@ -106,3 +107,13 @@ def all_of(expressions: Iterable[Expr | None]) -> Expr | None:
     for item in items[1:]:
         result = result & item
     return result
+
+
+def record_id(text: str) -> int | None:
+    """``text`` as a Sage record id (an Int64), or None if it cannot be one.
+
+    Not ``str.isdigit``: that accepts '²' and other Unicode digits that ``int`` refuses, and
+    numbers too large for Sage's ids, which it answers with a 400.
+    """
+    text = text.strip()
+    return int(text) if _DIGITS.fullmatch(text) else None

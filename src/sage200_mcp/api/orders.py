@@ -131,10 +131,11 @@ async def find_order(client: SageClient, book: OrderBook, company: Company, text
     or the other side's order reference."""
     text = text.strip()
     candidates = [odata.eq("document_no", text.upper()), odata.eq(book.party_document, text)]
-    if text.isdigit():
+    number = odata.record_id(text)
+    if number is not None:
         candidates.append(odata.eq("document_no", text.zfill(10)))
-        candidates.append(odata.eq("id", int(text)))
-    elif text.upper().startswith("PO") and text[2:].isdigit():
+        candidates.append(odata.eq("id", number))
+    elif text.upper().startswith("PO") and odata.record_id(text[2:]) is not None:
         candidates.append(odata.eq("document_no", "PO" + text[2:].zfill(7)))
     rows = await client.get_list(
         book.orders,

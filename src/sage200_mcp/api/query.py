@@ -24,7 +24,7 @@ from sage200_mcp.api.schema import (
 )
 from sage200_mcp.config import Edition
 from sage200_mcp.errors import Sage200Error
-from sage200_mcp.openapi import api_spec
+from sage200_mcp.openapi import api_spec, is_enum_valued
 from sage200_mcp.openapi.odata_syntax import (
     Call,
     Compare,
@@ -36,7 +36,6 @@ from sage200_mcp.openapi.odata_syntax import (
     ODataError,
     parse_filter,
 )
-from sage200_mcp.openapi.validation import is_enum_valued
 
 MAX_TOP = 500
 

@@ -10,6 +10,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from sage200_mcp.api import odata
 from sage200_mcp.config import Edition
 from sage200_mcp.errors import Sage200Error
 from sage200_mcp.openapi import PROFESSIONAL_ONLY, GetOperation, JsonObject, api_spec
@@ -70,7 +71,7 @@ def find_collection(resource: str, edition: Edition) -> Collection:
     segments = path.split("/")
     if not path or any(not s for s in segments):
         raise UnknownResource("Name a collection, e.g. 'nominal_transaction_enquiry_views'.")
-    if any(not s.isdigit() for s in segments[1::2]):
+    if any(odata.record_id(s) is None for s in segments[1::2]):
         raise UnknownResource(
             f"'{resource}': ids inside a path must be numbers, e.g."
             " 'customers/10001/customer_contacts'."

@@ -71,8 +71,9 @@ async def find_product(client: SageClient, company: Company, text: str) -> list[
     containing it."""
     text = text.strip()
     exact = [odata.eq("code", text.upper())]
-    if text.isdigit():
-        exact.append(odata.eq("id", int(text)))
+    number = odata.record_id(text)
+    if number is not None:
+        exact.append(odata.eq("id", number))
     rows = await client.get_list(
         "product_views",
         company,

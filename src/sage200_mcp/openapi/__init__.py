@@ -28,6 +28,7 @@ MODULES = (
 )
 
 PROFESSIONAL_ONLY = "x-sage-professional-only"
+_ENUM_SUFFIXES = ("_type", "_basis", "_status")
 
 JsonObject = dict[str, Any]
 
@@ -100,6 +101,15 @@ class ApiSpec:
 def api_spec() -> ApiSpec:
     """The merged spec, parsed once per process on first use."""
     return ApiSpec()
+
+
+def is_enum_valued(name: str, spec: JsonObject) -> bool:
+    """Whether a string field holds an enum name, by the rule of docs/SAGE200_API.md §6."""
+    if name == "status" or name.endswith(_ENUM_SUFFIXES):
+        return True
+    default = spec.get("default")
+    limit = spec.get("maxLength")
+    return isinstance(default, str) and isinstance(limit, int) and len(default) > limit
 
 
 def _get_operation(module: str, path: str, item: JsonObject) -> GetOperation | None:

@@ -17,11 +17,17 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from sage200_mcp.openapi import MODULES, PROFESSIONAL_ONLY, JsonObject, api_spec, load_document
+from sage200_mcp.openapi import (
+    MODULES,
+    PROFESSIONAL_ONLY,
+    JsonObject,
+    api_spec,
+    is_enum_valued,
+    load_document,
+)
 
 Edition = Literal["professional", "standard"]
 
-_ENUM_SUFFIXES = ("_type", "_basis", "_status")
 _UTC_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 
 _FORMATS = jsonschema.FormatChecker(formats=())
@@ -30,15 +36,6 @@ _FORMATS = jsonschema.FormatChecker(formats=())
 @_FORMATS.checks("date-time")
 def _is_utc_date_time(value: object) -> bool:
     return not isinstance(value, str) or bool(_UTC_DATE_TIME.match(value))
-
-
-def is_enum_valued(name: str, spec: JsonObject) -> bool:
-    """Whether a string field holds an enum name, by the rule of docs/SAGE200_API.md §6."""
-    if name == "status" or name.endswith(_ENUM_SUFFIXES):
-        return True
-    default = spec.get("default")
-    limit = spec.get("maxLength")
-    return isinstance(default, str) and isinstance(limit, int) and len(default) > limit
 
 
 def body_validator(path: str, edition: Edition = "professional") -> Callable[[Any], list[str]]:

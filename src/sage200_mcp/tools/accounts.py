@@ -277,11 +277,12 @@ async def resolve_account(client: SageClient, ledger: Ledger, company: Company, 
     """The id of the one account ``text`` means (id, reference or name), or a ToolError listing
     the candidates."""
     text = text.strip()
-    if text.isdigit():
+    number = odata.record_id(text)
+    if number is not None:
         found = await client.get_list(
             ledger.views,
             company,
-            {"$filter": str(odata.eq("id", int(text))), "$select": "id", "$top": "1"},
+            {"$filter": str(odata.eq("id", number)), "$select": "id", "$top": "1"},
         )
         if found:
             return int(found[0]["id"])

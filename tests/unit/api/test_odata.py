@@ -69,3 +69,21 @@ def test_any_text_is_one_literal_to_an_independent_parser(text: str) -> None:
     assert tree == Call("contains", (FieldRef("name"), Literal("string", text)))
     tree = parse_filter(str(odata.eq("reference", text) & odata.eq("on_hold", False)))
     assert tree.left == Compare("eq", FieldRef("reference"), Literal("string", text))  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("42", 42),
+        (" 0042 ", 42),
+        ("²", None),
+        ("٣", None),
+        ("4.2", None),
+        ("-1", None),
+        ("", None),
+        ("9" * 18, 10**18 - 1),
+        ("9" * 19, None),
+    ],
+)
+def test_record_ids_are_plain_ascii_numbers_that_fit_sage(text: str, expected: int | None) -> None:
+    assert odata.record_id(text) == expected
