@@ -43,6 +43,7 @@ ENVIRONMENT = {
     "subscription_key": "SAGE200_SUBSCRIPTION_KEY",
     "refresh_token_days": "SAGE200_REFRESH_TOKEN_DAYS",
     "max_result_chars": "SAGE200_MAX_RESULT_CHARS",
+    "http_timeout": "SAGE200_HTTP_TIMEOUT",
 }
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
@@ -60,6 +61,7 @@ class Settings:
     subscription_key: str | None
     refresh_token_days: float
     max_result_chars: int = 40_000
+    http_timeout: float = 30.0
 
     @property
     def profile_dir(self) -> Path:
@@ -131,6 +133,7 @@ class Settings:
             subscription_key=_text(pick("subscription_key")),
             refresh_token_days=_days(pick("refresh_token_days")),
             max_result_chars=_budget(pick("max_result_chars")),
+            http_timeout=_timeout(pick("http_timeout")),
         )
 
 
@@ -157,6 +160,20 @@ def _days(value: Any) -> float:
     if not 0 < days <= 3650:
         raise ConfigError("SAGE200_REFRESH_TOKEN_DAYS must be between 0 and 3650.")
     return days
+
+
+def _timeout(value: Any) -> float:
+    if value is None or value == "":
+        return 30.0
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"SAGE200_HTTP_TIMEOUT must be a number of seconds, not {value!r}."
+        ) from None
+    if not 0.1 <= seconds <= 600:
+        raise ConfigError("SAGE200_HTTP_TIMEOUT must be between 0.1 and 600 seconds.")
+    return seconds
 
 
 def _budget(value: Any) -> int:

@@ -74,6 +74,16 @@ def write_private(path: Path, data: bytes) -> None:
             os.unlink(temporary)
         raise
     _fsync_directory(path.parent)
+    _remove_stale_temporaries(path)
+
+
+def _remove_stale_temporaries(path: Path, age: float = 60.0) -> None:
+    """Temporary files left by a process killed mid-write, once they are clearly abandoned."""
+    cutoff = time.time() - age
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
 
 
 def _fsync_directory(path: Path) -> None:

@@ -90,7 +90,7 @@ def create_server(
             else:
                 assert settings is not None
                 active = settings
-            http = await stack.enter_async_context(new_http_client())
+            http = await stack.enter_async_context(new_http_client(active.http_timeout))
             session = open_session(active, http)
             sign_in = BackgroundSignIn(session, browser_opener())
             stack.push_async_callback(sign_in.close)

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from sage200_mcp.api.errors import (
+    ApiError,
     BadRequest,
     Forbidden,
     NotFound,
@@ -133,13 +134,14 @@ class SageClient:
         return rows[:limit], len(rows) > limit
 
     async def count(self, path: str, company: Company, filter_text: str | None) -> int | None:
-        """How many records match, or None if this endpoint's count cannot be read."""
+        """How many records match, or None if the count cannot be had: a total is a nicety,
+        never a reason to fail the answer it accompanies."""
         params = {"$count": "true"}
         if filter_text:
             params["$filter"] = filter_text
         try:
             body = await self.get_json(path, company, params)
-        except (BadRequest, UnexpectedAnswer):
+        except ApiError:
             return None
         return _count_of(body)
 
@@ -314,7 +316,7 @@ def _count_of(body: Any) -> int | None:
         return None
     if isinstance(body, int):
         return body
-    if isinstance(body, str) and body.strip().isdigit():
+    if isinstance(body, str) and re.fullmatch(r"\s*[0-9]+\s*", body):
         return int(body)
     if isinstance(body, dict):
         for key in ("@odata.count", "count", "Count", "value"):

@@ -27,7 +27,7 @@ def login(settings: Settings, mode: str) -> int:
     settings.require_client_id()
 
     async def sign_in() -> StoredTokens:
-        async with new_http_client() as http:
+        async with new_http_client(settings.http_timeout) as http:
             session = open_session(settings, http)
             if mode == "device":
                 return await sign_in_with_device(session, err)
@@ -50,7 +50,7 @@ async def _read_line(prompt: str) -> str:
 
 def logout(settings: Settings) -> int:
     async def sign_out() -> tuple[bool, str | None]:
-        async with new_http_client() as http:
+        async with new_http_client(settings.http_timeout) as http:
             return await open_session(settings, http).sign_out()
 
     had_tokens, problem = asyncio.run(sign_out())

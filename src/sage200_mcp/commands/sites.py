@@ -17,7 +17,7 @@ def _fetch_sites(settings: Settings) -> list[Site]:
     settings.require_client_id()
 
     async def fetch() -> list[Site]:
-        async with new_http_client() as http:
+        async with new_http_client(settings.http_timeout) as http:
             client = SageClient(settings, open_session(settings, http), http)
             return [Site.model_validate(item) for item in await client.sites()]
 

@@ -361,7 +361,9 @@ async def test_upstream_failures_become_tool_errors_and_the_server_carries_on(
 ) -> None:
     await call(mcp, "switch_site", site="1")
     faults = f"{sandbox_server.url}/_sandbox/faults"
-    httpx.post(faults, json={"path": f"{PRO}/customer_views", "status": 503, "count": 5})
+    httpx.post(
+        faults, json={"path": f"{PRO}/customer_views", "status": 503, "count": 20}
+    )  # page and count each try 3 times
     assert "try again" in await failure(mcp, "list_customers")
     httpx.delete(faults)
     httpx.post(faults, json={"path": f"{PRO}/customer_views", "status": 503, "count": 1})

@@ -64,6 +64,16 @@ def test_a_failure_mid_write_leaves_the_old_file_whole(
     assert [p.name for p in tmp_path.iterdir()] == ["tokens.json"]  # no temporary file left
 
 
+def test_abandoned_temporary_files_are_cleared_by_the_next_write(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    old, recent = tmp_path / ".tokens.json.abc.tmp", tmp_path / ".tokens.json.def.tmp"
+    old.write_bytes(b"{")
+    recent.write_bytes(b"{")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    write_private(path, b"new")
+    assert not old.exists() and recent.exists()  # a recent one may belong to a live writer
+
+
 def test_a_replace_that_fails_leaves_the_old_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

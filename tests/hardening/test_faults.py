@@ -1,0 +1,215 @@
+"""The fault matrix: every way Sage has been seen to fail, through the real tools.
+
+For each: a clear tool error (or the right answer after a retry), retries bounded in count and
+time, the server still up and the next call fine, and no secret in anything said.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from mcp import Client
+
+from sage200_mcp.auth.oauth import TokenResponse
+from sage200_mcp.auth.store import StoredTokens, TokenStore
+from sage200_mcp.config import Settings
+from sage200_mcp.sandbox.server import SandboxServer
+from sage200_mcp.server import create_server
+from tests.helpers import PRO, tokens_for
+from tests.integration.server.conftest import settings_for
+
+pytestmark = pytest.mark.anyio
+
+VIEWS = f"{PRO}/customer_views"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def fresh_settings(
+    sandbox_server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """A profile with its own sign-in (a refresh here must not spend anyone else's tokens)."""
+    monkeypatch.setenv("SAGE200_NO_BROWSER", "1")
+    redirect = f"http://127.0.0.1:{free_port()}/callback"
+    sandbox_server.sandbox.identity.add_redirect_uri(redirect)
+    settings = settings_for(
+        sandbox_server, tmp_path, SAGE200_REDIRECT_URI=redirect, SAGE200_HTTP_TIMEOUT="1"
+    )
+    with httpx.Client(base_url=sandbox_server.url) as http:
+        tokens = tokens_for(http)
+    TokenStore(settings.tokens_path).write(
+        StoredTokens.from_sign_in(
+            TokenResponse.parse(tokens), time.time(), 90, sandbox_server.url, "sandbox-client"
+        )
+    )
+    return settings
+
+
+@pytest.fixture
+async def client(fresh_settings: Settings) -> AsyncIterator[Client]:
+    async with Client(create_server(fresh_settings)) as client:
+        answer = await client.call_tool("switch_site", {"site": "1"})
+        assert not answer.is_error
+        yield client
+
+
+@pytest.fixture
+def inject(sandbox_server: SandboxServer) -> Any:
+    faults = f"{sandbox_server.url}/_sandbox/faults"
+    httpx.delete(faults)
+
+    def add(**fault: Any) -> None:
+        assert httpx.post(faults, json={"path": VIEWS, **fault}).status_code == 200
+
+    yield add
+    httpx.delete(faults)
+
+
+def requests_to_views(server: SandboxServer) -> int:
+    return int(server.sandbox.stats()["api_requests"].get("customer_views", 0))
+
+
+async def list_customers(client: Client) -> tuple[bool, str]:
+    result = await client.call_tool("list_customers", {"limit": 3})
+    return bool(result.is_error), result.content[0].text  # type: ignore[union-attr]
+
+
+def assert_no_secret(server: SandboxServer, *texts: str) -> None:
+    secrets = [*server.sandbox.identity.issued_secrets(), "sandbox-secret"]
+    assert not any(secret in text for secret in secrets for text in texts)
+
+
+REFUSED = "Sage refused the request: "
+ALWAYS = 10  # more faults than the retries of a page and its total together
+ERRORS = [
+    # (fault, words the error must contain)
+    ({"status": 403, "count": 1}, "switch_site"),
+    ({"status": 404, "count": 1}, "SAGE200_EDITION"),
+    (
+        {"status": 400, "body": "message", "message": "Invalid column X"},
+        REFUSED + "Invalid column X",
+    ),
+    (
+        {"status": 400, "body": "gateway", "message": "Field Y is wrong"},
+        REFUSED + "Field Y is wrong",
+    ),
+    ({"status": 400, "body": "empty"}, REFUSED + "no detail given"),
+    ({"status": 400, "body": "html", "message": "Bad thing"}, REFUSED + "400 Error 400 Bad thing"),
+    ({"status": 429, "count": ALWAYS, "headers": {"Retry-After": "1"}}, "in about 1 seconds"),
+    ({"status": 429, "count": 1, "headers": {"Retry-After": "3600"}}, "in about 3600 seconds"),
+    ({"status": 500, "count": ALWAYS}, "try again in a minute"),
+    ({"status": 502, "count": ALWAYS}, "try again in a minute"),
+    ({"status": 503, "count": ALWAYS}, "try again in a minute"),
+    ({"status": 504, "count": ALWAYS}, "on-premises"),
+    ({"delay_ms": 1500, "count": ALWAYS}, "did not answer customer_views in time"),
+    ({"body": "malformed", "count": 1}, "unreadable answer"),
+]
+
+
+@pytest.mark.parametrize(("fault", "words"), ERRORS, ids=[str(f) for f, _ in ERRORS])
+async def test_each_failure_is_a_clear_error_and_the_server_carries_on(
+    client: Client, sandbox_server: SandboxServer, inject: Any, fault: dict[str, Any], words: str
+) -> None:
+    inject(**fault)
+    before = requests_to_views(sandbox_server)
+    started = time.monotonic()
+    failed, text = await list_customers(client)
+    elapsed = time.monotonic() - started
+    assert failed and words in text, text
+    # retries bounded in count: three tries each for the page and its total
+    assert requests_to_views(sandbox_server) - before <= 6
+    assert elapsed < 12  # ... and in time (three 1 s time-outs plus back-off at most)
+    httpx.delete(f"{sandbox_server.url}/_sandbox/faults")
+    assert (await list_customers(client))[0] is False  # still up; the next call is fine
+    assert_no_secret(sandbox_server, text)
+
+
+RECOVERED = [
+    {"status": 429, "count": 1, "headers": {"Retry-After": "1"}},
+    {"status": 500, "count": 1},
+    {"status": 502, "count": 2},
+    {"status": 503, "count": 1},
+    {"status": 504, "count": 1},
+    {"delay_ms": 1500, "count": 1},
+    {"body": "value_wrapper", "count": 1},
+]
+
+
+@pytest.mark.parametrize("fault", RECOVERED, ids=[str(f) for f in RECOVERED])
+async def test_passing_failures_are_retried_into_the_right_answer(
+    client: Client, sandbox_server: SandboxServer, inject: Any, fault: dict[str, Any]
+) -> None:
+    expected = await client.call_tool("list_customers", {"limit": 3})
+    inject(**fault)
+    answer = await client.call_tool("list_customers", {"limit": 3})
+    assert not answer.is_error, answer.content[0].text  # type: ignore[union-attr]
+    got, wanted = answer.structured_content, expected.structured_content
+    assert got is not None and wanted is not None and got["customers"] == wanted["customers"]
+
+
+async def test_a_401_renews_the_token_once_and_the_answer_comes(
+    client: Client, sandbox_server: SandboxServer, inject: Any
+) -> None:
+    grants = sandbox_server.sandbox.stats()["token_requests"].get("refresh_token", 0)
+    inject(status=401, count=1)
+    failed, text = await list_customers(client)
+    assert not failed, text
+    assert sandbox_server.sandbox.stats()["token_requests"]["refresh_token"] == grants + 1
+    assert sandbox_server.sandbox.stats()["refresh_token_reuse"] == 0
+
+
+async def test_a_401_after_renewal_means_sign_in_again(
+    client: Client, sandbox_server: SandboxServer, inject: Any, fresh_settings: Settings
+) -> None:
+    inject(status=401, count=ALWAYS)
+    failed, text = await list_customers(client)
+    assert failed and "Not signed in to Sage yet" in text and "/authorize?" in text
+    assert_no_secret(sandbox_server, text)
+    assert fresh_settings.tokens_path.exists()  # kept: only Sage ID can say the sign-in is over
+
+
+async def test_revoked_tokens_are_cleared_and_sign_in_is_offered(
+    client: Client, sandbox_server: SandboxServer, fresh_settings: Settings
+) -> None:
+    stored = TokenStore(fresh_settings.tokens_path).read()
+    assert stored is not None and stored.refresh_token
+    httpx.post(
+        f"{sandbox_server.url}/oauth/revoke",
+        data={
+            "token": stored.refresh_token,
+            "client_id": "sandbox-client",
+            "client_secret": "sandbox-secret",
+        },
+    )
+    failed, text = await list_customers(client)
+    assert failed and "Not signed in to Sage yet" in text
+    assert not fresh_settings.tokens_path.exists()
+    assert_no_secret(sandbox_server, text)
+
+
+async def test_an_empty_site_list_says_the_connection_is_down(
+    fresh_settings: Settings, sandbox_server: SandboxServer
+) -> None:
+    httpx.post(
+        f"{sandbox_server.url}/_sandbox/faults",
+        json={"path": f"{PRO}/sites", "body": "empty_list", "count": 2},
+    )
+    try:
+        async with Client(create_server(replace(fresh_settings))) as client:
+            result = await client.call_tool("list_customers", {})
+    finally:
+        httpx.delete(f"{sandbox_server.url}/_sandbox/faults")
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert result.is_error and "on-premises" in text
