@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import errno
 
 from sage200_mcp.console import out
-from sage200_mcp.errors import Sage200Error
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,14 +22,7 @@ def run(args: argparse.Namespace) -> int:
         device_interval=args.device_interval,
     )
     sandbox = Sandbox(settings)
-    try:
-        server = SandboxServer(sandbox, args.host, args.port)
-    except OSError as error:
-        if error.errno == errno.EADDRINUSE:
-            raise Sage200Error(
-                f"Port {args.port} is already in use; choose another with --port."
-            ) from None
-        raise Sage200Error(f"Cannot listen on {args.host}:{args.port}: {error.strerror}.") from None
+    server = SandboxServer(sandbox, args.host, args.port)
     sandbox.world.warm()
     origin = server.url
     out(

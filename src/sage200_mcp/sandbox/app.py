@@ -101,6 +101,7 @@ class Sandbox:
             "api_requests_total": sum(requests.values()),
             "faults_served": self.faults.served,
             "faults_pending": len(self.faults.pending()),
+            "books_ready": self.world.ready,
         }
 
     async def _stats(self, request: Request) -> Response:

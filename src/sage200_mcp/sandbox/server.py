@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from types import TracebackType
 
 import uvicorn
 
+from sage200_mcp.listener import tcp_listener
 from sage200_mcp.sandbox.app import Sandbox
 
 
@@ -21,9 +21,7 @@ class SandboxServer:
 
     def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> None:
         self.sandbox = sandbox
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        self._socket = tcp_listener(host, port)
         self.host, self.port = self._socket.getsockname()[:2]
         config = uvicorn.Config(
             sandbox.app,

@@ -54,9 +54,12 @@ def compact(data: Any) -> str:
 
 
 def respond(result: BaseModel) -> CallToolResult:
-    data = result.model_dump(mode="json", exclude_none=True)
+    """The answer twice, as clients read one or the other: structured, and as compact JSON text
+    (pydantic's own, which also writes a non-finite number as null where json.dumps would write
+    the invalid ``NaN``)."""
     return CallToolResult(
-        content=[TextContent(type="text", text=compact(data))], structured_content=data
+        content=[TextContent(type="text", text=result.model_dump_json(exclude_none=True))],
+        structured_content=result.model_dump(mode="json", exclude_none=True),
     )
 
 
@@ -65,8 +68,11 @@ def fit(rows: Sequence[BaseModel | dict[str, Any]], budget: int, reserved: int =
     ``reserved`` for the rest of the answer. At least one row is always kept."""
     used = reserved
     for index, row in enumerate(rows):
-        data = row.model_dump(mode="json", exclude_none=True) if isinstance(row, BaseModel) else row
-        used += len(compact(data)) + 1
+        # pydantic's own JSON is compact too, and several times quicker than dump + json.dumps
+        text = (
+            row.model_dump_json(exclude_none=True) if isinstance(row, BaseModel) else compact(row)
+        )
+        used += len(text) + 1
         if used > budget and index > 0:
             return index
     return len(rows)
