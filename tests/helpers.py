@@ -1,4 +1,4 @@
-"""Helpers shared by the tests: a fake clock, and a scripted Sage ID sign-in over HTTP.
+"""Helpers shared by the tests: a fake clock, a free port, and a scripted Sage ID sign-in.
 
 The scripted sign-in is deliberately written here rather than borrowed from the package: it plays
 the part of a careful, independent client, so the sandbox and the product are checked against
@@ -11,6 +11,7 @@ import base64
 import hashlib
 import re
 import secrets
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -25,6 +26,13 @@ AUDIENCE = "s200ukipd/sage200"
 PRO = "/uk/sage200extra/accounts/v1"
 STD = "/uk/sage200/accounts/v1"
 TODAY = "2026-11-28"
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (for redirect URIs and servers started by port)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass

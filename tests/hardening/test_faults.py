@@ -6,7 +6,6 @@ time, the server still up and the next call fine, and no secret in anything said
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -22,18 +21,12 @@ from sage200_mcp.auth.store import StoredTokens, TokenStore
 from sage200_mcp.config import Settings
 from sage200_mcp.sandbox.server import SandboxServer
 from sage200_mcp.server import create_server
-from tests.helpers import PRO, tokens_for
+from tests.helpers import PRO, free_port, tokens_for
 from tests.integration.server.conftest import settings_for
 
 pytestmark = pytest.mark.anyio
 
 VIEWS = f"{PRO}/customer_views"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

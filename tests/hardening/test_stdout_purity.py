@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 import httpx
 
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_SECRET, PRO
+from tests.helpers import CLIENT_SECRET, PRO, free_port
 
 
 class StdioPeer:
@@ -62,9 +61,7 @@ class StdioPeer:
 def test_stdout_is_only_json_rpc(
     sandbox_server: SandboxServer, signed_in_tokens: Path, tmp_path: Path
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        redirect = f"http://127.0.0.1:{probe.getsockname()[1]}/callback"
+    redirect = f"http://127.0.0.1:{free_port()}/callback"
     sandbox_server.sandbox.identity.add_redirect_uri(redirect)
     env = {
         **os.environ,

@@ -4,7 +4,6 @@ they print, so each test can check that no code, token or client secret was ever
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,15 +15,9 @@ import pytest
 
 from sage200_mcp.sandbox.app import Sandbox, SandboxSettings
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_SECRET, PRO
+from tests.helpers import CLIENT_SECRET, PRO, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

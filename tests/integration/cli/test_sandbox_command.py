@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
 
 import httpx
 
-from tests.helpers import PRO, tokens_for
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.helpers import PRO, free_port, tokens_for
 
 
 def wait_until_serving(url: str, process: subprocess.Popen[str], seconds: float = 30) -> None:

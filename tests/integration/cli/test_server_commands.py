@@ -13,8 +13,7 @@ import httpx
 import pytest
 
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_SECRET, PRO
-from tests.integration.cli.test_sandbox_command import free_port
+from tests.helpers import CLIENT_SECRET, PRO, free_port
 
 
 def run(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -15,16 +15,10 @@ from mcp import Client, MCPError
 from sage200_mcp.config import Settings
 from sage200_mcp.sandbox.server import SandboxServer
 from sage200_mcp.server import create_server
-from tests.helpers import transaction_of
+from tests.helpers import free_port, transaction_of
 from tests.integration.server.conftest import settings_for
 
 pytestmark = pytest.mark.anyio
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

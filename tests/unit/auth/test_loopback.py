@@ -12,14 +12,9 @@ import pytest
 from sage200_mcp.auth.errors import AccessDenied, SignInFailed
 from sage200_mcp.auth.login import code_from_redirect
 from sage200_mcp.auth.loopback import LoopbackListener, loopback_host
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.anyio
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
