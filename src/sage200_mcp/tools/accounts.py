@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
@@ -26,6 +26,20 @@ from sage200_mcp.tools.state import AppState
 Sort = Literal["name", "-name", "reference", "-reference", "balance", "-balance"]
 EntryType = Literal["invoice", "credit_note", "payment", "refund"]
 Ageing = Literal["duedate", "transactiondate", "calendarmonth"]
+
+# Arguments the customer and supplier tools share, worded once.
+MinBalance = Annotated[float | None, Field(description="Balance at least this.")]
+MaxBalance = Annotated[float | None, Field(description="Balance at most this.")]
+SortArg = Annotated[Sort, Field(description="Order of the rows; '-' for descending.")]
+ExtraFields = Annotated[
+    list[str] | None,
+    Field(max_length=20, description="Extra fields per row, by their Sage names."),
+]
+OutstandingOnly = Annotated[bool, Field(description="Only unpaid items.")]
+FromDate = Annotated[date | None, Field(description="On or after this date.")]
+ToDate = Annotated[date | None, Field(description="On or before this date.")]
+EntryTypeArg = Annotated[EntryType | None, Field(description="Only this kind of entry.")]
+AgeingArg = Annotated[Ageing, Field(description="What the age is measured from.")]
 
 _ENTRY_TYPES: dict[str, str] = {
     "invoice": "TradingAccountEntryTypeInvoice",

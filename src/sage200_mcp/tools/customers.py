@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -15,22 +14,27 @@ from sage200_mcp.tools.accounts import (
     AccountDetail,
     AccountRow,
     AgedResult,
-    Ageing,
-    EntryType,
-    Sort,
+    AgeingArg,
+    EntryTypeArg,
+    ExtraFields,
+    FromDate,
+    MaxBalance,
+    MinBalance,
+    OutstandingOnly,
+    SortArg,
+    ToDate,
     TransactionList,
 )
 from sage200_mcp.tools.context import READ_ONLY
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
+from sage200_mcp.tools.paging import CursorArg, Limit
 from sage200_mcp.tools.state import app_state
 
 Who = Annotated[
     str,
     Field(min_length=1, max_length=100, description="Id, account reference (e.g. ABS001) or name."),
 ]
-Limit = Annotated[int, Field(ge=1, le=200, description="Rows per page.")]
-Cursor = Annotated[str | None, Field(max_length=500, description="next_cursor of the last page.")]
 
 
 class CustomerList(PageInfo):
@@ -79,18 +83,15 @@ def register(mcp: MCPServer[Any]) -> None:
                 )
             ),
         ] = None,
-        min_balance: Annotated[float | None, Field(description="Balance at least this.")] = None,
-        max_balance: Annotated[float | None, Field(description="Balance at most this.")] = None,
+        min_balance: MinBalance = None,
+        max_balance: MaxBalance = None,
         include_hidden: Annotated[
             bool, Field(description=("Include hidden (closed) accounts."))
         ] = False,
-        sort: Annotated[Sort, Field(description="Order of the rows; '-' for descending.")] = "name",
-        fields: Annotated[
-            list[str] | None,
-            Field(max_length=20, description=("Extra fields per row, by their Sage names.")),
-        ] = None,
+        sort: SortArg = "name",
+        fields: ExtraFields = None,
         limit: Limit = 25,
-        cursor: Cursor = None,
+        cursor: CursorArg = None,
     ) -> Annotated[CallToolResult, CustomerList]:
         search_for = AccountSearch(
             search, on_hold, over_credit_limit, min_balance, max_balance, include_hidden
@@ -132,12 +133,12 @@ def register(mcp: MCPServer[Any]) -> None:
     async def list_customer_transactions(
         customer: Who,
         ctx: Context[Any, Any],
-        outstanding_only: Annotated[bool, Field(description="Only unpaid items.")] = True,
-        from_date: Annotated[date | None, Field(description="On or after this date.")] = None,
-        to_date: Annotated[date | None, Field(description="On or before this date.")] = None,
-        type: Annotated[EntryType | None, Field(description="Only this kind of entry.")] = None,
+        outstanding_only: OutstandingOnly = True,
+        from_date: FromDate = None,
+        to_date: ToDate = None,
+        type: EntryTypeArg = None,
         limit: Limit = 25,
-        cursor: Cursor = None,
+        cursor: CursorArg = None,
     ) -> Annotated[CallToolResult, TransactionList]:
         return respond(
             await accounts.list_transactions(
@@ -174,8 +175,8 @@ def register(mcp: MCPServer[Any]) -> None:
                 description=("One customer (id, reference or name); all customers when left out."),
             ),
         ] = None,
-        ageing: Annotated[Ageing, Field(description="What the age is measured from.")] = "duedate",
+        ageing: AgeingArg = "duedate",
         limit: Limit = 25,
-        cursor: Cursor = None,
+        cursor: CursorArg = None,
     ) -> Annotated[CallToolResult, AgedResult]:
         return respond(await accounts.aged(app_state(ctx), SALES, customer, ageing, limit, cursor))

@@ -22,9 +22,9 @@ from sage200_mcp.api.nominal import (
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.accounts import page_info, today
 from sage200_mcp.tools.context import READ_ONLY, current_company
-from sage200_mcp.tools.customers import Cursor, Limit
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, fit, respond
+from sage200_mcp.tools.paging import CursorArg, Limit
 from sage200_mcp.tools.reference import currency_codes
 from sage200_mcp.tools.state import app_state
 
@@ -155,7 +155,7 @@ def register(mcp: MCPServer[Any]) -> None:
             ),
         ] = None,
         limit: Limit = 50,
-        cursor: Cursor = None,
+        cursor: CursorArg = None,
     ) -> Annotated[CallToolResult, NominalList]:
         state = app_state(ctx)
         company = await current_company(state)

@@ -26,9 +26,9 @@ from sage200_mcp.api.orders import (
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.accounts import page_info, resolve_account
 from sage200_mcp.tools.context import READ_ONLY, current_company
-from sage200_mcp.tools.customers import Cursor, Limit
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
+from sage200_mcp.tools.paging import CursorArg, Limit
 from sage200_mcp.tools.reference import currency_codes, warehouse_names
 from sage200_mcp.tools.state import AppState, app_state
 
@@ -259,7 +259,7 @@ def register(mcp: MCPServer[Any]) -> None:
         from_date: From = None,
         to_date: To = None,
         limit: Limit = 25,
-        cursor: Cursor = None,
+        cursor: CursorArg = None,
     ) -> Annotated[CallToolResult, OrderList]:
         return respond(
             await _list(
@@ -305,7 +305,7 @@ def register(mcp: MCPServer[Any]) -> None:
         from_date: From = None,
         to_date: To = None,
         limit: Limit = 25,
-        cursor: Cursor = None,
+        cursor: CursorArg = None,
     ) -> Annotated[CallToolResult, OrderList]:
         return respond(
             await _list(

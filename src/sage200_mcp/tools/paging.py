@@ -11,9 +11,16 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+# The two paging arguments of every list tool.
+Limit = Annotated[int, Field(ge=1, le=200, description="Rows per page.")]
+CursorArg = Annotated[
+    str | None, Field(max_length=500, description="next_cursor of the last page.")
+]
 
 
 @dataclass(frozen=True)

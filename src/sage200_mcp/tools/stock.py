@@ -19,9 +19,9 @@ from sage200_mcp.api.stock import (
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.accounts import page_info
 from sage200_mcp.tools.context import READ_ONLY, current_company
-from sage200_mcp.tools.customers import Cursor, Limit
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
+from sage200_mcp.tools.paging import CursorArg, Limit
 from sage200_mcp.tools.state import app_state
 
 Sort = Literal["code", "-code", "name", "-name", "free_stock", "-free_stock"]
@@ -131,7 +131,7 @@ def register(mcp: MCPServer[Any]) -> None:
         ] = None,
         sort: Annotated[Sort, Field(description="Order of the rows; '-' for descending.")] = "code",
         limit: Limit = 25,
-        cursor: Cursor = None,
+        cursor: CursorArg = None,
     ) -> Annotated[CallToolResult, ProductList]:
         state = app_state(ctx)
         company = await current_company(state)
