@@ -33,7 +33,8 @@ def _lenient_date(value: Any) -> date | None:
     return None
 
 
-def _lenient_number(value: Any) -> float | None:
+def lenient_number(value: Any) -> float | None:
+    """A number from a number or numeric text; None for anything else (booleans included)."""
     if value is None or value == "" or isinstance(value, bool):
         return None
     try:
@@ -57,12 +58,12 @@ def _lenient_flag(value: Any) -> bool | None:
 
 
 def _lenient_int(value: Any) -> int | None:
-    number = _lenient_number(value)
+    number = lenient_number(value)
     return int(number) if number is not None and number.is_integer() else None
 
 
 SageDate = Annotated[date | None, BeforeValidator(_lenient_date)]
-Number = Annotated[float | None, BeforeValidator(_lenient_number)]
+Number = Annotated[float | None, BeforeValidator(lenient_number)]
 Text = Annotated[str, BeforeValidator(_lenient_text)]
 Flag = Annotated[bool | None, BeforeValidator(_lenient_flag)]
 Id = Annotated[int | None, BeforeValidator(_lenient_int)]
@@ -224,7 +225,7 @@ class AgedBalance(SageRecord):
 
     def amount(self, bucket: str, base: bool = False) -> float:
         """``bucket`` is future, current, past or period_1..period_8."""
-        return _lenient_number(self.extra(f"{'base' if base else 'doc'}_{bucket}")) or 0.0
+        return lenient_number(self.extra(f"{'base' if base else 'doc'}_{bucket}")) or 0.0
 
     def label(self, period: int) -> str:
         value = self.extra(f"aged_period_{period}")

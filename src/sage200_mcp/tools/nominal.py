@@ -11,6 +11,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
+from sage200_mcp.api.models import lenient_number
 from sage200_mcp.api.nominal import (
     bank_accounts,
     current_year_start,
@@ -101,10 +102,6 @@ class ReferenceData(BaseModel):
     truncated: bool = False
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def nominal_row(view: dict[str, Any]) -> NominalRow:
     return NominalRow(
         id=int(view.get("id", 0)),
@@ -113,10 +110,10 @@ def nominal_row(view: dict[str, Any]) -> NominalRow:
         cost_centre=view.get("cost_centre_code") or None,
         department=view.get("department_code") or None,
         category=view.get("report_category_description") or None,
-        balance=_number(view.get("balance_year_to_date")),
-        debits_this_year=_number(view.get("debit_year_to_date")),
-        credits_this_year=_number(view.get("credit_year_to_date")),
-        brought_forward=_number(view.get("brought_forward_balance")),
+        balance=lenient_number(view.get("balance_year_to_date")),
+        debits_this_year=lenient_number(view.get("debit_year_to_date")),
+        credits_this_year=lenient_number(view.get("credit_year_to_date")),
+        brought_forward=lenient_number(view.get("brought_forward_balance")),
     )
 
 
@@ -244,8 +241,8 @@ def register(mcp: MCPServer[Any]) -> None:
                         date=str(r.get("transaction_date", ""))[:10] or None,
                         reference=r.get("reference") or None,
                         narrative=r.get("narrative") or None,
-                        debit=_number(r.get("debit")),
-                        credit=_number(r.get("credit")),
+                        debit=lenient_number(r.get("debit")),
+                        credit=lenient_number(r.get("credit")),
                         source=r.get("source") or None,
                     )
                     for r in found.latest
@@ -274,9 +271,9 @@ def register(mcp: MCPServer[Any]) -> None:
                 sort_code=b.get("sort_code") or None,
                 account_number=b.get("account_no") or None,
                 currency=b.get("currency_iso_code") or currencies.get(b.get("currency_id", -1)),
-                balance=_number(b.get("balance")),
-                overdraft_limit=_number(b.get("overdraft_limit")),
-                statement_balance=_number(b.get("statement_balance")),
+                balance=lenient_number(b.get("balance")),
+                overdraft_limit=lenient_number(b.get("overdraft_limit")),
+                statement_balance=lenient_number(b.get("statement_balance")),
                 statement_date=str(b.get("statement_date", ""))[:10] or None,
             )
             for b in await bank_accounts(state.client, company)

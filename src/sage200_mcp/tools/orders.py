@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sage200_mcp.api.client import Company
 from sage200_mcp.api.errors import NotFound
 from sage200_mcp.api.ledgers import PURCHASE, SALES
+from sage200_mcp.api.models import lenient_number
 from sage200_mcp.api.orders import (
     PURCHASE_ORDERS,
     SALES_ORDERS,
@@ -101,10 +102,6 @@ def _date(value: Any) -> str | None:
     return value[:10] if isinstance(value, str) and value else None
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def order_row(book: OrderBook, order: dict[str, Any], currencies: dict[int, str]) -> OrderRow:
     party = order.get(book.party) if isinstance(order.get(book.party), dict) else {}
     assert isinstance(party, dict)
@@ -122,9 +119,9 @@ def order_row(book: OrderBook, order: dict[str, Any], currencies: dict[int, str]
             str(order.get("invoice_credit_status")), order.get("invoice_credit_status")
         ),
         currency=currencies.get(_currency_id(order, party)),
-        net=_number(order.get("total_net_value")),
-        tax=_number(order.get("total_tax_value")),
-        gross=_number(order.get("total_gross_value")),
+        net=lenient_number(order.get("total_net_value")),
+        tax=lenient_number(order.get("total_tax_value")),
+        gross=lenient_number(order.get("total_gross_value")),
         their_reference=order.get(book.party_document) or None,
         requested_delivery=_date(order.get("requested_delivery_date")),
     )
@@ -142,14 +139,14 @@ def order_line(book: OrderBook, line: dict[str, Any], warehouses: dict[int, str]
         code=line.get("code") or None,
         description=line.get("description") or None,
         warehouse=warehouses.get(line.get("warehouse_id", -1)),
-        quantity=_number(line.get("line_quantity")),
-        unit_price=_number(unit),
-        discount_percent=_number(line.get("unit_discount_percent")) or None,
-        net=_number(line.get("line_total_value")),
-        tax=_number(line.get("line_tax_value")),
-        allocated=_number(line.get("allocated_quantity")) if book is SALES_ORDERS else None,
-        delivered=_number(line.get(book.delivered)),
-        invoiced=_number(line.get("invoice_credit_quantity")),
+        quantity=lenient_number(line.get("line_quantity")),
+        unit_price=lenient_number(unit),
+        discount_percent=lenient_number(line.get("unit_discount_percent")) or None,
+        net=lenient_number(line.get("line_total_value")),
+        tax=lenient_number(line.get("line_tax_value")),
+        allocated=lenient_number(line.get("allocated_quantity")) if book is SALES_ORDERS else None,
+        delivered=lenient_number(line.get(book.delivered)),
+        invoiced=lenient_number(line.get("invoice_credit_quantity")),
     )
 
 

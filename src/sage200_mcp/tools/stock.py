@@ -10,6 +10,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
+from sage200_mcp.api.models import lenient_number
 from sage200_mcp.api.stock import (
     ProductSearch,
     find_product,
@@ -71,10 +72,6 @@ class ProductAnswer(BaseModel):
     product: ProductDetail
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def product_row(view: dict[str, Any]) -> ProductRow:
     return ProductRow(
         id=int(view.get("id", 0)),
@@ -82,22 +79,25 @@ def product_row(view: dict[str, Any]) -> ProductRow:
         name=str(view.get("name", "")),
         group=view.get("product_group_description") or None,
         unit=view.get("stock_unit_name") or None,
-        free_stock=_number(view.get("free_stock_quantity")),
-        in_stock=_number(view.get("confirmed_quantity_in_stock")),
-        allocated=_number(view.get("quantity_allocated_sop")),
-        on_order=_number(view.get("quantity_on_pop_order")),
-        price=_number(view.get("selling_price")),
+        free_stock=lenient_number(view.get("free_stock_quantity")),
+        in_stock=lenient_number(view.get("confirmed_quantity_in_stock")),
+        allocated=lenient_number(view.get("quantity_allocated_sop")),
+        on_order=lenient_number(view.get("quantity_on_pop_order")),
+        price=lenient_number(view.get("selling_price")),
     )
 
 
 def holding(row: dict[str, Any]) -> Holding:
-    free, reorder = _number(row.get("free_stock_available")), _number(row.get("reorder_level"))
+    free, reorder = (
+        lenient_number(row.get("free_stock_available")),
+        lenient_number(row.get("reorder_level")),
+    )
     return Holding(
         warehouse=str(row.get("warehouse_name") or row.get("warehouse_id", "")),
-        in_stock=_number(row.get("quantity_in_stock")),
-        allocated=_number(row.get("quantity_allocated")),
+        in_stock=lenient_number(row.get("quantity_in_stock")),
+        allocated=lenient_number(row.get("quantity_allocated")),
         free_stock=free,
-        on_order=_number(row.get("quantity_on_order")),
+        on_order=lenient_number(row.get("quantity_on_order")),
         reorder_level=reorder,
         below_reorder_level=free < reorder if free is not None and reorder else None,
     )
@@ -204,7 +204,7 @@ def register(mcp: MCPServer[Any]) -> None:
             description=record.get("description") or None,
             barcode=record.get("barcode") or None,
             status=view.get("status_type") or None,
-            average_buying_price=_number(record.get("average_buying_price")),
+            average_buying_price=lenient_number(record.get("average_buying_price")),
             warehouses=holdings,
         )
         return respond(ProductAnswer(company=CompanyRef.of(company), product=detail))
