@@ -22,6 +22,7 @@ from sage200_mcp.errors import ConfigError
 from sage200_mcp.files import write_private
 
 Edition = Literal["professional", "standard"]
+ClientType = Literal["desktop", "web"]
 
 APP_NAME = "sage200-mcp"
 DEFAULT_ID_URL = "https://id.sage.com"
@@ -36,6 +37,7 @@ DEFAULT_REFRESH_TOKEN_DAYS = 90.0
 ENVIRONMENT = {
     "client_id": "SAGE200_CLIENT_ID",
     "client_secret": "SAGE200_CLIENT_SECRET",
+    "client_type": "SAGE200_CLIENT_TYPE",
     "edition": "SAGE200_EDITION",
     "redirect_uri": "SAGE200_REDIRECT_URI",
     "id_url": "SAGE200_ID_URL",
@@ -54,8 +56,9 @@ class Settings:
     config_dir: Path
     client_id: str | None
     client_secret: str | None
+    client_type: ClientType
     edition: Edition
-    redirect_uri: str
+    redirect_uri: str | None  # as configured; sign_in_redirect() applies the default
     id_url: str
     api_url: str
     subscription_key: str | None
@@ -84,6 +87,36 @@ class Settings:
                 " Sage account, run `sage200-mcp demo`."
             )
         return self.client_id
+
+    @property
+    def secret_to_send(self) -> str | None:
+        """The client secret, for a web application only: a desktop application has none, and a
+        secret left over in the environment must not make Sage ID treat it as a web one."""
+        return self.client_secret if self.client_type == "web" else None
+
+    def sign_in_redirect(self) -> str:
+        """The redirect URI a sign-in uses: the configured one, else (desktop only) the loopback
+        default. A web application's redirect must be the https address registered for it, which
+        no default can guess."""
+        if self.redirect_uri:
+            return self.redirect_uri
+        if self.client_type == "desktop":
+            return DEFAULT_REDIRECT_URI
+        raise ConfigError(
+            "A web application signs in through the https redirect URL registered for it with"
+            " Sage: set SAGE200_REDIRECT_URI to exactly that address (for example"
+            " https://www.your-company.com/sage200/callback). If Sage registered a desktop"
+            " application instead (it has no secret), set SAGE200_CLIENT_TYPE=desktop and"
+            " remove SAGE200_CLIENT_SECRET."
+        )
+
+    def require_web_secret(self) -> None:
+        if self.client_type == "web" and not self.client_secret:
+            raise ConfigError(
+                "SAGE200_CLIENT_TYPE is web, but no client secret is configured: set"
+                " SAGE200_CLIENT_SECRET to the secret Sage issued, or, for a desktop application"
+                " (which has no secret), set SAGE200_CLIENT_TYPE=desktop."
+            )
 
     @classmethod
     def load(
@@ -115,8 +148,10 @@ class Settings:
             return own.get(key, shared.get(key))
 
         edition = _edition(pick("edition"))
-        redirect_uri = str(pick("redirect_uri") or DEFAULT_REDIRECT_URI)
-        _check_url("SAGE200_REDIRECT_URI", redirect_uri)
+        client_secret = _text(pick("client_secret"))
+        redirect_uri = _text(pick("redirect_uri"))
+        if redirect_uri is not None:
+            _check_url("SAGE200_REDIRECT_URI", redirect_uri)
         id_url = str(pick("id_url") or DEFAULT_ID_URL).rstrip("/")
         _check_url("SAGE200_ID_URL", id_url)
         api_url = str(pick("api_url") or API_URLS[edition])
@@ -125,7 +160,8 @@ class Settings:
             profile=name,
             config_dir=config_dir,
             client_id=_text(pick("client_id")),
-            client_secret=_text(pick("client_secret")),
+            client_secret=client_secret,
+            client_type=_client_type(pick("client_type"), client_secret),
             edition=edition,
             redirect_uri=redirect_uri,
             id_url=id_url,
@@ -144,6 +180,19 @@ def _edition(value: Any) -> Edition:
     if text == "standard":
         return "standard"
     raise ConfigError(f"SAGE200_EDITION must be 'professional' or 'standard', not {text!r}.")
+
+
+def _client_type(value: Any, secret: str | None) -> ClientType:
+    """As configured, else detected: Sage gives a web application a secret and a desktop one
+    none, so the secret's presence says which kind was registered."""
+    text = str(value or "").strip().lower()
+    if not text:
+        return "web" if secret else "desktop"
+    if text == "desktop":
+        return "desktop"
+    if text == "web":
+        return "web"
+    raise ConfigError(f"SAGE200_CLIENT_TYPE must be 'desktop' or 'web', not {text!r}.")
 
 
 def _text(value: Any) -> str | None:
@@ -218,5 +267,24 @@ def _toml_value(value: str | int | float | bool) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
+    return '"' + "".join(map(_toml_char, value)) + '"'
+
+
+# TOML basic strings allow no control character but tab: a name from Sage such as "Acme\r" must
+# still make a file that tomllib reads back unchanged, so every one of them is escaped
+_TOML_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def _toml_char(ch: str) -> str:
+    if ch in _TOML_ESCAPES:
+        return _TOML_ESCAPES[ch]
+    code = ord(ch)
+    return f"\\u{code:04X}" if code < 0x20 or 0x7F <= code <= 0x9F else ch

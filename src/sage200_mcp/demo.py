@@ -17,8 +17,7 @@ from pathlib import Path
 import httpx
 
 from sage200_mcp.auth import open_session
-from sage200_mcp.auth.login import code_from_redirect
-from sage200_mcp.auth.oauth import Pkce, new_state
+from sage200_mcp.auth.login import SignInAttempt
 from sage200_mcp.config import Settings
 from sage200_mcp.errors import Sage200Error
 from sage200_mcp.httpclient import new_http_client
@@ -58,9 +57,8 @@ async def demo_environment(customers: int = 500) -> AsyncIterator[Settings]:
 
 async def sign_in_as_demo_user(settings: Settings, http: httpx.AsyncClient) -> None:
     """Walk the sandbox's sign-in page as the demo user would, and keep the tokens."""
-    session = open_session(settings, http)
-    state, pkce = new_state(), Pkce.new()
-    page = await http.get(session.sage_id.authorize_url(state, pkce))
+    attempt = SignInAttempt(open_session(settings, http), listen=False)
+    page = await http.get(attempt.url)
     found = re.search(r'name="transaction" value="([^"]+)"', page.text)
     if page.status_code != 200 or found is None:
         raise Sage200Error("The demo sandbox's sign-in page did not load.")
@@ -73,5 +71,4 @@ async def sign_in_as_demo_user(settings: Settings, http: httpx.AsyncClient) -> N
             "action": "approve",
         },
     )
-    code = code_from_redirect(answer.headers.get("location", ""), state, settings.redirect_uri)
-    await session.save_sign_in(await session.sage_id.exchange(code, pkce.verifier))
+    await attempt.finish_pasted(answer.headers.get("location", ""))

@@ -16,7 +16,9 @@ def test_defaults(tmp_path: Path) -> None:
     assert settings.edition == "professional"
     assert settings.api_url == "https://api.columbus.sage.com/uk/sage200extra/accounts/v1/"
     assert settings.id_url == "https://id.sage.com"
-    assert settings.redirect_uri == "http://localhost:8765/callback"
+    assert settings.redirect_uri is None
+    assert settings.sign_in_redirect() == "http://localhost:8765/callback"
+    assert settings.client_type == "desktop"
     assert settings.refresh_token_days == 90
     assert settings.tokens_path == tmp_path / "profiles" / "default" / "tokens.json"
     with pytest.raises(ConfigError, match="SAGE200_CLIENT_ID"):
@@ -79,3 +81,35 @@ def test_toml_round_trip_with_awkward_text(tmp_path: Path) -> None:
     values = {"name": 'O\'Brien "Hardware" \\ Ltd\nline', "id": 3, "on": True, "rate": 1.5}
     write_toml(tmp_path / "x.toml", values)
     assert read_toml(tmp_path / "x.toml") == values
+
+
+@pytest.mark.parametrize(
+    "name", ["Acme\r", "Tab\there", "nul\x00", "esc\x1b[31m", "del\x7f", "nel\x85", "\u2028sep"]
+)
+def test_names_from_sage_with_control_characters_keep_the_profile_readable(
+    tmp_path: Path, name: str
+) -> None:
+    write_toml(tmp_path / "x.toml", {"company_name": name, "company_id": 1})
+    assert read_toml(tmp_path / "x.toml") == {"company_name": name, "company_id": 1}
+
+
+def test_the_client_type_is_detected_from_the_secret_or_set(tmp_path: Path) -> None:
+    base = {"SAGE200_CONFIG_DIR": str(tmp_path), "SAGE200_CLIENT_ID": "id"}
+    web = Settings.load(environ={**base, "SAGE200_CLIENT_SECRET": "s"})
+    assert web.client_type == "web" and web.secret_to_send == "s"
+    with pytest.raises(ConfigError, match="https redirect URL registered"):
+        web.sign_in_redirect()  # no default can guess a web application's address
+    registered = Settings.load(
+        environ={**base, "SAGE200_CLIENT_SECRET": "s", "SAGE200_REDIRECT_URI": "https://a.b/cb"}
+    )
+    assert registered.sign_in_redirect() == "https://a.b/cb"
+    desktop = Settings.load(
+        environ={**base, "SAGE200_CLIENT_SECRET": "left-over", "SAGE200_CLIENT_TYPE": "Desktop"}
+    )
+    assert desktop.client_type == "desktop" and desktop.secret_to_send is None
+    assert desktop.sign_in_redirect() == "http://localhost:8765/callback"
+    bare_web = Settings.load(environ={**base, "SAGE200_CLIENT_TYPE": "web"})
+    with pytest.raises(ConfigError, match="SAGE200_CLIENT_SECRET"):
+        bare_web.require_web_secret()
+    with pytest.raises(ConfigError, match="SAGE200_CLIENT_TYPE"):
+        Settings.load(environ={**base, "SAGE200_CLIENT_TYPE": "mobile"})

@@ -1,8 +1,10 @@
 """A one-shot listener for the OAuth redirect on the redirect URI's loopback host and port.
 
-It answers the browser with a short page, accepts exactly one matching redirect, and stops the
-sign-in at once if the ``state`` does not match (a forged or stale redirect). Other paths (a
-browser asking for /favicon.ico) get a 404 and the listener keeps waiting.
+It answers the browser with a short page and accepts exactly one redirect: on the registered
+path, carrying the ``state`` this sign-in sent. Anything else (a browser asking for /favicon.ico,
+a stale tab's redirect, a forged one) is answered, logged and otherwise ignored, so a stray
+request can neither complete nor end the sign-in. For ``localhost`` it listens on both 127.0.0.1
+and ::1, since a browser may resolve the name to either.
 """
 
 from __future__ import annotations
@@ -12,32 +14,52 @@ import contextlib
 import errno
 import hmac
 import ipaddress
+import logging
 from html import escape
 from urllib.parse import parse_qs, urlsplit
 
 from sage200_mcp.auth.errors import AccessDenied, AuthError, SignInFailed
 
+log = logging.getLogger(__name__)
+
 DEFAULT_TIMEOUT = 300.0
 _MAX_REQUEST = 16_384
+# binding ::1 fails with these where the machine has no IPv6: then 127.0.0.1 alone is right
+_NO_IPV6 = (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT)
 
 
-def loopback_host(redirect_uri: str) -> tuple[str, int, str]:
-    """(host to bind, port, path) of a loopback redirect URI, or a SignInFailed saying why not."""
+def is_loopback(redirect_uri: str) -> bool:
+    """Whether the browser's redirect to this URI comes back to this computer, over http."""
     parts = urlsplit(redirect_uri)
     host = parts.hostname or ""
-    loopback = host == "localhost"
-    with contextlib.suppress(ValueError):
-        loopback = loopback or ipaddress.ip_address(host).is_loopback
-    if parts.scheme != "http" or not loopback:
+    if parts.scheme != "http":
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def loopback_addresses(redirect_uri: str) -> tuple[list[str], int, str]:
+    """(addresses to bind, port, path) of a loopback redirect URI, or a SignInFailed."""
+    if not is_loopback(redirect_uri):
         raise SignInFailed(
             f"The redirect URI {redirect_uri} is not an http loopback address (localhost,"
             " 127.0.0.1 or [::1]), so this computer cannot receive the sign-in. Use"
             " `sage200-mcp login --no-browser` to paste the redirect instead, or set"
             " SAGE200_REDIRECT_URI to a loopback URI registered with Sage."
         )
-    port = parts.port or 80
-    bind = "127.0.0.1" if host == "localhost" else host
-    return bind, port, parts.path or "/"
+    parts = urlsplit(redirect_uri)
+    host = parts.hostname or ""
+    addresses = ["127.0.0.1", "::1"] if host == "localhost" else [host]
+    return addresses, parts.port or 80, parts.path or "/"
+
+
+def same_state(received: str, sent: str) -> bool:
+    """Constant-time, and as bytes: ``compare_digest`` raises on a non-ASCII ``str``."""
+    return hmac.compare_digest(received.encode("utf-8", "replace"), sent.encode("utf-8"))
 
 
 class LoopbackListener:
@@ -45,39 +67,36 @@ class LoopbackListener:
         self.redirect_uri = redirect_uri
         self.state = state
         self.app_name = app_name
-        self.host, self.port, self.path = loopback_host(redirect_uri)
+        self.addresses, self.port, self.path = loopback_addresses(redirect_uri)
         self._result: asyncio.Future[str] | None = None
         self._servers: list[asyncio.Server] = []
 
     async def start(self) -> None:
         """Bind now, so a busy port is reported before a browser is opened."""
         self._result = asyncio.get_running_loop().create_future()
-        try:
-            self._servers.append(await asyncio.start_server(self._serve, self.host, self.port))
-        except OSError as error:
-            if error.errno in (errno.EADDRINUSE, errno.EACCES):
+        for address in self.addresses:
+            try:
+                self._servers.append(await asyncio.start_server(self._serve, address, self.port))
+            except OSError as error:
+                if address == "::1" and len(self.addresses) > 1 and error.errno in _NO_IPV6:
+                    continue
+                await self.close()
+                if error.errno in (errno.EADDRINUSE, errno.EACCES):
+                    raise SignInFailed(
+                        f"Port {self.port} on {address} is already in use, so the sign-in"
+                        f" redirect cannot be received. Close whatever uses port {self.port}"
+                        " (another sign-in still waiting?), or set SAGE200_REDIRECT_URI to"
+                        " another loopback port registered with Sage."
+                    ) from None
                 raise SignInFailed(
-                    f"Port {self.port} on {self.host} is already in use, so the sign-in redirect"
-                    f" cannot be received. Close whatever uses port {self.port} (another sign-in"
-                    " still waiting?), or set SAGE200_REDIRECT_URI to another loopback port"
-                    " registered with Sage."
+                    f"Cannot listen on {address} port {self.port} for the sign-in redirect"
+                    f" ({error.strerror or error}); use `sage200-mcp login --no-browser`."
                 ) from None
-            raise
-        if self.redirect_uri.startswith("http://localhost"):
-            # browsers may try ::1 first for localhost; listen there too when the system can
-            with contextlib.suppress(OSError):
-                self._servers.append(await asyncio.start_server(self._serve, "::1", self.port))
 
     async def wait(self, timeout: float = DEFAULT_TIMEOUT) -> str:
-        """The authorization code, once the browser brings it back."""
+        """The authorization code, once the browser brings it back (TimeoutError if not)."""
         assert self._result is not None, "start() first"
-        try:
-            return await asyncio.wait_for(asyncio.shield(self._result), timeout)
-        except TimeoutError:
-            raise SignInFailed(
-                f"No sign-in arrived within {timeout / 60:.0f} minutes; run `sage200-mcp login`"
-                " again when you are ready."
-            ) from None
+        return await asyncio.wait_for(asyncio.shield(self._result), timeout)
 
     async def close(self) -> None:
         for server in self._servers:
@@ -127,16 +146,13 @@ class LoopbackListener:
         if target.path != self.path or self._result is None or self._result.done():
             return "404 Not Found", _page("Not found", "Nothing here.")
         query = {k: v[0] for k, v in parse_qs(target.query, keep_blank_values=True).items()}
-        if not hmac.compare_digest(query.get("state", ""), self.state):
-            self._result.set_exception(
-                SignInFailed(
-                    "The sign-in response did not carry the state this sign-in sent, so it was"
-                    " refused (it may be forged or from an older attempt); run `sage200-mcp login`"
-                    " again."
-                )
-            )
+        if not same_state(query.get("state", ""), self.state):
+            # a stale tab or a forgery: refuse it, but keep waiting for the real one
+            log.warning("Ignored a redirect to the sign-in listener that carried another state.")
             return "400 Bad Request", _page(
-                "Sign-in refused", "This response does not match the sign-in in progress."
+                "Sign-in refused",
+                "This response does not match the sign-in in progress (it may be from an older"
+                " attempt). Finish the sign-in in the tab that was opened for it.",
             )
         error = query.get("error")
         if error:

@@ -15,6 +15,7 @@ from sage200_mcp.auth.login import (
     sign_in_with_device,
     sign_in_with_pasted_url,
 )
+from sage200_mcp.auth.session import saved_sign_in, why_signed_out
 from sage200_mcp.auth.store import StoredTokens, TokenStore
 from sage200_mcp.config import Settings, read_toml
 from sage200_mcp.console import err, out
@@ -25,6 +26,7 @@ RENEWAL_WARNING_DAYS = 14
 
 def login(settings: Settings, mode: str) -> int:
     settings.require_client_id()
+    settings.require_web_secret()
 
     async def sign_in() -> StoredTokens:
         async with new_http_client(settings.http_timeout) as http:
@@ -33,7 +35,7 @@ def login(settings: Settings, mode: str) -> int:
                 return await sign_in_with_device(session, err)
             if mode == "paste":
                 return await sign_in_with_pasted_url(session, _read_line, err)
-            return await sign_in_with_browser(session, webbrowser.open, err)
+            return await sign_in_with_browser(session, webbrowser.open, err, _read_line)
 
     tokens = asyncio.run(sign_in())
     out(f"Signed in as {tokens.who} (profile {settings.profile}).")
@@ -44,7 +46,7 @@ async def _read_line(prompt: str) -> str:
     err(prompt)
     line: str = await asyncio.to_thread(sys.stdin.readline)
     if not line:
-        raise SignInFailed("No address was pasted; run `sage200-mcp login --no-browser` again.")
+        raise SignInFailed("No address was pasted; run `sage200-mcp login` again.")
     return line
 
 
@@ -68,17 +70,19 @@ def logout(settings: Settings) -> int:
 
 def status(settings: Settings) -> int:
     """Who is signed in and for how long; never a token. Exit 0 when signed in, 1 when not."""
-    tokens = TokenStore(settings.tokens_path).read()
+    store = TokenStore(settings.tokens_path)
     profile = read_toml(settings.profile_config_path)
     out(f"Profile:        {settings.profile}")
-    if tokens is None or tokens.id_url != settings.id_url or tokens.client_id != settings.client_id:
-        reason = "" if tokens is None else " (the saved sign-in is for another Sage ID or client)"
-        out(f"Signed in:      no{reason}")
+    tokens = saved_sign_in(settings, store)
+    if tokens is None:
+        problem = why_signed_out(settings, store)
+        out("Signed in:      no" + (f". {problem}" if problem.explained else ""))
         out("                run `sage200-mcp login` to sign in")
         return 1
     now = time.time()
     out(f"Signed in as:   {tokens.who}")
-    out(f"Sage ID:        {settings.id_url} (client {settings.client_id})")
+    out(f"Sage ID:        {settings.id_url}")
+    out(f"Application:    {settings.client_id} ({settings.client_type})")
     out(f"Edition:        {settings.edition} ({settings.api_url})")
     out(f"Company:        {describe_selection(profile)}")
     left = tokens.access_expires_at - now

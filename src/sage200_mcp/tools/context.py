@@ -14,13 +14,18 @@ from pydantic import BaseModel, Field
 from sage200_mcp import __version__
 from sage200_mcp.api.client import Company
 from sage200_mcp.api.models import Site
+from sage200_mcp.auth.errors import NotSignedIn
 from sage200_mcp.profile import describe, match_company, select_company, selected_company
-from sage200_mcp.tools.errors import guarded
+from sage200_mcp.tools.errors import guarded, sign_in_steps
 from sage200_mcp.tools.output import CompanyRef, respond
 from sage200_mcp.tools.state import AppState, app_state
 
 READ_ONLY = ToolAnnotations(
     read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+)
+# choosing a company or signing in changes this server's state, never the books
+CHANGES_SESSION = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
 )
 RENEWAL_WARNING_DAYS = 14
 
@@ -73,6 +78,12 @@ class SwitchResult(BaseModel):
 class StatusResult(BaseModel):
     signed_in: bool
     user: str | None = None
+    sign_in_problem: str | None = Field(
+        default=None, description="Why there is no usable sign-in, when there is a reason."
+    )
+    client_type: str = Field(
+        description="How the Sage application is registered: desktop (no secret) or web."
+    )
     edition: str
     api_url: str
     company: CompanyRef | None = Field(default=None, description="The selected site and company.")
@@ -96,6 +107,13 @@ class LoginResult(BaseModel):
     user: str | None = None
     url: str | None = Field(
         default=None, description="Where the user signs in, when not signed in."
+    )
+    complete_with: str | None = Field(
+        default=None,
+        description=(
+            "When set, the browser lands on an address starting with this after the sign-in;"
+            " the user copies that whole address and complete_login takes it."
+        ),
     )
     message: str
 
@@ -152,9 +170,7 @@ def register(mcp: MCPServer[AppState]) -> None:
             " one company must match; otherwise the error lists the candidates. The choice is"
             " remembered for later sessions and the command line."
         ),
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-        ),
+        annotations=CHANGES_SESSION,
     )
     @guarded
     async def switch_site(
@@ -183,10 +199,10 @@ def register(mcp: MCPServer[AppState]) -> None:
     @guarded
     async def get_status(ctx: Context[AppState, Any]) -> Annotated[CallToolResult, StatusResult]:
         state = app_state(ctx)
-        tokens = state.session.current()
         chosen = selected_company(state.settings)
         result = StatusResult(
-            signed_in=tokens is not None,
+            signed_in=False,
+            client_type=state.settings.client_type,
             edition=state.settings.edition,
             api_url=state.settings.api_url,
             company=CompanyRef.of(chosen) if chosen else None,
@@ -194,12 +210,22 @@ def register(mcp: MCPServer[AppState]) -> None:
             version=__version__,
             toolsets=list(state.toolsets),
         )
-        if tokens is not None:
-            now = time.time()
-            ends = datetime.fromtimestamp(tokens.refresh_expires_at, UTC)
-            days = (tokens.refresh_expires_at - now) / 86400
-            result = result.model_copy(
+        try:
+            tokens = state.session.current()
+        except NotSignedIn as damaged:  # an unreadable token file: say so, don't start a sign-in
+            return respond(result.model_copy(update={"sign_in_problem": str(damaged)}))
+        if tokens is None:
+            problem = state.session.why_signed_out()
+            if problem.explained:
+                result = result.model_copy(update={"sign_in_problem": str(problem)})
+            return respond(result)
+        now = time.time()
+        ends = datetime.fromtimestamp(tokens.refresh_expires_at, UTC)
+        days = (tokens.refresh_expires_at - now) / 86400
+        return respond(
+            result.model_copy(
                 update={
+                    "signed_in": True,
                     "user": tokens.who,
                     "access_token_valid_for_seconds": max(0, int(tokens.access_expires_at - now)),
                     "sign_in_ends": ends.date().isoformat(),
@@ -211,17 +237,17 @@ def register(mcp: MCPServer[AppState]) -> None:
                     else None,
                 }
             )
-        return respond(result)
+        )
 
     @mcp.tool(
         title="Sign in to Sage",
         description=(
             "Start signing in to Sage in the browser and return the address to open; if already"
             " signed in, say as whom. The sign-in completes in the browser; ask again afterwards."
+            " When the answer has complete_with, the browser lands on an address starting with"
+            " it: ask the user for that whole address and pass it to complete_login."
         ),
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-        ),
+        annotations=CHANGES_SESSION,
     )
     @guarded
     async def login(ctx: Context[AppState, Any]) -> Annotated[CallToolResult, LoginResult]:
@@ -233,12 +259,44 @@ def register(mcp: MCPServer[AppState]) -> None:
                     signed_in=True, user=tokens.who, message=f"Already signed in as {tokens.who}."
                 )
             )
-        url, opened = await state.sign_in.begin()
-        how = "A browser window has opened; if it did not, open" if opened else "Open"
+        started = await state.sign_in.begin()
         return respond(
             LoginResult(
                 signed_in=False,
-                url=url,
-                message=f"{how} {url} to sign in to Sage, then ask again.",
+                url=started.url,
+                complete_with=started.paste_from,
+                message=sign_in_steps(started),
+            )
+        )
+
+    @mcp.tool(
+        title="Finish signing in to Sage",
+        description=(
+            "Finish a sign-in started by login: pass the whole address the browser landed on"
+            " after the user signed in (it starts with login's complete_with and carries"
+            " ?code=...&state=...). Needed when the application's redirect is an https address,"
+            " or when the browser ran on another computer."
+        ),
+        annotations=CHANGES_SESSION,
+    )
+    @guarded
+    async def complete_login(
+        address: Annotated[
+            str,
+            Field(
+                min_length=1,
+                max_length=4000,
+                description="The full address from the browser's address bar.",
+            ),
+        ],
+        ctx: Context[AppState, Any],
+    ) -> Annotated[CallToolResult, LoginResult]:
+        state = app_state(ctx)
+        tokens = await state.sign_in.complete(address)
+        return respond(
+            LoginResult(
+                signed_in=True,
+                user=tokens.who,
+                message=f"Signed in to Sage as {tokens.who}; ask the question again.",
             )
         )

@@ -19,7 +19,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import UrlElicitationRequiredError
 from mcp.types import ElicitRequestURLParams
 
-from sage200_mcp.auth.errors import NotSignedIn, SignInFailed
+from sage200_mcp.auth.background import Started
+from sage200_mcp.auth.errors import AuthError, NotSignedIn
 from sage200_mcp.errors import Sage200Error
 from sage200_mcp.tools.state import app_state
 
@@ -46,26 +47,23 @@ def guarded(tool: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
 
 
 async def sign_in_prompt(ctx: Context[Any, Any], cause: NotSignedIn) -> Exception:
-    """Start (or reuse) a background sign-in and return the error that tells the user."""
+    """Start (or reuse) a background sign-in and return the error that tells the user.
+
+    The cause comes first when there is one to tell (the sign-in expired, was revoked, the
+    token file is damaged): "not signed in yet" would hide what happened.
+    """
     state = app_state(ctx)
+    headline = str(cause) if cause.explained else "Not signed in to Sage yet."
     try:
-        url, opened = await state.sign_in.begin()
-    except SignInFailed as failure:
+        started = await state.sign_in.begin()
+    except AuthError as failure:
         return ToolError(
-            f"{cause} The sign-in could not start here: {failure} From a terminal, run"
-            " `sage200-mcp login --no-browser` (or `--device`), then ask again."
+            f"{headline} The sign-in could not start here: {failure} From a terminal, run"
+            " `sage200-mcp login --no-browser`, then ask again."
         )
     except Sage200Error as failure:
-        return ToolError(f"{cause} {failure}")
-    where = (
-        "A browser window has opened for you to sign in to Sage; if it did not, open"
-        if opened
-        else "To sign in to Sage, open"
-    )
-    message = (
-        f"Not signed in to Sage yet. {where} this address: {url} . Once you have"
-        " signed in, ask again."
-    )
+        return ToolError(f"{headline} {failure}")
+    message = f"{headline} {sign_in_steps(started)}"
     if state.sign_in.last_failure:
         message += f" (The previous attempt failed: {state.sign_in.last_failure})"
     if _supports_url_elicitation(ctx):
@@ -73,13 +71,30 @@ async def sign_in_prompt(ctx: Context[Any, Any], cause: NotSignedIn) -> Exceptio
             [
                 ElicitRequestURLParams(
                     message="Sign in to Sage to let the assistant read your books.",
-                    url=url,
+                    url=started.url,
                     elicitation_id=uuid.uuid4().hex,
                 )
             ],
             message=message,
         )
     return ToolError(message)
+
+
+def sign_in_steps(started: Started) -> str:
+    """What the user does next, in words the model can pass on."""
+    opened = (
+        "A browser window has opened for you to sign in to Sage; if it did not, open"
+        if started.opened
+        else "To sign in to Sage, open"
+    )
+    if started.paste_from is None:
+        return f"{opened} this address: {started.url} . Once you have signed in, ask again."
+    return (
+        f"{opened} this address: {started.url} . After signing in, the browser goes to"
+        f" {started.paste_from}?code=... (that page may not load or may show an error; that is"
+        " expected). Ask the user to copy that whole address from the browser's address bar,"
+        " then call complete_login with it."
+    )
 
 
 def _supports_url_elicitation(ctx: Context[Any, Any]) -> bool:

@@ -17,10 +17,13 @@ import respx
 from sage200_mcp.auth.errors import (
     AccessDenied,
     AuthError,
+    DeviceFlowUnavailable,
     InvalidClient,
+    RedirectRefused,
     SageIdUnavailable,
     SignInExpired,
     SignInFailed,
+    UnauthorizedClient,
 )
 from sage200_mcp.auth.oauth import (
     DevicePending,
@@ -43,6 +46,9 @@ TOKENS = {
     "expires_in": 28800,
     "token_type": "Bearer",
 }
+
+
+REDIRECT = "http://localhost:8765/callback"
 
 
 @pytest.fixture
@@ -73,7 +79,7 @@ def test_state_has_at_least_128_random_bits() -> None:
 
 async def test_authorize_url_is_exactly_what_sage_expects(sage_id: SageId) -> None:
     pair = Pkce.new()
-    url = urlsplit(sage_id.authorize_url("the-state", pair))
+    url = urlsplit(sage_id.authorize_url("the-state", pair, "http://localhost:8765/callback"))
     assert f"{url.scheme}://{url.netloc}{url.path}" == f"{ID_URL}/authorize"
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
     assert query == {
@@ -92,7 +98,7 @@ async def test_authorize_url_is_exactly_what_sage_expects(sage_id: SageId) -> No
 async def test_exchange_refresh_and_revoke_send_the_documented_bodies(sage_id: SageId) -> None:
     token = respx.post(f"{ID_URL}/oauth/token").respond(json=TOKENS)
     revoke = respx.post(f"{ID_URL}/oauth/revoke").respond(200)
-    response = await sage_id.exchange("the-code", "the-verifier")
+    response = await sage_id.exchange("the-code", "the-verifier", REDIRECT)
     assert response.access_token == TOKENS["access_token"] and response.expires_in == 28800
     assert form(token.calls[-1].request) == {
         "grant_type": "authorization_code",
@@ -118,12 +124,30 @@ async def test_exchange_refresh_and_revoke_send_the_documented_bodies(sage_id: S
     }
 
 
+@pytest.mark.parametrize("secret", [None, "left-over-secret"])
 @respx.mock
-async def test_a_public_client_sends_no_secret(settings: Settings) -> None:
+async def test_a_desktop_application_never_sends_a_secret(
+    settings: Settings, secret: str | None
+) -> None:
     route = respx.post(f"{ID_URL}/oauth/token").respond(json=TOKENS)
+    desktop = replace(settings, client_type="desktop", client_secret=secret)
     async with httpx.AsyncClient() as http:
-        await SageId(replace(settings, client_secret=None), http).refresh("r")
-    assert "client_secret" not in form(route.calls[-1].request)
+        await SageId(desktop, http).refresh("r")
+        await SageId(desktop, http).exchange("c", "v", REDIRECT)
+    for call in route.calls:
+        assert "client_secret" not in form(call.request)
+    assert form(route.calls[-1].request)["code_verifier"] == "v"  # PKCE is its only proof
+
+
+@respx.mock
+async def test_a_refresh_waits_longer_than_other_requests(settings: Settings) -> None:
+    route = respx.post(f"{ID_URL}/oauth/token").respond(json=TOKENS)
+    async with httpx.AsyncClient(timeout=1) as http:
+        sage_id = SageId(replace(settings, http_timeout=1), http)
+        await sage_id.refresh("r")
+        assert route.calls[-1].request.extensions["timeout"]["read"] == 60
+        await sage_id.exchange("c", "v", REDIRECT)
+        assert route.calls[-1].request.extensions["timeout"]["read"] == 1
 
 
 @pytest.mark.parametrize(
@@ -133,16 +157,30 @@ async def test_a_public_client_sends_no_secret(settings: Settings) -> None:
             400,
             {"error": "invalid_grant", "error_description": "Unknown or invalid refresh token."},
             SignInExpired,
-            "sign in again",
+            'Sage ID said: "Unknown or invalid refresh token."',
         ),
         (403, {"error": "invalid_grant"}, SignInExpired, "sage200-mcp login"),
         (
             401,
             {"error": "invalid_client", "error_description": "Client authentication failed."},
             InvalidClient,
-            "SAGE200_CLIENT_ID",
+            "SAGE200_CLIENT_SECRET against the credentials",
         ),
-        (400, {"error": "unauthorized_client"}, InvalidClient, "SAGE200_CLIENT_SECRET"),
+        (
+            401,
+            {"error": "access_denied", "error_description": "Unauthorized"},
+            InvalidClient,
+            "remove SAGE200_CLIENT_SECRET",
+        ),
+        (
+            403,
+            {
+                "error": "unauthorized_client",
+                "error_description": "Grant type 'refresh_token' not allowed for the client.",
+            },
+            UnauthorizedClient,
+            "does not allow this application to renew a sign-in",
+        ),
         (403, {"error": "access_denied"}, AccessDenied, "Allow"),
         (400, {"error": "authorization_pending"}, DevicePending, ""),
         (400, {"error": "slow_down"}, DeviceSlowDown, ""),
@@ -171,16 +209,49 @@ async def test_token_endpoint_errors_become_actionable_messages(
     assert "a-refresh-token" not in str(raised.value) and "secret-1" not in str(raised.value)
 
 
-@pytest.mark.parametrize("failure", [httpx.ConnectError("refused"), httpx.ReadTimeout("slow")])
 @respx.mock
-async def test_network_failures_advise_a_retry(sage_id: SageId, failure: Exception) -> None:
+async def test_each_refusal_names_its_own_remedy(settings: Settings) -> None:
+    route = respx.post(f"{ID_URL}/oauth/token")
+    async with httpx.AsyncClient() as http:
+        desktop = SageId(replace(settings, client_type="desktop"), http)
+        route.respond(401, json={"error": "invalid_client"})
+        with pytest.raises(InvalidClient, match="set SAGE200_CLIENT_SECRET"):
+            await desktop.refresh("r")
+        route.respond(400, json={"error": "invalid_grant", "error_description": "used"})
+        with pytest.raises(SignInFailed, match="sign-in code"):  # a code, not the sign-in
+            await desktop.exchange("c", "v", REDIRECT)
+        route.respond(403, json={"error": "unauthorized_client"})
+        with pytest.raises(UnauthorizedClient, match="login --no-browser"):
+            await desktop.poll_device("d")
+
+
+@pytest.mark.parametrize(
+    ("failure", "maybe_processed"),
+    [
+        (httpx.ConnectError("refused"), False),
+        (httpx.ConnectTimeout("no route"), False),
+        (httpx.ReadTimeout("slow"), True),
+        (httpx.RemoteProtocolError("closed mid-answer"), True),
+    ],
+)
+@respx.mock
+async def test_network_failures_say_whether_the_request_may_have_been_acted_on(
+    sage_id: SageId, failure: Exception, maybe_processed: bool
+) -> None:
     respx.post(f"{ID_URL}/oauth/token").mock(side_effect=failure)
-    with pytest.raises(SageIdUnavailable, match="try again"):
-        await sage_id.exchange("c", "v")
+    with pytest.raises(SageIdUnavailable, match="try again") as raised:
+        await sage_id.refresh("r")
+    assert raised.value.maybe_processed is maybe_processed
+
+
+DISCOVERY = f"{ID_URL}/.well-known/openid-configuration"
 
 
 @respx.mock
-async def test_device_authorization_is_read_with_defaults(sage_id: SageId) -> None:
+async def test_device_sign_in_uses_the_endpoint_discovery_advertises(sage_id: SageId) -> None:
+    respx.get(DISCOVERY).respond(
+        json={"device_authorization_endpoint": f"{ID_URL}/oauth/device/code"}
+    )
     route = respx.post(f"{ID_URL}/oauth/device/code").respond(
         json={
             "device_code": "dc",
@@ -194,6 +265,101 @@ async def test_device_authorization_is_read_with_defaults(sage_id: SageId) -> No
     respx.post(f"{ID_URL}/oauth/device/code").respond(json={"user_code": "x"})
     with pytest.raises(SageIdUnavailable):
         await sage_id.start_device()
+    assert len(respx.routes[0].calls) == 1  # discovery is read once
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "words"),
+    [
+        ({"json": {"issuer": ID_URL}}, DeviceFlowUnavailable, "not offered by Sage ID"),
+        ({"json": {"device_authorization_endpoint": 3}}, DeviceFlowUnavailable, "advertises"),
+        ({"status_code": 404}, SageIdUnavailable, "configuration"),
+        ({"text": "<html>"}, SageIdUnavailable, "SAGE200_ID_URL"),
+    ],
+)
+@respx.mock
+async def test_no_device_sign_in_unless_discovery_offers_it(
+    sage_id: SageId, answer: dict[str, object], error: type[Exception], words: str
+) -> None:
+    respx.get(DISCOVERY).respond(**answer)  # type: ignore[arg-type]
+    device = respx.post(f"{ID_URL}/oauth/device/code").respond(json={})
+    with pytest.raises(error, match=words):
+        await sage_id.start_device()
+    assert not device.called
+
+
+AUTHORIZE = f"{ID_URL}/authorize"
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "words"),
+    [
+        (
+            {"status_code": 400, "html": "<h1>Callback URL mismatch</h1><p>not registered</p>"},
+            RedirectRefused,
+            "Callback URL mismatch",
+        ),
+        (
+            {
+                "status_code": 302,
+                "headers": {
+                    "Location": f"{ID_URL}/error?error=invalid_request&error_description="
+                    "Callback%20URL%20mismatch"
+                },
+            },
+            RedirectRefused,
+            "refused the redirect URI",
+        ),
+        (
+            {
+                "status_code": 302,
+                "headers": {"Location": f"{REDIRECT}?error=unauthorized_client&state=s"},
+            },
+            UnauthorizedClient,
+            "finish a browser sign-in",
+        ),
+        (
+            {"status_code": 400, "html": "<h1>Unknown application</h1>"},
+            SignInFailed,
+            "Unknown application",
+        ),
+    ],
+)
+@respx.mock
+async def test_a_refused_redirect_uri_is_found_before_any_browser_opens(
+    sage_id: SageId, answer: dict[str, object], error: type[Exception], words: str
+) -> None:
+    respx.get(url__startswith=AUTHORIZE).respond(**answer)  # type: ignore[arg-type]
+    url = sage_id.authorize_url("s", Pkce.new(), REDIRECT)
+    with pytest.raises(error, match=words):
+        await sage_id.check_redirect_accepted(url, REDIRECT)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status_code": 200, "html": "<form>sign in</form>"},
+        {"status_code": 302, "headers": {"Location": f"{ID_URL}/u/login?state=abc"}},
+        {"status_code": 503},  # not a refusal: left to the browser
+    ],
+)
+@respx.mock
+async def test_an_accepted_or_unreadable_authorize_answer_lets_the_sign_in_go_on(
+    sage_id: SageId, answer: dict[str, object]
+) -> None:
+    respx.get(url__startswith=AUTHORIZE).respond(**answer)  # type: ignore[arg-type]
+    await sage_id.check_redirect_accepted(
+        sage_id.authorize_url("s", Pkce.new(), REDIRECT), REDIRECT
+    )
+    respx.get(url__startswith=AUTHORIZE).mock(side_effect=httpx.ConnectError("down"))
+    await sage_id.check_redirect_accepted(
+        sage_id.authorize_url("s", Pkce.new(), REDIRECT), REDIRECT
+    )
+
+
+def test_a_web_application_on_an_http_redirect_is_told_why() -> None:
+    text = str(RedirectRefused("http://localhost:8765/callback", "web", "mismatch"))
+    assert "must be https" in text and "desktop application" in text
 
 
 def test_identity_comes_from_the_id_token_and_tolerates_rubbish() -> None:

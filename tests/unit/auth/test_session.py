@@ -1,4 +1,6 @@
-"""The Session: refreshes on time, once, persists rotation, and survives other processes."""
+"""The Session: refreshes on time, once, persists rotation, survives other processes and
+cancelled callers, resends a refresh token only when that is safe, and keeps why a sign-in
+ended."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
@@ -13,7 +16,7 @@ import pytest
 import respx
 
 from sage200_mcp.auth import open_session
-from sage200_mcp.auth.errors import NotSignedIn, SageIdUnavailable, SignInExpired
+from sage200_mcp.auth.errors import NotSignedIn, SageIdUnavailable, SignInEnded
 from sage200_mcp.auth.oauth import TokenResponse
 from sage200_mcp.auth.session import Session
 from sage200_mcp.auth.store import StoredTokens
@@ -29,7 +32,12 @@ async def session(settings: Settings, clock: FakeClock) -> AsyncIterator[Session
     async with httpx.AsyncClient() as http:
         session = open_session(settings, http)
         session.clock = clock
+        session.sleep = no_wait
         yield session
+
+
+async def no_wait(seconds: float) -> None:
+    await asyncio.sleep(0)
 
 
 async def sign_in(
@@ -40,29 +48,54 @@ async def sign_in(
     )
 
 
-def rotating_token_endpoint() -> respx.Route:
-    """A token endpoint that rotates like Sage ID: each refresh token works once."""
-    issued = {"n": 0}
-    spent: set[str] = set()
+class RotatingSageId:
+    """A token endpoint that rotates like Sage ID: each refresh token works once. ``gate``, when
+    set, holds every answer until it opens, so callers really do overlap; ``lose`` makes the next
+    answers vanish after the refresh was done (a read timeout), or before it (no connection)."""
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def __init__(self) -> None:
+        self.issued = 0
+        self.spent: set[str] = set()
+        self.gate: asyncio.Event | None = None
+        self.lose: list[Exception] = []
+        self.reuse = 0
+        self.asked = asyncio.Event()
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.asked.set()
+        if self.gate is not None:
+            await self.gate.wait()
+        failure = self.lose.pop(0) if self.lose else None
+        if isinstance(failure, httpx.ConnectError):
+            raise failure  # never reached Sage ID
         token = parse_qs(request.content.decode())["refresh_token"][0]
-        if token in spent:
-            return httpx.Response(400, json={"error": "invalid_grant"})
-        spent.add(token)
-        issued["n"] += 1
+        if token in self.spent:
+            self.reuse += 1
+            return httpx.Response(
+                400,
+                json={
+                    "error": "invalid_grant",
+                    "error_description": "Unknown or invalid refresh token.",
+                },
+            )
+        self.spent.add(token)
+        self.issued += 1
+        if failure is not None:
+            raise failure  # done at Sage ID, but the answer is lost
         return httpx.Response(
             200,
             json={
-                "access_token": f"access-{issued['n']}",
-                "refresh_token": f"refresh-{issued['n']}",
+                "access_token": f"access-{self.issued}",
+                "refresh_token": f"refresh-{self.issued}",
                 "scope": "openid offline_access",
                 "expires_in": 3600,
                 "token_type": "Bearer",
             },
         )
 
-    return respx.post(f"{ID_URL}/oauth/token").mock(side_effect=answer)
+
+def rotating_token_endpoint(sage_id: RotatingSageId | None = None) -> respx.Route:
+    return respx.post(f"{ID_URL}/oauth/token").mock(side_effect=sage_id or RotatingSageId())
 
 
 @respx.mock
@@ -104,15 +137,98 @@ async def test_short_lived_tokens_use_a_proportional_margin(
 
 
 @respx.mock
-async def test_fifty_concurrent_callers_cause_one_refresh(
+async def test_fifty_overlapping_callers_cause_one_refresh(
     session: Session, clock: FakeClock
 ) -> None:
-    route = rotating_token_endpoint()
+    sage_id = RotatingSageId()
+    sage_id.gate = asyncio.Event()
+    route = rotating_token_endpoint(sage_id)
     await sign_in(session)
     clock.advance(3600)
-    tokens = await asyncio.gather(*(session.access_token() for _ in range(50)))
-    assert set(tokens) == {"access-1"}
-    assert route.call_count == 1
+    held = 0
+    hold = session.store.lock.hold_async
+
+    def counted() -> Any:
+        nonlocal held
+        held += 1
+        return hold()
+
+    session.store.lock.hold_async = counted  # type: ignore[method-assign]
+    callers = [asyncio.create_task(session.access_token()) for _ in range(50)]
+    await asyncio.wait_for(sage_id.asked.wait(), 5)  # a refresh is in flight, held at the gate
+    await asyncio.sleep(0.05)  # every caller has reached the session by now
+    sage_id.gate.set()
+    assert set(await asyncio.gather(*callers)) == {"access-1"}
+    assert route.call_count == 1 and sage_id.reuse == 0
+    assert held == 1  # one refresh task took the file lock; the others awaited it
+
+
+@respx.mock
+async def test_a_caller_cancelled_mid_refresh_does_not_lose_the_new_refresh_token(
+    session: Session, clock: FakeClock
+) -> None:
+    sage_id = RotatingSageId()
+    sage_id.gate = asyncio.Event()
+    route = rotating_token_endpoint(sage_id)
+    await sign_in(session)
+    clock.advance(3600)
+    caller = asyncio.create_task(session.access_token())
+    await asyncio.wait_for(sage_id.asked.wait(), 5)
+    caller.cancel()  # the client gave up on the tool call while Sage ID was answering
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    sage_id.gate.set()
+    for _ in range(100):
+        if (saved := session.current(fresh=True)) and saved.refresh_token == "refresh-1":
+            break
+        await asyncio.sleep(0.01)
+    assert session.current(fresh=True).refresh_token == "refresh-1"  # type: ignore[union-attr]
+    assert await session.access_token() == "access-1"
+    assert route.call_count == 1 and sage_id.reuse == 0
+
+
+@respx.mock
+async def test_a_refresh_that_never_reached_sage_id_is_sent_again(
+    session: Session, clock: FakeClock
+) -> None:
+    sage_id = RotatingSageId()
+    sage_id.lose = [httpx.ConnectError("down"), httpx.ConnectError("down")]
+    route = rotating_token_endpoint(sage_id)
+    await sign_in(session)
+    clock.advance(3600)
+    assert await session.access_token() == "access-1"
+    assert route.call_count == 3 and sage_id.reuse == 0
+
+
+@respx.mock
+async def test_a_refresh_answer_lost_after_sage_id_acted_is_asked_once_and_the_cause_kept(
+    session: Session, clock: FakeClock
+) -> None:
+    sage_id = RotatingSageId()
+    sage_id.lose = [httpx.ReadTimeout("lost")]
+    route = rotating_token_endpoint(sage_id)
+    await sign_in(session)
+    clock.advance(3600)
+    with pytest.raises(SignInEnded, match="answer to the last renewal was lost") as raised:
+        await session.access_token()
+    assert route.call_count == 2  # once more at once, never a third time
+    assert "Unknown or invalid refresh token." in str(raised.value)
+    with pytest.raises(SignInEnded, match="answer to the last renewal was lost"):
+        await session.access_token()  # the next call still says why, not "not signed in yet"
+    assert "refresh-0" not in session.store.path.read_text()
+
+
+@respx.mock
+async def test_two_lost_answers_keep_the_sign_in_for_later(
+    session: Session, clock: FakeClock
+) -> None:
+    route = respx.post(f"{ID_URL}/oauth/token").mock(side_effect=httpx.ReadTimeout("lost"))
+    await sign_in(session)
+    clock.advance(3600)
+    with pytest.raises(SageIdUnavailable, match="did not answer in time"):
+        await session.access_token()
+    assert route.call_count == 2  # a token that may be spent is not sent a third time
+    assert session.current() is not None
 
 
 @respx.mock
@@ -140,20 +256,38 @@ async def test_a_401_forces_one_refresh_unless_someone_already_did(session: Sess
     assert route.call_count == 1
 
 
+@pytest.mark.parametrize(
+    ("description", "late", "words"),
+    [
+        ("Unknown or invalid refresh token.", False, "unknown or already used"),
+        ("Refresh token has been revoked.", False, "revoked at Sage ID"),
+        ("Refresh token has expired; sign in again.", False, "end of its lifetime"),
+        ("", True, "end of its lifetime"),
+    ],
+)
 @respx.mock
-async def test_invalid_grant_clears_tokens_but_keeps_the_profile(
-    session: Session, settings: Settings, clock: FakeClock
+async def test_a_refused_refresh_token_ends_the_sign_in_with_its_real_cause(
+    session: Session,
+    settings: Settings,
+    clock: FakeClock,
+    description: str,
+    late: bool,
+    words: str,
 ) -> None:
-    respx.post(f"{ID_URL}/oauth/token").respond(400, json={"error": "invalid_grant"})
+    respx.post(f"{ID_URL}/oauth/token").respond(
+        400, json={"error": "invalid_grant", "error_description": description}
+    )
     write_toml(settings.profile_config_path, {"company_id": 1, "company_name": "Stockwell"})
     await sign_in(session)
-    clock.advance(3600)
-    with pytest.raises(SignInExpired, match="sage200-mcp login"):
+    clock.advance(91 * 86400 if late else 3600)
+    with pytest.raises(SignInEnded, match=words):
         await session.access_token()
-    assert not settings.tokens_path.exists()
+    assert session.current() is None and "access-0" not in settings.tokens_path.read_text()
     assert settings.profile_config_path.exists()
-    with pytest.raises(NotSignedIn):
-        await session.access_token()
+    kept = session.why_signed_out()
+    assert isinstance(kept, SignInEnded) and words in str(kept) and "sage200-mcp login" in str(kept)
+    await sign_in(session)  # signing in again replaces the note
+    assert session.current() is not None and not isinstance(session.why_signed_out(), SignInEnded)
 
 
 @respx.mock
@@ -169,7 +303,7 @@ async def test_a_network_failure_keeps_the_tokens(session: Session, clock: FakeC
 async def test_no_refresh_token_means_sign_in_again(session: Session, clock: FakeClock) -> None:
     await sign_in(session, refresh=None)
     clock.advance(3600)
-    with pytest.raises(SignInExpired, match="no refresh token"):
+    with pytest.raises(SignInEnded, match="no refresh token"):
         await session.access_token()
 
 
@@ -187,8 +321,9 @@ async def test_tokens_of_another_sage_id_or_client_are_not_used(
 
 
 async def test_not_signed_in_says_how_to_sign_in(session: Session) -> None:
-    with pytest.raises(NotSignedIn, match="sage200-mcp login"):
+    with pytest.raises(NotSignedIn, match="sage200-mcp login") as raised:
         await session.access_token()
+    assert not raised.value.explained  # simply never signed in
 
 
 @respx.mock

@@ -14,7 +14,7 @@ import pytest
 
 from sage200_mcp.auth.errors import TokenFileError
 from sage200_mcp.auth.oauth import TokenResponse
-from sage200_mcp.auth.store import StoredTokens, TokenStore
+from sage200_mcp.auth.store import MAX_TOKEN_FILE, EndedSignIn, StoredTokens, TokenStore
 from sage200_mcp.files import FileLock, LockTimeout, ensure_private_dir, write_private
 
 
@@ -98,13 +98,61 @@ def test_a_damaged_file_says_sign_in_again(tmp_path: Path, content: bytes) -> No
 def test_an_unreadable_file_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = TokenStore(tmp_path / "tokens.json")
     store.write(tokens())
-    monkeypatch.setattr(
-        Path,
-        "read_bytes",
-        lambda self: (_ for _ in ()).throw(PermissionError(13, "Permission denied")),
-    )
+    real_open = os.open
+
+    def refuse(path: object, flags: int, *args: object) -> int:
+        if str(path).endswith("tokens.json"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(TokenFileError, match="Permission denied"):
         store.read(fresh=True)
+
+
+def test_only_a_regular_file_of_a_sane_size_is_read(tmp_path: Path) -> None:
+    real = tmp_path / "elsewhere.json"
+    TokenStore(real).write(tokens())
+    path = tmp_path / "tokens.json"
+    path.symlink_to(real)
+    with pytest.raises(TokenFileError, match="symbolic link"):
+        TokenStore(path).read()
+    path.unlink()
+    os.mkfifo(path)  # reading a pipe would block the server for ever
+    with pytest.raises(TokenFileError, match="not a regular file"):
+        TokenStore(path).read()
+    path.unlink()
+    path.mkdir()
+    with pytest.raises(TokenFileError, match="not a regular file"):
+        TokenStore(path).read()
+    path.rmdir()
+    path.write_bytes(b" " * (MAX_TOKEN_FILE + 1))
+    with pytest.raises(TokenFileError, match="far larger"):
+        TokenStore(path).read()
+
+
+def test_a_token_file_others_can_read_is_made_private_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = TokenStore(tmp_path / "tokens.json")
+    store.write(tokens())
+    store.path.chmod(0o644)
+    assert store.read(fresh=True) == tokens()
+    assert mode(store.path) == 0o600
+    assert "could be read by other users" in caplog.text and "access-1" not in caplog.text
+
+
+def test_an_ended_sign_in_keeps_why_and_no_token(tmp_path: Path) -> None:
+    store = TokenStore(tmp_path / "tokens.json")
+    store.write(tokens())
+    store.end(EndedSignIn.of(tokens(), "it was revoked", 1_800_000_500))
+    assert store.read() is None
+    ended = store.ended()
+    assert ended is not None and ended.reason == "it was revoked"
+    assert "access-1" not in store.path.read_text() and "refresh-1" not in store.path.read_text()
+    assert mode(store.path) == 0o600
+    store.write(tokens("new"))
+    assert store.ended() is None and store.read() == tokens("new")
 
 
 def test_another_writer_is_seen_even_within_one_clock_tick(tmp_path: Path) -> None:
