@@ -147,6 +147,24 @@ def _add_account(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     _with_profile(status)
     status.set_defaults(handler=lambda a: _account().status(_settings(a)))
 
+    doctor = commands.add_parser(
+        "doctor",
+        help="check every hop to your Sage 200 books and print a report for a bug report",
+        description="A read-only check of the configuration, Sage ID, the sign-in and its"
+        " renewal, both editions' /sites, the selected company, $count support, error bodies,"
+        " a 1-row and a 1000-row read, and the lookup resources. The report holds no token and"
+        " hashes every identifier. Exits 0 only when every hop passes.",
+    )
+    _with_profile(doctor)
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    def run_doctor(args: argparse.Namespace) -> int:
+        from sage200_mcp.commands.doctor import doctor as run
+
+        return run(_settings(args), args.json)
+
+    doctor.set_defaults(handler=run_doctor)
+
 
 def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser(

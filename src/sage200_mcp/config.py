@@ -27,9 +27,13 @@ ClientType = Literal["desktop", "web"]
 APP_NAME = "sage200-mcp"
 DEFAULT_ID_URL = "https://id.sage.com"
 DEFAULT_REDIRECT_URI = "http://localhost:8765/callback"
+API_GATEWAY = "https://api.columbus.sage.com"
+EDITION_PATHS: dict[Edition, str] = {
+    "professional": "/uk/sage200extra/accounts/v1/",
+    "standard": "/uk/sage200/accounts/v1/",
+}
 API_URLS: dict[Edition, str] = {
-    "professional": "https://api.columbus.sage.com/uk/sage200extra/accounts/v1/",
-    "standard": "https://api.columbus.sage.com/uk/sage200/accounts/v1/",
+    edition: API_GATEWAY + path for edition, path in EDITION_PATHS.items()
 }
 DEFAULT_REFRESH_TOKEN_DAYS = 90.0
 

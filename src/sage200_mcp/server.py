@@ -19,7 +19,16 @@ from sage200_mcp.auth.background import BackgroundSignIn
 from sage200_mcp.config import Settings
 from sage200_mcp.errors import ConfigError
 from sage200_mcp.httpclient import new_http_client
-from sage200_mcp.tools import context, customers, nominal, orders, query, stock, suppliers
+from sage200_mcp.tools import (
+    context,
+    customers,
+    diagnose,
+    nominal,
+    orders,
+    query,
+    stock,
+    suppliers,
+)
 from sage200_mcp.tools.state import AppState
 
 # groups of tools a user can turn on or off (--toolsets); sites, status and login are always on
@@ -105,6 +114,7 @@ def create_server(
         log_level="WARNING",
     )
     context.register(mcp)
+    diagnose.register(mcp)
     for name in toolsets:
         TOOLSETS[name](mcp)
     return mcp

@@ -208,13 +208,7 @@ class SageClient:
             await self.sleep(wait)
 
     def _headers(self, token: str, company: Company | None) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        if company is not None:
-            headers["X-Site"] = company.site_id
-            headers["X-Company"] = str(company.company_id)
-        if self.settings.subscription_key:
-            headers["ocp-apim-subscription-key"] = self.settings.subscription_key
-        return headers
+        return sage_headers(token, company, self.settings.subscription_key)
 
     def _backoff(self, attempt: int) -> float:
         return float(self.retry.base_delay * 2 ** (attempt - 1) * random.uniform(0.5, 1.0))
@@ -260,6 +254,19 @@ class SageClient:
         if status >= 500:
             return Unavailable(f"Sage 200 failed (HTTP {status}); try again in a minute.")
         return UnexpectedAnswer(f"Sage answered HTTP {status} for {path}: {error_detail(response)}")
+
+
+def sage_headers(
+    token: str, company: Company | None, subscription_key: str | None = None
+) -> dict[str, str]:
+    """The headers every call carries: the token, and the books it reads (not on /sites)."""
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    if company is not None:
+        headers["X-Site"] = company.site_id
+        headers["X-Company"] = str(company.company_id)
+    if subscription_key:
+        headers["ocp-apim-subscription-key"] = subscription_key
+    return headers
 
 
 def error_detail(response: httpx.Response) -> str:

@@ -38,11 +38,16 @@ class SignInExpired(NotSignedIn):
 
 
 class SignInEnded(NotSignedIn):
-    """A sign-in that Sage ID ended, with the reason kept so later calls can still say it."""
+    """A sign-in that Sage ID ended, with the reason kept so later calls can still say it.
 
-    def __init__(self, reason: str) -> None:
+    ``kind`` names the cause for programs (doctor): expired, revoked, reused, lost (the answer
+    to a renewal went missing) or no_refresh_token.
+    """
+
+    def __init__(self, reason: str, kind: str) -> None:
         super().__init__(f"Your Sage sign-in has ended: {reason}. To continue, {LOGIN_HINT}.")
         self.reason = reason
+        self.kind = kind
 
 
 class TokenFileError(NotSignedIn):

@@ -111,7 +111,11 @@ class Session:
             if not force and self.is_fresh(tokens):
                 return tokens.access_token
             if not tokens.refresh_token:
-                raise self._end(tokens, "Sage ID granted no refresh token, so it cannot be renewed")
+                raise self._end(
+                    tokens,
+                    "no_refresh_token",
+                    "Sage ID granted no refresh token, so it cannot be renewed",
+                )
             response = await self._exchange(tokens, tokens.refresh_token)
             updated = tokens.after_refresh(response, self.clock())
             self.store.write(updated)
@@ -133,41 +137,27 @@ class Session:
                     await self.sleep(delay)
                     delay *= 2
             except SignInExpired as refused:
-                raise self._end(tokens, self._cause(tokens, refused.description, lost)) from None
+                raise self._end(tokens, *self._cause(tokens, refused.description, lost)) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _cause(self, tokens: StoredTokens, said: str, lost: bool) -> str:
-        """Why Sage ID refused the refresh token, as precisely as can be told."""
-        quoted = f' (Sage ID said: "{said}")' if said else ""
+    def _cause(self, tokens: StoredTokens, said: str, lost: bool) -> tuple[str, str]:
+        """Why Sage ID refused the refresh token, as precisely as can be told: (kind, words)."""
         lower = said.lower()
         if lost:
-            reason = (
-                "the answer to the last renewal was lost on the way back (a timeout or a dropped"
-                " connection) after Sage ID had already replaced the refresh token, and Sage ID"
-                " now refuses the old one"
-            )
+            kind = "lost"
         elif self.clock() >= tokens.refresh_expires_at or "expired" in lower:
-            ends = datetime.fromtimestamp(tokens.refresh_expires_at, UTC).date().isoformat()
-            reason = (
-                f"it reached the end of its lifetime (about {ends}; Sage allows a sign-in at"
-                " most 90 days)"
-            )
+            kind = "expired"
         elif "revoked" in lower:
-            reason = (
-                "it was revoked at Sage ID (signed out elsewhere, or the application's access"
-                " was withdrawn)"
-            )
+            kind = "revoked"
         else:
-            reason = (
-                "Sage ID refused its refresh token as unknown or already used (Sage ID ends a"
-                " sign-in when an old copy of its refresh token is presented, for example from"
-                " a restored backup or a second computer)"
-            )
-        return reason + quoted
+            kind = "reused"
+        ends = datetime.fromtimestamp(tokens.refresh_expires_at, UTC).date().isoformat()
+        reason = _CAUSES[kind].format(ends=ends)
+        return kind, reason + (f' (Sage ID said: "{said}")' if said else "")
 
-    def _end(self, tokens: StoredTokens, reason: str) -> SignInEnded:
-        self.store.end(EndedSignIn.of(tokens, reason, self.clock()))
-        return SignInEnded(reason)
+    def _end(self, tokens: StoredTokens, kind: str, reason: str) -> SignInEnded:
+        self.store.end(EndedSignIn.of(tokens, reason, kind, self.clock()))
+        return SignInEnded(reason, kind)
 
     async def save_sign_in(self, response: TokenResponse) -> StoredTokens:
         """Keep a new sign-in, replacing whatever the profile held."""
@@ -206,6 +196,20 @@ class Session:
             return True, problem
 
 
+_CAUSES = {
+    "lost": "the answer to the last renewal was lost on the way back (a timeout or a dropped"
+    " connection) after Sage ID had already replaced the refresh token, and Sage ID now"
+    " refuses the old one",
+    "expired": "it reached the end of its lifetime (about {ends}; Sage allows a sign-in at most"
+    " 90 days)",
+    "revoked": "it was revoked at Sage ID (signed out elsewhere, or the application's access was"
+    " withdrawn)",
+    "reused": "Sage ID refused its refresh token as unknown or already used (Sage ID ends a"
+    " sign-in when an old copy of its refresh token is presented, for example from a restored"
+    " backup or a second computer)",
+}
+
+
 def saved_sign_in(
     settings: Settings, store: TokenStore, fresh: bool = False
 ) -> StoredTokens | None:
@@ -220,7 +224,7 @@ def why_signed_out(settings: Settings, store: TokenStore) -> NotSignedIn:
     """The error for "no usable sign-in", carrying the real cause where one is known."""
     ended = store.ended()
     if ended is not None and _ours(settings, ended.id_url, ended.client_id):
-        return SignInEnded(ended.reason)
+        return SignInEnded(ended.reason, ended.kind)
     if store.read() is not None:
         return NotSignedIn(
             "The saved Sage sign-in belongs to another Sage ID or application (the client id or"

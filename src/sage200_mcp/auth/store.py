@@ -97,6 +97,7 @@ class EndedSignIn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     reason: str
+    kind: str = "refused"
     ended_at: float
     email: str | None
     name: str | None
@@ -104,9 +105,10 @@ class EndedSignIn(BaseModel):
     client_id: str
 
     @classmethod
-    def of(cls, tokens: StoredTokens, reason: str, now: float) -> EndedSignIn:
+    def of(cls, tokens: StoredTokens, reason: str, kind: str, now: float) -> EndedSignIn:
         return cls(
             reason=reason,
+            kind=kind,
             ended_at=now,
             email=tokens.email,
             name=tokens.name,

@@ -257,12 +257,12 @@ async def test_a_401_forces_one_refresh_unless_someone_already_did(session: Sess
 
 
 @pytest.mark.parametrize(
-    ("description", "late", "words"),
+    ("description", "late", "words", "kind"),
     [
-        ("Unknown or invalid refresh token.", False, "unknown or already used"),
-        ("Refresh token has been revoked.", False, "revoked at Sage ID"),
-        ("Refresh token has expired; sign in again.", False, "end of its lifetime"),
-        ("", True, "end of its lifetime"),
+        ("Unknown or invalid refresh token.", False, "unknown or already used", "reused"),
+        ("Refresh token has been revoked.", False, "revoked at Sage ID", "revoked"),
+        ("Refresh token has expired; sign in again.", False, "end of its lifetime", "expired"),
+        ("", True, "end of its lifetime", "expired"),
     ],
 )
 @respx.mock
@@ -273,6 +273,7 @@ async def test_a_refused_refresh_token_ends_the_sign_in_with_its_real_cause(
     description: str,
     late: bool,
     words: str,
+    kind: str,
 ) -> None:
     respx.post(f"{ID_URL}/oauth/token").respond(
         400, json={"error": "invalid_grant", "error_description": description}
@@ -286,6 +287,7 @@ async def test_a_refused_refresh_token_ends_the_sign_in_with_its_real_cause(
     assert settings.profile_config_path.exists()
     kept = session.why_signed_out()
     assert isinstance(kept, SignInEnded) and words in str(kept) and "sage200-mcp login" in str(kept)
+    assert kept.kind == kind
     await sign_in(session)  # signing in again replaces the note
     assert session.current() is not None and not isinstance(session.why_signed_out(), SignInEnded)
 

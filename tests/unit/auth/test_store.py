@@ -145,7 +145,7 @@ def test_a_token_file_others_can_read_is_made_private_with_a_warning(
 def test_an_ended_sign_in_keeps_why_and_no_token(tmp_path: Path) -> None:
     store = TokenStore(tmp_path / "tokens.json")
     store.write(tokens())
-    store.end(EndedSignIn.of(tokens(), "it was revoked", 1_800_000_500))
+    store.end(EndedSignIn.of(tokens(), "it was revoked", "revoked", 1_800_000_500))
     assert store.read() is None
     ended = store.ended()
     assert ended is not None and ended.reason == "it was revoked"
