@@ -40,6 +40,25 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError("must be a date such as 2026-11-28") from None
 
 
+def _redirect_uri(text: str) -> str:
+    from sage200_mcp.sandbox.identity import redirect_kind
+
+    try:
+        redirect_kind(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def _add_sandbox_styles(parser: argparse.ArgumentParser) -> None:
+    """The options that play each unknown of the real service one way or the other."""
+    parser.add_argument(
+        "--device-flow",
+        action="store_true",
+        help="offer device sign-in (RFC 8628); off by default, as Sage ID is not known to",
+    )
+
+
 def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "sandbox",
@@ -83,9 +102,11 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--redirect-uri",
         action="append",
-        default=None,
+        type=_redirect_uri,
+        default=[],
         metavar="URI",
-        help="register a redirect URI (repeatable; default http://localhost:8765/callback)",
+        help="register another redirect URI (repeatable): an https URI with the web client"
+        " sandbox-client, a loopback http URI with the desktop client sandbox-desktop",
     )
     parser.add_argument(
         "--device-interval",
@@ -93,6 +114,7 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=5,
         help="polling interval of device sign-in, in seconds (default 5)",
     )
+    _add_sandbox_styles(parser)
 
     def handler(args: argparse.Namespace) -> int:
         from sage200_mcp.commands import sandbox

@@ -17,24 +17,26 @@ from starlette.routing import Route
 from sage200_mcp.sandbox import pages
 from sage200_mcp.sandbox.api import EDITIONS, Sage200Api
 from sage200_mcp.sandbox.faults import CONTROL_PREFIX, Fault, FaultMiddleware, FaultPlan
-from sage200_mcp.sandbox.identity import Identity, IdentitySettings
+from sage200_mcp.sandbox.identity import Identity, IdentitySettings, redirect_kind
 from sage200_mcp.sandbox.sageid import SageIdRoutes
 from sage200_mcp.sandbox.world import World
-
-DEFAULT_REDIRECT_URI = "http://localhost:8765/callback"
 
 
 @dataclass
 class SandboxSettings:
+    """How the sandbox starts. ``redirect_uris`` are registered beside each client's default:
+    an https URI with the web client, a loopback http URI with the desktop client."""
+
     seed: int = 200
     customers: int = 500
     access_token_ttl: float = 28800
     refresh_token_ttl_days: float = 90
     latency_ms: float = 0
     today: date | None = None
-    redirect_uris: list[str] = field(default_factory=lambda: [DEFAULT_REDIRECT_URI])
+    redirect_uris: list[str] = field(default_factory=list)
     device_interval: int = 5
     code_ttl: float = 60
+    device_flow: bool = False
 
 
 class Sandbox:
@@ -52,6 +54,7 @@ class Sandbox:
                 refresh_token_ttl_days=self.settings.refresh_token_ttl_days,
                 code_ttl=self.settings.code_ttl,
                 device_interval=self.settings.device_interval,
+                device_flow=self.settings.device_flow,
             ),
             clock,
             self.settings.redirect_uris,
@@ -83,8 +86,7 @@ class Sandbox:
 
     async def _home(self, request: Request) -> Response:
         origin = str(request.base_url).rstrip("/")
-        redirect_uris = self.identity.clients["sandbox-client"].redirect_uris
-        return HTMLResponse(pages.home(origin, redirect_uris))
+        return HTMLResponse(pages.home(origin, list(self.identity.clients.values())))
 
     # -- control ---------------------------------------------------------------------------------
 
@@ -102,6 +104,7 @@ class Sandbox:
             "faults_served": self.faults.served,
             "faults_pending": len(self.faults.pending()),
             "books_ready": self.world.ready,
+            "styles": {"device_flow": self.identity.settings.device_flow},
         }
 
     async def _stats(self, request: Request) -> Response:
@@ -122,6 +125,8 @@ class Sandbox:
     async def _reset(self, request: Request) -> Response:
         try:
             options = json.loads(await request.body() or b"{}")
+            if not isinstance(options, dict):
+                raise ValueError("the reset options are a JSON object")
             self.reset(**options)
         except (ValueError, TypeError) as error:
             return JSONResponse({"error": str(error)}, status_code=400)
@@ -140,8 +145,18 @@ class Sandbox:
         latency_ms: float | None = None,
         device_interval: int | None = None,
         redirect_uris: list[str] | None = None,
+        device_flow: bool | None = None,
     ) -> None:
-        """Clear counters and faults (and tokens, unless kept); optionally change settings."""
+        """Clear counters and faults (and tokens, unless kept); optionally change settings.
+
+        Everything is checked before anything changes, so a refused reset (ValueError) leaves
+        the sandbox as it was.
+        """
+        uris = [str(uri) for uri in redirect_uris or []]
+        for uri in uris:
+            redirect_kind(uri)
+        if device_flow is not None and not isinstance(device_flow, bool):
+            raise ValueError("device_flow must be true or false")
         self.faults.clear()
         self.api.counters.requests.clear()
         if keep_tokens:
@@ -155,7 +170,9 @@ class Sandbox:
             settings.refresh_token_ttl_days = float(refresh_token_ttl_days)
         if device_interval is not None:
             settings.device_interval = int(device_interval)
+        if device_flow is not None:
+            settings.device_flow = device_flow
         if latency_ms is not None:
             self.api.latency_ms = float(latency_ms)
-        for uri in redirect_uris or []:
-            self.identity.add_redirect_uri(str(uri))
+        for uri in uris:
+            self.identity.add_redirect_uri(uri)

@@ -7,6 +7,7 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from tests.helpers import PRO, free_port, tokens_for
 
@@ -58,13 +59,23 @@ def test_the_sandbox_command_serves_and_refuses_a_busy_port() -> None:
     assert "Traceback" not in err
 
 
-def test_bad_options_exit_with_usage_not_a_traceback() -> None:
-    for args in (["--port", "70000"], ["--customers", "0"], ["--today", "yesterday"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "sage200_mcp", "sandbox", *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 2
-        assert "Traceback" not in result.stderr and "usage:" in result.stderr
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--port", "70000"],
+        ["--customers", "0"],
+        ["--today", "yesterday"],
+        ["--redirect-uri", "http://books.example.com/callback"],
+        ["--redirect-uri", "localhost:8765/callback"],
+    ],
+)
+def test_bad_options_exit_with_usage_not_a_traceback(args: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sage200_mcp", "sandbox", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "usage:" in result.stderr
+    assert args[0] in result.stderr
