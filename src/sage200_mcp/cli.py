@@ -52,10 +52,46 @@ def _redirect_uri(text: str) -> str:
 
 def _add_sandbox_styles(parser: argparse.ArgumentParser) -> None:
     """The options that play each unknown of the real service one way or the other."""
+    from sage200_mcp.sandbox import styles
+
     parser.add_argument(
         "--device-flow",
         action="store_true",
         help="offer device sign-in (RFC 8628); off by default, as Sage ID is not known to",
+    )
+    parser.add_argument(
+        "--count-style",
+        choices=styles.COUNT_STYLES,
+        default="number",
+        help="what $count=true answers: a bare number (default), OData's"
+        ' {"@odata.count", "value"}, or a 400',
+    )
+    parser.add_argument(
+        "--error-style",
+        choices=styles.ERROR_STYLES,
+        default="message",
+        help='the body of API errors: {"Message"} (default), a gateway list, or empty',
+    )
+    parser.add_argument(
+        "--bad-company-status",
+        type=int,
+        choices=styles.BAD_COMPANY_STATUSES,
+        default=403,
+        help="the status for missing, unknown or forbidden X-Site/X-Company (default 403)",
+    )
+    parser.add_argument(
+        "--tunnel-timeout-rows",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="answer 504, as a slow on-premises tunnel, to any list request for more than N"
+        " rows (no $top asks for 500); default off",
+    )
+    parser.add_argument(
+        "--edition",
+        choices=styles.EDITIONS,
+        default="both",
+        help="which edition's base path serves the books (default both); the other answers 404",
     )
 
 

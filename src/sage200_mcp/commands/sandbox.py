@@ -21,6 +21,11 @@ def run(args: argparse.Namespace) -> int:
         redirect_uris=args.redirect_uri,
         device_interval=args.device_interval,
         device_flow=args.device_flow,
+        count_style=args.count_style,
+        error_style=args.error_style,
+        bad_company_status=args.bad_company_status,
+        tunnel_timeout_rows=args.tunnel_timeout_rows,
+        edition=args.edition,
     )
     sandbox = Sandbox(settings)
     server = SandboxServer(sandbox, args.host, args.port)

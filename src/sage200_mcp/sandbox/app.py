@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -19,7 +19,10 @@ from sage200_mcp.sandbox.api import EDITIONS, Sage200Api
 from sage200_mcp.sandbox.faults import CONTROL_PREFIX, Fault, FaultMiddleware, FaultPlan
 from sage200_mcp.sandbox.identity import Identity, IdentitySettings, redirect_kind
 from sage200_mcp.sandbox.sageid import SageIdRoutes
+from sage200_mcp.sandbox.styles import ApiStyle
 from sage200_mcp.sandbox.world import World
+
+STYLE_FIELDS = tuple(f.name for f in fields(ApiStyle))
 
 
 @dataclass
@@ -37,6 +40,17 @@ class SandboxSettings:
     device_interval: int = 5
     code_ttl: float = 60
     device_flow: bool = False
+    count_style: str = "number"
+    error_style: str = "message"
+    bad_company_status: int = 403
+    tunnel_timeout_rows: int | None = None
+    edition: str = "both"
+
+    def style(self) -> ApiStyle:
+        """The API's answers to the unknowns, checked (a ValueError names a bad setting)."""
+        style = ApiStyle(**{name: getattr(self, name) for name in STYLE_FIELDS})
+        style.check()
+        return style
 
 
 class Sandbox:
@@ -59,7 +73,9 @@ class Sandbox:
             clock,
             self.settings.redirect_uris,
         )
-        self.api = Sage200Api(self.identity, self.world, self.settings.latency_ms)
+        self.api = Sage200Api(
+            self.identity, self.world, self.settings.latency_ms, self.settings.style()
+        )
         self.faults = FaultPlan()
         self.app = self._build_app()
 
@@ -104,7 +120,10 @@ class Sandbox:
             "faults_served": self.faults.served,
             "faults_pending": len(self.faults.pending()),
             "books_ready": self.world.ready,
-            "styles": {"device_flow": self.identity.settings.device_flow},
+            "styles": {
+                **self.api.style.as_dict(),
+                "device_flow": self.identity.settings.device_flow,
+            },
         }
 
     async def _stats(self, request: Request) -> Response:
@@ -127,7 +146,8 @@ class Sandbox:
             options = json.loads(await request.body() or b"{}")
             if not isinstance(options, dict):
                 raise ValueError("the reset options are a JSON object")
-            self.reset(**options)
+            style = {name: options.pop(name) for name in STYLE_FIELDS if name in options}
+            self.reset(style=style, **options)
         except (ValueError, TypeError) as error:
             return JSONResponse({"error": str(error)}, status_code=400)
         return JSONResponse(self.stats())
@@ -146,12 +166,15 @@ class Sandbox:
         device_interval: int | None = None,
         redirect_uris: list[str] | None = None,
         device_flow: bool | None = None,
+        style: dict[str, Any] | None = None,
     ) -> None:
         """Clear counters and faults (and tokens, unless kept); optionally change settings.
 
         Everything is checked before anything changes, so a refused reset (ValueError) leaves
-        the sandbox as it was.
+        the sandbox as it was. ``style`` changes only the ApiStyle fields it names.
         """
+        new_style = replace(self.api.style, **(style or {}))
+        new_style.check()
         uris = [str(uri) for uri in redirect_uris or []]
         for uri in uris:
             redirect_kind(uri)
@@ -174,5 +197,6 @@ class Sandbox:
             settings.device_flow = device_flow
         if latency_ms is not None:
             self.api.latency_ms = float(latency_ms)
+        self.api.style = new_style
         for uri in uris:
             self.identity.add_redirect_uri(uri)

@@ -16,6 +16,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sage200_mcp.sandbox.styles import error_json
+
 BODIES = (
     "auto",
     "message",
@@ -168,19 +170,8 @@ async def _send_synthetic(send: Send, fault: Fault) -> None:
         kind = "empty" if status == 401 else "message"
     message = fault.message or _REASONS.get(status, "The service failed.")
     content_type = "application/json; charset=utf-8"
-    if kind == "message":
-        body = json.dumps({"Message": message}).encode()
-    elif kind == "gateway":
-        body = json.dumps(
-            [
-                {
-                    "$severity": "error",
-                    "$dataCode": f"E{status}",
-                    "$message": message,
-                    "$source": "sage200",
-                }
-            ]
-        ).encode()
+    if kind in ("message", "gateway"):
+        body = json.dumps(error_json(kind, status, message)).encode()
     elif kind == "html":
         content_type = "text/html; charset=utf-8"
         body = (

@@ -123,7 +123,9 @@ def test_site_and_company_headers_are_required(
     sandbox_http: httpx.Client, company_headers: dict[int, dict[str, str]], missing: str
 ) -> None:
     headers = {k: v for k, v in company_headers[1].items() if k != missing}
-    assert sandbox_http.get(f"{PRO}/customers", headers=headers).status_code == 401
+    answer = sandbox_http.get(f"{PRO}/customers", headers=headers)
+    assert answer.status_code == 403  # the default --bad-company-status
+    assert answer.json() == {"Message": "The X-Site and X-Company headers are required."}
 
 
 def test_sites_needs_no_site_headers(
