@@ -161,8 +161,8 @@ class Profile:
             "SAGE200_CONFIG_DIR": str(directory),
             "SAGE200_ID_URL": sandbox.url,
             "SAGE200_API_URL": sandbox.url + PRO,
-            "SAGE200_CLIENT_ID": CLIENT[0],
-            "SAGE200_CLIENT_SECRET": CLIENT[1],
+            "SAGE200_CLIENT_ID": CLIENT,
+            "SAGE200_CLIENT_SECRET": "",  # a desktop application has none; mask any inherited
             "SAGE200_NO_BROWSER": "1",
         }
         settings = Settings.load(environ=environ)

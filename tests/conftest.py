@@ -15,7 +15,7 @@ from sage200_mcp.auth.oauth import TokenResponse
 from sage200_mcp.auth.store import StoredTokens, TokenStore
 from sage200_mcp.sandbox.app import Sandbox, SandboxSettings
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import PRO, TODAY, tokens_for
+from tests.helpers import CLIENT_ID, PRO, TODAY, tokens_for
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -59,7 +59,7 @@ def signed_in_tokens(
     path = tmp_path_factory.mktemp("signed-in") / "tokens.json"
     TokenStore(path).write(
         StoredTokens.from_sign_in(
-            TokenResponse.parse(demo_tokens), time.time(), 90, sandbox_server.url, "sandbox-client"
+            TokenResponse.parse(demo_tokens), time.time(), 90, sandbox_server.url, CLIENT_ID
         )
     )
     return path

@@ -2,7 +2,9 @@
 
 The scripted sign-in is deliberately written here rather than borrowed from the package: it plays
 the part of a careful, independent client, so the sandbox and the product are checked against
-something other than themselves.
+something other than themselves. It signs in as Sage would let it: as the sandbox's desktop
+application (a loopback redirect, no secret, PKCE). The web application (a secret, https redirects
+only) is there for the tests that need it.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-CLIENT_ID = "sandbox-client"
-CLIENT_SECRET = "sandbox-secret"
+CLIENT_ID = "sandbox-desktop"  # a public client: no secret
 REDIRECT_URI = "http://localhost:8765/callback"
+WEB_CLIENT_ID = "sandbox-client"
+WEB_CLIENT_SECRET = "sandbox-secret"
+WEB_REDIRECT_URI = "https://sage200-mcp.example/callback"
 SCOPE = "openid profile email offline_access"
 AUDIENCE = "s200ukipd/sage200"
 PRO = "/uk/sage200extra/accounts/v1"
@@ -110,10 +114,10 @@ def get_code(
 
 
 def exchange(http: httpx.Client, sign_in: SignIn, **overrides: str) -> httpx.Response:
+    """The code exchange of the desktop client (no secret); a web client's tests add theirs."""
     data = {
         "grant_type": "authorization_code",
         "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
         "code": sign_in.code,
         "redirect_uri": sign_in.redirect_uri,
         "code_verifier": sign_in.verifier,
@@ -126,7 +130,6 @@ def refresh(http: httpx.Client, token: str, **overrides: str) -> httpx.Response:
     data = {
         "grant_type": "refresh_token",
         "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
         "redirect_uri": REDIRECT_URI,
         "refresh_token": token,
     }

@@ -40,6 +40,61 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError("must be a date such as 2026-11-28") from None
 
 
+def _redirect_uri(text: str) -> str:
+    from sage200_mcp.sandbox.identity import redirect_kind
+
+    try:
+        redirect_kind(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def _add_sandbox_styles(parser: argparse.ArgumentParser) -> None:
+    """The options that play each unknown of the real service one way or the other."""
+    from sage200_mcp.sandbox import styles
+
+    parser.add_argument(
+        "--device-flow",
+        action="store_true",
+        help="offer device sign-in (RFC 8628); off by default, as Sage ID is not known to",
+    )
+    parser.add_argument(
+        "--count-style",
+        choices=styles.COUNT_STYLES,
+        default="number",
+        help="what $count=true answers: a bare number (default), OData's"
+        ' {"@odata.count", "value"}, or a 400',
+    )
+    parser.add_argument(
+        "--error-style",
+        choices=styles.ERROR_STYLES,
+        default="message",
+        help='the body of API errors: {"Message"} (default), a gateway list, or empty',
+    )
+    parser.add_argument(
+        "--bad-company-status",
+        type=int,
+        choices=styles.BAD_COMPANY_STATUSES,
+        default=403,
+        help="the status for missing, unknown or forbidden X-Site/X-Company (default 403)",
+    )
+    parser.add_argument(
+        "--tunnel-timeout-rows",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="answer 504, as a slow on-premises tunnel, to any list request for more than N"
+        " rows (no $top asks for 500); default off",
+    )
+    parser.add_argument(
+        "--edition",
+        choices=styles.EDITIONS,
+        default="both",
+        help="which edition's base path serves the books (default both); the other answers 404",
+    )
+
+
 def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "sandbox",
@@ -83,9 +138,11 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--redirect-uri",
         action="append",
-        default=None,
+        type=_redirect_uri,
+        default=[],
         metavar="URI",
-        help="register a redirect URI (repeatable; default http://localhost:8765/callback)",
+        help="register another redirect URI (repeatable): an https URI with the web client"
+        " sandbox-client, a loopback http URI with the desktop client sandbox-desktop",
     )
     parser.add_argument(
         "--device-interval",
@@ -93,6 +150,7 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=5,
         help="polling interval of device sign-in, in seconds (default 5)",
     )
+    _add_sandbox_styles(parser)
 
     def handler(args: argparse.Namespace) -> int:
         from sage200_mcp.commands import sandbox

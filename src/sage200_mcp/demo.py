@@ -23,7 +23,8 @@ from sage200_mcp.errors import Sage200Error
 from sage200_mcp.httpclient import new_http_client
 
 DEMO_USER = ("demo@example.com", "demo")
-CLIENT = ("sandbox-client", "sandbox-secret")
+# the sandbox's desktop application: a loopback redirect, no secret, PKCE (as Sage registers one)
+CLIENT = "sandbox-desktop"
 
 
 @contextlib.asynccontextmanager
@@ -43,8 +44,7 @@ async def demo_environment(customers: int = 500) -> AsyncIterator[Settings]:
                 "SAGE200_CONFIG_DIR": str(config_dir),
                 "SAGE200_ID_URL": server.url,
                 "SAGE200_API_URL": f"{server.url}/uk/sage200extra/accounts/v1/",
-                "SAGE200_CLIENT_ID": CLIENT[0],
-                "SAGE200_CLIENT_SECRET": CLIENT[1],
+                "SAGE200_CLIENT_ID": CLIENT,
             },
         )
         async with new_http_client() as http:

@@ -1,15 +1,29 @@
-"""A person signs in at the sandbox's /authorize in a real browser and is redirected with a code."""
+"""A person signs in at the sandbox's /authorize in a real browser and is redirected with a code:
+as the desktop application to a loopback listener, and as the web application to its https
+redirect (where a browser would show a failed page: the address is all that matters)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from sage200_mcp.sandbox.server import SandboxServer
 from tests.browser import CHROMIUM_FLAGS, require_chromium
-from tests.helpers import PRO, RedirectCatcher, SignIn, authorize_params, exchange, pkce_pair
+from tests.helpers import (
+    PRO,
+    WEB_CLIENT_ID,
+    WEB_CLIENT_SECRET,
+    WEB_REDIRECT_URI,
+    RedirectCatcher,
+    SignIn,
+    authorize_params,
+    exchange,
+    pkce_pair,
+    query_of,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +42,11 @@ def chromium() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        # the web application's redirect host fails here, as it would anywhere, with no lookup
+        no_lookup = f"--host-resolver-rules=MAP {urlsplit(WEB_REDIRECT_URI).hostname} ~NOTFOUND"
+        browser = playwright.chromium.launch(
+            executable_path=path, args=[*CHROMIUM_FLAGS, no_lookup]
+        )
         yield browser
         browser.close()
 
@@ -91,3 +109,53 @@ def test_a_wrong_password_stays_on_the_page_and_deny_goes_back_with_access_denie
     _, _, denied = sign_in_in_browser(chromium, sandbox_server, catcher, "", action="deny")
     assert denied["error"] == "access_denied"
     assert denied["state"] == denied["expected_state"]
+
+
+def test_the_web_application_sends_the_browser_to_its_https_redirect(
+    chromium: object, sandbox_server: SandboxServer, sandbox_http: httpx.Client
+) -> None:
+    """The page at the https redirect fails to load (``.example`` never resolves, and the
+    browser is told so without asking any DNS server): its address carries the code."""
+    from playwright.sync_api import Browser
+
+    assert isinstance(chromium, Browser)
+    verifier, challenge = pkce_pair()
+    params = authorize_params(challenge, client_id=WEB_CLIENT_ID, redirect_uri=WEB_REDIRECT_URI)
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(f"{sandbox_server.url}/authorize?{httpx.QueryParams(params)}")
+    page.fill("input[name=username]", "demo@example.com")
+    page.fill("input[name=password]", "demo")
+    with page.expect_request(lambda request: request.url.startswith(WEB_REDIRECT_URI)) as sent:
+        page.click("#approve")
+    landed = sent.value.url
+    context.close()
+    assert landed.startswith(f"{WEB_REDIRECT_URI}?")
+    query = query_of(landed)
+    assert query["state"] == params["state"]
+    tokens = exchange(
+        sandbox_http,
+        SignIn(query["code"], verifier, query["state"], redirect_uri=WEB_REDIRECT_URI),
+        client_id=WEB_CLIENT_ID,
+        client_secret=WEB_CLIENT_SECRET,
+    )
+    assert tokens.status_code == 200, tokens.text
+
+
+def test_the_web_application_on_a_loopback_redirect_gets_the_mismatch_page(
+    chromium: object, sandbox_server: SandboxServer, catcher: RedirectCatcher
+) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(chromium, Browser)
+    _, challenge = pkce_pair()
+    params = authorize_params(challenge, client_id=WEB_CLIENT_ID, redirect_uri=catcher.uri)
+    before = len(catcher.queries)
+    context = chromium.new_context()
+    page = context.new_page()
+    answer = page.goto(f"{sandbox_server.url}/authorize?{httpx.QueryParams(params)}")
+    text = page.inner_text("body")
+    context.close()
+    assert answer is not None and answer.status == 400
+    assert "Callback URL mismatch" in text
+    assert len(catcher.queries) == before  # never redirected

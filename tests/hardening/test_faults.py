@@ -21,7 +21,7 @@ from sage200_mcp.auth.store import StoredTokens, TokenStore
 from sage200_mcp.config import Settings
 from sage200_mcp.sandbox.server import SandboxServer
 from sage200_mcp.server import create_server
-from tests.helpers import PRO, free_port, tokens_for
+from tests.helpers import CLIENT_ID, PRO, free_port, tokens_for
 from tests.integration.server.conftest import settings_for
 
 pytestmark = pytest.mark.anyio
@@ -44,7 +44,7 @@ def fresh_settings(
         tokens = tokens_for(http)
     TokenStore(settings.tokens_path).write(
         StoredTokens.from_sign_in(
-            TokenResponse.parse(tokens), time.time(), 90, sandbox_server.url, "sandbox-client"
+            TokenResponse.parse(tokens), time.time(), 90, sandbox_server.url, CLIENT_ID
         )
     )
     return settings
@@ -80,7 +80,7 @@ async def list_customers(client: Client) -> tuple[bool, str]:
 
 
 def assert_no_secret(server: SandboxServer, *texts: str) -> None:
-    secrets = [*server.sandbox.identity.issued_secrets(), "sandbox-secret"]
+    secrets = server.sandbox.identity.issued_secrets()
     assert not any(secret in text for secret in secrets for text in texts)
 
 
@@ -182,8 +182,7 @@ async def test_revoked_tokens_are_cleared_and_sign_in_is_offered(
         f"{sandbox_server.url}/oauth/revoke",
         data={
             "token": stored.refresh_token,
-            "client_id": "sandbox-client",
-            "client_secret": "sandbox-secret",
+            "client_id": CLIENT_ID,
         },
     )
     failed, text = await list_customers(client)

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_SECRET, PRO, free_port
+from tests.helpers import CLIENT_ID, PRO, free_port
 
 
 class StdioPeer:
@@ -68,8 +68,8 @@ def test_stdout_is_only_json_rpc(
         "SAGE200_CONFIG_DIR": str(tmp_path),
         "SAGE200_ID_URL": sandbox_server.url,
         "SAGE200_API_URL": sandbox_server.url + PRO,
-        "SAGE200_CLIENT_ID": "sandbox-client",
-        "SAGE200_CLIENT_SECRET": CLIENT_SECRET,
+        "SAGE200_CLIENT_ID": CLIENT_ID,
+        "SAGE200_CLIENT_SECRET": "",  # the desktop client has none
         "SAGE200_REDIRECT_URI": redirect,
         "SAGE200_NO_BROWSER": "1",
         "SAGE200_LOG_LEVEL": "DEBUG",
@@ -112,5 +112,4 @@ def test_stdout_is_only_json_rpc(
         message = json.loads(line)
         assert message.get("jsonrpc") == "2.0", line
     assert "retrying" in stderr and "DEBUG" in stderr  # the logs went to stderr
-    assert CLIENT_SECRET not in stderr + "".join(peer.lines)
     assert not any(s in stderr for s in sandbox_server.sandbox.identity.issued_secrets())

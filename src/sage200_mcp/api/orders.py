@@ -16,7 +16,7 @@ STATUSES = {
     "complete": "EnumDocumentStatusComplete",
     "cancelled": "EnumDocumentStatusCancelled",
     "on_hold": "EnumDocumentStatusOnHold",
-    "disputed": "EnumDocumentStatusDisputed",
+    "disputed": "EnumDocumentStatusDispute",
 }
 
 

@@ -1,7 +1,9 @@
 """Checks a response body against Sage's schemas, with the spec's known flaws allowed for.
 
 docs/SAGE200_API.md §6: ``maxLength`` on enum-valued strings is wrong in the files (live responses
-carry full enum names), so it is dropped on those fields and kept everywhere else. For Standard,
+carry full enum names), so it is dropped on those fields, and on the ``value`` of a lookup
+resource (``sop_document_status_types``: ``EnumDocumentStatusCancelled`` under ``maxLength: 20``),
+and kept everywhere else. For Standard,
 fields marked professional-only must be absent, so they are made to fail when present.
 """
 
@@ -81,8 +83,15 @@ def _adjust(schema: JsonObject, edition: Edition) -> None:
             if name in schema.get("required", []):
                 schema["required"] = [r for r in schema["required"] if r != name]
             continue
-        if spec.get("type") == "string" and is_enum_valued(name, spec):
+        if spec.get("type") == "string" and (
+            is_enum_valued(name, spec) or _lookup_value(name, spec)
+        ):
             spec.pop("maxLength", None)
         _adjust(spec, edition)
         if isinstance(spec.get("items"), dict):
             _adjust(spec["items"], edition)
+
+
+def _lookup_value(name: str, spec: JsonObject) -> bool:
+    """The ``value`` of a lookup resource's row, which is an enum's full name."""
+    return name == "value" and spec.get("description") == "Enum value."

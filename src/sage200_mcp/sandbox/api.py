@@ -1,8 +1,11 @@
 """The Sage 200 API as the sandbox serves it, under both editions' base paths.
 
-A request passes, in order: the bearer token (401, empty body), the site and company headers (401
-when missing, 403 without access), the path (404 as the gateway answers it), then the query
-options, which are checked before anything is read (400 with a ``Message``).
+A request passes, in order: the edition (a base path the tenant does not serve is the gateway's
+404), the bearer token (401, empty body), the site and company headers (missing, unknown or not
+the user's: the ApiStyle's ``bad_company_status``), the path (404 as the gateway answers it),
+then the query options, which are checked before anything is read (400), and last the tunnel's
+row limit (504). Error bodies follow the ApiStyle's ``error_style``; see styles.py for why each
+of these is a setting.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from sage200_mcp.sandbox.odata import (
 from sage200_mcp.sandbox.resources import EXPANSIONS, Route, match, table_for
 from sage200_mcp.sandbox.seed.companies import UserPlan
 from sage200_mcp.sandbox.store import Row, Store
+from sage200_mcp.sandbox.styles import ApiStyle, error_json
 from sage200_mcp.sandbox.tables import AGED_VIEWS, AGEING_BASES, TABLE_SPECS, aged_table
 from sage200_mcp.sandbox.world import World
 
@@ -39,6 +43,10 @@ DEFAULT_TOP = 500
 MAX_TOP = 5000
 _OPTIONS = frozenset({"$filter", "$select", "$orderby", "$top", "$skip", "$expand", "$count"})
 _ITEM_OPTIONS = frozenset({"$select", "$expand"})
+NO_ACCESS = "You do not have access to this company."
+NO_COMPANY = "The X-Site and X-Company headers are required."
+COUNT_UNSUPPORTED = "The query parameter '$count' is not supported."
+TUNNEL_TIMEOUT = "The on-premises connection timed out."
 
 
 class ApiError(Exception):
@@ -66,13 +74,17 @@ class Query:
     store: Store
     professional: bool
     params: Mapping[str, str]
+    style: ApiStyle
 
 
 class Sage200Api:
-    def __init__(self, identity: Identity, world: World, latency_ms: float = 0) -> None:
+    def __init__(
+        self, identity: Identity, world: World, latency_ms: float = 0, style: ApiStyle | None = None
+    ) -> None:
         self.identity = identity
         self.world = world
         self.latency_ms = latency_ms
+        self.style = style or ApiStyle()
         self.counters = ApiCounters()
 
     async def handle(self, request: Request, prefix: str) -> Response:
@@ -80,21 +92,24 @@ class Sage200Api:
             await asyncio.sleep(self.latency_ms / 1000)
         professional = EDITIONS[prefix]
         path = request.url.path[len(prefix) :] or "/"
+        style = self.style  # one request sees one style, even if a reset changes it meanwhile
         try:
+            if not style.serves(professional):
+                raise ApiError(404, None)
             user = self._user(request)
             if path.strip("/") == "sites":
                 self.counters.add("sites")
                 return JSONResponse(self._sites(user))
-            store = self._books(request, user)
+            store = self._books(request, user, style.bad_company_status)
             route = match(path)
             if route is None or (route.professional_only and not professional):
                 raise ApiError(404, None)
             self.counters.add(_count_key(route))
-            query = Query(user, store, professional, request.query_params)
+            query = Query(user, store, professional, request.query_params, style)
             # building a large company's books may take a while: keep the event loop free
             body = await asyncio.to_thread(self._answer, route, query)
         except ApiError as error:
-            return _error(error)
+            return _error(error, style.error_style)
         return JSONResponse(body)
 
     # -- checks ----------------------------------------------------------------------------------
@@ -107,18 +122,20 @@ class Sage200Api:
             raise ApiError(401, None)
         return user
 
-    def _books(self, request: Request, user: UserPlan) -> Store:
+    def _books(self, request: Request, user: UserPlan, refusal: int) -> Store:
+        """The books X-Site/X-Company name; ``refusal`` (401 or 403) when they are missing,
+        unknown or not the user's, since which one Sage answers is not known."""
         site = request.headers.get("x-site")
         company = request.headers.get("x-company")
         if not site or not company:
-            raise ApiError(401, None)
+            raise ApiError(refusal, NO_COMPANY)
         try:
             company_id = int(company.strip())
         except ValueError:
-            raise ApiError(403, "You do not have access to this company.") from None
+            raise ApiError(refusal, NO_ACCESS) from None
         plan = self.world.company(site.strip(), company_id)
         if plan is None or company_id not in user.companies:
-            raise ApiError(403, "You do not have access to this company.")
+            raise ApiError(refusal, NO_ACCESS)
         return self.world.books(company_id)
 
     def _sites(self, user: UserPlan) -> list[dict[str, Any]]:
@@ -205,8 +222,6 @@ class Sage200Api:
         except ODataError as error:
             raise ApiError(400, f"The query specified in the URI is not valid. {error}") from None
         condition = " AND ".join(where)
-        if query.params.get("$count", "").lower() == "true":
-            return query.store.count(table, condition, params)
         top = _bounded_int(query.params, "$top", DEFAULT_TOP, MAX_TOP)
         skip = _bounded_int(query.params, "$skip", 0, None)
         if "$skip" in query.params and not order:
@@ -215,8 +230,16 @@ class Sage200Api:
                 "The query specified in the URI is not valid. $skip requires"
                 " $orderby, so that pages do not overlap.",
             )
-        rows = query.store.select(table, condition, params, order, top, skip)
-        return self._shape(table, rows, query)
+        count_style = _counting(query)
+        _check_tunnel(query.style, 0 if count_style == "number" else top)
+        if count_style == "number":
+            return query.store.count(table, condition, params)
+        rows = self._shape(
+            table, query.store.select(table, condition, params, order, top, skip), query
+        )
+        if count_style == "odata":
+            return {"@odata.count": query.store.count(table, condition, params), "value": rows}
+        return rows
 
     def _visible(self, table: str, query: Query) -> dict[str, Column]:
         return query.store.layout(table).visible(query.professional)
@@ -250,6 +273,22 @@ class Sage200Api:
                 elif found:
                     body[name] = found[0]
         return [_project(body, chosen) for body in bodies] if chosen else bodies
+
+
+def _counting(query: Query) -> str | None:
+    """The count style that answers this request; None when it asks for no count."""
+    if "$count" in query.params and query.style.count_style == "unsupported":
+        raise ApiError(400, COUNT_UNSUPPORTED)
+    if query.params.get("$count", "").lower() != "true":
+        return None
+    return query.style.count_style
+
+
+def _check_tunnel(style: ApiStyle, rows: int) -> None:
+    """A request for more rows than the on-premises tunnel carries in time times out (504)."""
+    limit = style.tunnel_timeout_rows
+    if limit is not None and rows > limit:
+        raise ApiError(504, TUNNEL_TIMEOUT)
 
 
 def _check_options(params: Mapping[str, str], allowed: frozenset[str] | set[str]) -> None:
@@ -375,9 +414,14 @@ def _count_key(route: Route) -> str:
     return "/".join(parts)
 
 
-def _error(error: ApiError) -> Response:
+def _error(error: ApiError, style: str) -> Response:
+    """401 is always empty and the gateway's own 404 keeps its shape; every other error the
+    sandbox makes is written in the error style."""
     if error.status == 401:
         return Response(status_code=401)
     if error.status == 404 and error.message is None:
         return JSONResponse({"statusCode": 404, "message": "Resource not found"}, status_code=404)
-    return JSONResponse({"Message": error.message}, status_code=error.status)
+    body = error_json(style, error.status, error.message or "")
+    if body is None:
+        return Response(status_code=error.status)
+    return JSONResponse(body, status_code=error.status)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,24 +17,40 @@ from starlette.routing import Route
 from sage200_mcp.sandbox import pages
 from sage200_mcp.sandbox.api import EDITIONS, Sage200Api
 from sage200_mcp.sandbox.faults import CONTROL_PREFIX, Fault, FaultMiddleware, FaultPlan
-from sage200_mcp.sandbox.identity import Identity, IdentitySettings
+from sage200_mcp.sandbox.identity import Identity, IdentitySettings, redirect_kind
 from sage200_mcp.sandbox.sageid import SageIdRoutes
+from sage200_mcp.sandbox.styles import ApiStyle
 from sage200_mcp.sandbox.world import World
 
-DEFAULT_REDIRECT_URI = "http://localhost:8765/callback"
+STYLE_FIELDS = tuple(f.name for f in fields(ApiStyle))
 
 
 @dataclass
 class SandboxSettings:
+    """How the sandbox starts. ``redirect_uris`` are registered beside each client's default:
+    an https URI with the web client, a loopback http URI with the desktop client."""
+
     seed: int = 200
     customers: int = 500
     access_token_ttl: float = 28800
     refresh_token_ttl_days: float = 90
     latency_ms: float = 0
     today: date | None = None
-    redirect_uris: list[str] = field(default_factory=lambda: [DEFAULT_REDIRECT_URI])
+    redirect_uris: list[str] = field(default_factory=list)
     device_interval: int = 5
     code_ttl: float = 60
+    device_flow: bool = False
+    count_style: str = "number"
+    error_style: str = "message"
+    bad_company_status: int = 403
+    tunnel_timeout_rows: int | None = None
+    edition: str = "both"
+
+    def style(self) -> ApiStyle:
+        """The API's answers to the unknowns, checked (a ValueError names a bad setting)."""
+        style = ApiStyle(**{name: getattr(self, name) for name in STYLE_FIELDS})
+        style.check()
+        return style
 
 
 class Sandbox:
@@ -52,11 +68,14 @@ class Sandbox:
                 refresh_token_ttl_days=self.settings.refresh_token_ttl_days,
                 code_ttl=self.settings.code_ttl,
                 device_interval=self.settings.device_interval,
+                device_flow=self.settings.device_flow,
             ),
             clock,
             self.settings.redirect_uris,
         )
-        self.api = Sage200Api(self.identity, self.world, self.settings.latency_ms)
+        self.api = Sage200Api(
+            self.identity, self.world, self.settings.latency_ms, self.settings.style()
+        )
         self.faults = FaultPlan()
         self.app = self._build_app()
 
@@ -83,8 +102,7 @@ class Sandbox:
 
     async def _home(self, request: Request) -> Response:
         origin = str(request.base_url).rstrip("/")
-        redirect_uris = self.identity.clients["sandbox-client"].redirect_uris
-        return HTMLResponse(pages.home(origin, redirect_uris))
+        return HTMLResponse(pages.home(origin, list(self.identity.clients.values())))
 
     # -- control ---------------------------------------------------------------------------------
 
@@ -102,6 +120,10 @@ class Sandbox:
             "faults_served": self.faults.served,
             "faults_pending": len(self.faults.pending()),
             "books_ready": self.world.ready,
+            "styles": {
+                **self.api.style.as_dict(),
+                "device_flow": self.identity.settings.device_flow,
+            },
         }
 
     async def _stats(self, request: Request) -> Response:
@@ -122,7 +144,10 @@ class Sandbox:
     async def _reset(self, request: Request) -> Response:
         try:
             options = json.loads(await request.body() or b"{}")
-            self.reset(**options)
+            if not isinstance(options, dict):
+                raise ValueError("the reset options are a JSON object")
+            style = {name: options.pop(name) for name in STYLE_FIELDS if name in options}
+            self.reset(style=style, **options)
         except (ValueError, TypeError) as error:
             return JSONResponse({"error": str(error)}, status_code=400)
         return JSONResponse(self.stats())
@@ -140,8 +165,21 @@ class Sandbox:
         latency_ms: float | None = None,
         device_interval: int | None = None,
         redirect_uris: list[str] | None = None,
+        device_flow: bool | None = None,
+        style: dict[str, Any] | None = None,
     ) -> None:
-        """Clear counters and faults (and tokens, unless kept); optionally change settings."""
+        """Clear counters and faults (and tokens, unless kept); optionally change settings.
+
+        Everything is checked before anything changes, so a refused reset (ValueError) leaves
+        the sandbox as it was. ``style`` changes only the ApiStyle fields it names.
+        """
+        new_style = replace(self.api.style, **(style or {}))
+        new_style.check()
+        uris = [str(uri) for uri in redirect_uris or []]
+        for uri in uris:
+            redirect_kind(uri)
+        if device_flow is not None and not isinstance(device_flow, bool):
+            raise ValueError("device_flow must be true or false")
         self.faults.clear()
         self.api.counters.requests.clear()
         if keep_tokens:
@@ -155,7 +193,10 @@ class Sandbox:
             settings.refresh_token_ttl_days = float(refresh_token_ttl_days)
         if device_interval is not None:
             settings.device_interval = int(device_interval)
+        if device_flow is not None:
+            settings.device_flow = device_flow
         if latency_ms is not None:
             self.api.latency_ms = float(latency_ms)
-        for uri in redirect_uris or []:
-            self.identity.add_redirect_uri(str(uri))
+        self.api.style = new_style
+        for uri in uris:
+            self.identity.add_redirect_uri(uri)

@@ -2,7 +2,8 @@
 
 This is how tests and benchmarks meet every way the real service has been seen to fail (docs/
 SAGE200_API.md §5): a status with a JSON message, a gateway error list, an empty body or an HTML
-page; a delay long enough to time out; a body cut short; a list wrapped in ``{"value": [...]}``.
+page; a delay long enough to time out; a body cut short; a list wrapped in ``{"value": [...]}``;
+and an answer lost on a slow link (``after_ms``). Sage ID's paths get faults as the API's do.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sage200_mcp.sandbox.styles import error_json
 
 BODIES = (
     "auto",
@@ -32,12 +35,21 @@ CONTROL_PREFIX = "/_sandbox"
 
 @dataclass
 class Fault:
+    """One failure to serve; ``count`` requests whose path starts with ``path`` get it.
+
+    ``delay_ms`` holds the request back *before* it is handled (a refresh token is not rotated
+    if the client gives up first); ``after_ms`` handles it at once and holds the real *answer*
+    back (a refresh token is rotated even if the client gives up: the answer is lost, as on a
+    slow link). ``after_ms`` needs no ``status``: it is about the real answer.
+    """
+
     path: str = ""  # prefix of the request path; "" matches every path
     count: int = 1
     status: int | None = None  # None: serve the real answer (then transform it, or just delay)
     body: str = "auto"
     message: str = ""
     delay_ms: float = 0
+    after_ms: float = 0
     headers: dict[str, str] = field(default_factory=dict)
     method: str | None = None
 
@@ -55,6 +67,8 @@ class Fault:
             raise ValueError(f"body {fault.body!r} needs a status")
         if fault.count < 1:
             raise ValueError("count must be at least 1")
+        if fault.after_ms and fault.status is not None:
+            raise ValueError("after_ms holds back the real answer: drop status (or use delay_ms)")
         return fault
 
     def matches(self, method: str, path: str) -> bool:
@@ -112,14 +126,13 @@ class FaultMiddleware:
             await asyncio.sleep(fault.delay_ms / 1000)
         if fault.status is not None:
             await _send_synthetic(send, fault)
-        elif fault.body in _TRANSFORMS:
-            await self._send_transformed(scope, receive, send, fault)
+        elif fault.body in _TRANSFORMS or fault.after_ms:
+            await self._send_held(scope, receive, send, fault)
         else:
             await self.app(scope, receive, send)
 
-    async def _send_transformed(
-        self, scope: Scope, receive: Receive, send: Send, fault: Fault
-    ) -> None:
+    async def _send_held(self, scope: Scope, receive: Receive, send: Send, fault: Fault) -> None:
+        """Compute the real answer in full, transform it if asked, hold it ``after_ms``, send."""
         start: Message = {}
         chunks: list[bytes] = []
 
@@ -131,17 +144,23 @@ class FaultMiddleware:
                 chunks.append(message.get("body", b""))
 
         await self.app(scope, receive, capture)
-        body = b"".join(chunks)
-        if fault.body == "malformed":
-            body = body[: max(1, len(body) // 2)]
-        elif fault.body == "value_wrapper":
-            body = b'{"value":' + body + b"}"
-        else:
-            body = b"[]"
+        body = _transformed(b"".join(chunks), fault.body)
+        if fault.after_ms:
+            await asyncio.sleep(fault.after_ms / 1000)
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _transformed(body: bytes, kind: str) -> bytes:
+    if kind == "malformed":
+        return body[: max(1, len(body) // 2)]
+    if kind == "value_wrapper":
+        return b'{"value":' + body + b"}"
+    if kind == "empty_list":
+        return b"[]"
+    return body
 
 
 async def _send_synthetic(send: Send, fault: Fault) -> None:
@@ -151,19 +170,8 @@ async def _send_synthetic(send: Send, fault: Fault) -> None:
         kind = "empty" if status == 401 else "message"
     message = fault.message or _REASONS.get(status, "The service failed.")
     content_type = "application/json; charset=utf-8"
-    if kind == "message":
-        body = json.dumps({"Message": message}).encode()
-    elif kind == "gateway":
-        body = json.dumps(
-            [
-                {
-                    "$severity": "error",
-                    "$dataCode": f"E{status}",
-                    "$message": message,
-                    "$source": "sage200",
-                }
-            ]
-        ).encode()
+    if kind in ("message", "gateway"):
+        body = json.dumps(error_json(kind, status, message)).encode()
     elif kind == "html":
         content_type = "text/html; charset=utf-8"
         body = (

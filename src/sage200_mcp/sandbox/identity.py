@@ -1,10 +1,14 @@
 """Sage ID (an Auth0 tenant) as the sandbox plays it: clients, users, codes and tokens.
 
-The rules are the ones a client must survive against the real service (docs/SAGE200_API.md §1):
-exact redirect URIs, PKCE S256, single-use codes that expire after 60 seconds, refresh tokens that
-rotate on every use, a reused refresh token refused with ``invalid_grant`` (and, as Auth0's
-reuse detection does, the whole family revoked), and an absolute refresh-token lifetime. RFC 8628
-device authorization is here too. No HTTP in this module: ``sageid.py`` serves it.
+The rules are the ones a client must survive against the real service (docs/SAGE200_API.md §1,
+§8): two kinds of registered application, as Sage registers them (a *web* application with a
+secret and https redirect URIs only; a *desktop* application with loopback http redirect URIs, no
+secret, and PKCE required), exact redirect URIs, PKCE S256, the grant types each client may use,
+single-use codes that expire after 60 seconds, refresh tokens that rotate on every use, a reused
+refresh token refused with ``invalid_grant`` (and, as Auth0's reuse detection does, the whole
+family revoked), and an absolute refresh-token lifetime. RFC 8628 device authorization is here too,
+off unless asked for: no public evidence shows Sage ID offering it. No HTTP in this module:
+``sageid.py`` serves it.
 """
 
 from __future__ import annotations
@@ -18,12 +22,38 @@ import string
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from sage200_mcp.sandbox.seed.companies import USERS, UserPlan
 
 AUDIENCE = "s200ukipd/sage200"
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+CODE_GRANTS = ("authorization_code", "refresh_token")
+KNOWN_GRANTS = (*CODE_GRANTS, DEVICE_CODE_GRANT)
+SCOPES = ("openid", "profile", "email", "offline_access")
+
+WEB_CLIENT = "sandbox-client"
+WEB_SECRET = "sandbox-secret"
+WEB_REDIRECT_URI = "https://sage200-mcp.example/callback"  # .example never resolves
+DESKTOP_CLIENT = "sandbox-desktop"
+DESKTOP_REDIRECT_URI = "http://localhost:8765/callback"
+_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+ClientKind = Literal["web", "desktop"]
+
+# invalid_grant descriptions of a refused refresh token: reused (or never issued) is Auth0's own
+# text; a family revoked (after reuse, or by /oauth/revoke) and one past its lifetime differ
+REFRESH_UNKNOWN = "Unknown or invalid refresh token."
+REFRESH_REVOKED = "Refresh token has been revoked."
+REFRESH_EXPIRED = "Refresh token has expired; sign in again."
+PUBLIC_CLIENT_SENT_SECRET = (
+    "A public (desktop) application has no client secret: send client_id alone, with PKCE."
+)
+PKCE_REQUIRED = (
+    "A public (desktop) application must use PKCE: send a code_challenge with"
+    " code_challenge_method=S256."
+)
 
 
 class OAuthError(Exception):
@@ -36,11 +66,44 @@ class OAuthError(Exception):
         self.status = status
 
 
+def redirect_kind(uri: str) -> ClientKind:
+    """Which kind of application may register ``uri``: ``"web"`` (https) or ``"desktop"``
+    (http on a loopback host), as Sage's registration form allows; anything else is refused."""
+    parts = urlsplit(uri)
+    if not parts.fragment and parts.scheme == "https" and parts.hostname:
+        return "web"
+    if not parts.fragment and parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS:
+        return "desktop"
+    raise ValueError(
+        f"{uri!r} cannot be registered: a web application's redirect URIs are https, a desktop"
+        " application's are http://localhost:<port> (or 127.0.0.1, [::1])."
+    )
+
+
 @dataclass
 class Client:
+    """A registered application: ``secret`` None makes it a public (desktop) one."""
+
     client_id: str
     secret: str | None
-    redirect_uris: list[str]
+    redirect_uris: list[str] = field(default_factory=list)
+    grant_types: tuple[str, ...] = CODE_GRANTS
+
+    @property
+    def kind(self) -> ClientKind:
+        return "desktop" if self.secret is None else "web"
+
+    def register(self, uri: str) -> None:
+        """Add a redirect URI this kind of application may have (an http one never goes to a
+        web application: Sage's form refuses it)."""
+        kind = redirect_kind(uri)
+        if kind != self.kind:
+            raise ValueError(
+                f"{uri!r} is a {kind} application's redirect URI; {self.client_id} is a"
+                f" {self.kind} application."
+            )
+        if uri not in self.redirect_uris:
+            self.redirect_uris.append(uri)
 
 
 @dataclass
@@ -105,7 +168,7 @@ class IdentitySettings:
     code_ttl: float = 60
     device_code_ttl: float = 900
     device_interval: int = 5
-    issuer: str = "https://id.sandbox.sage200-mcp.invalid/"
+    device_flow: bool = False
 
 
 @dataclass
@@ -125,9 +188,6 @@ class Identity:
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.clients = {
-            "sandbox-client": Client("sandbox-client", "sandbox-secret", list(redirect_uris))
-        }
         self.users = {user.email.lower(): user for user in USERS}
         self.counters = Counters()
         self._lock = threading.RLock()
@@ -139,6 +199,11 @@ class Identity:
         self._devices: dict[str, DeviceGrant] = {}
         self._revoked_families: set[str] = set()
         self._issued: list[str] = []
+        self.clients: dict[str, Client] = {}
+        self.register_client(WEB_CLIENT, WEB_SECRET, [WEB_REDIRECT_URI])
+        self.register_client(DESKTOP_CLIENT, None, [DESKTOP_REDIRECT_URI])
+        for uri in redirect_uris:
+            self.add_redirect_uri(uri)
 
     def issued_secrets(self) -> list[str]:
         """Every code and token handed out so far, for tests that check none of them leaks."""
@@ -147,15 +212,32 @@ class Identity:
 
     # -- clients and users -----------------------------------------------------------------------
 
-    def register_client(self, client_id: str, secret: str | None, redirect_uris: list[str]) -> None:
+    def register_client(
+        self,
+        client_id: str,
+        secret: str | None,
+        redirect_uris: list[str],
+        grant_types: tuple[str, ...] = CODE_GRANTS,
+    ) -> None:
+        """Register an application (no secret: a desktop one), refusing a redirect URI its kind
+        may not have."""
+        client = Client(client_id, secret, grant_types=grant_types)
+        for uri in redirect_uris:
+            client.register(uri)
         with self._lock:
-            self.clients[client_id] = Client(client_id, secret, list(redirect_uris))
+            self.clients[client_id] = client
 
-    def add_redirect_uri(self, uri: str, client_id: str = "sandbox-client") -> None:
+    def add_redirect_uri(self, uri: str, client_id: str | None = None) -> str:
+        """Register ``uri`` with ``client_id``, or by default with the sandbox's application of
+        the kind the URI needs (https: the web client; loopback http: the desktop client).
+        Returns the client it went to; a ValueError says why a URI cannot be registered."""
+        chosen = client_id or (WEB_CLIENT if redirect_kind(uri) == "web" else DESKTOP_CLIENT)
         with self._lock:
-            uris = self.clients[client_id].redirect_uris
-            if uri not in uris:
-                uris.append(uri)
+            client = self.clients.get(chosen)
+            if client is None:
+                raise ValueError(f"no client {chosen!r} is registered")
+            client.register(uri)
+        return chosen
 
     def check_user(self, username: str, password: str) -> UserPlan | None:
         user = self.users.get(username.strip().lower())
@@ -167,11 +249,24 @@ class Identity:
         client = self.clients.get(client_id)
         if client is None:
             raise OAuthError("invalid_client", "Unknown client.", 401)
-        if client.secret is not None and (
-            secret is None or not hmac.compare_digest(client.secret, secret)
-        ):
+        if client.secret is None:
+            if secret:
+                raise OAuthError("invalid_client", PUBLIC_CLIENT_SENT_SECRET, 401)
+            return client
+        if not secret or not hmac.compare_digest(client.secret, secret):
             raise OAuthError("invalid_client", "Client authentication failed.", 401)
         return client
+
+    def check_grant(self, client: Client, grant_type: str) -> None:
+        """Refuse a grant Sage ID does not know, or one this client is not allowed (the device
+        grant is allowed to every client only while the device flow is on)."""
+        if grant_type not in KNOWN_GRANTS:
+            raise OAuthError("unsupported_grant_type", f"Unsupported grant type {grant_type!r}.")
+        device = grant_type == DEVICE_CODE_GRANT and self.settings.device_flow
+        if grant_type not in client.grant_types and not device:
+            raise OAuthError(
+                "unauthorized_client", f"Grant type '{grant_type}' not allowed for the client.", 403
+            )
 
     # -- authorization code flow -----------------------------------------------------------------
 
@@ -201,7 +296,13 @@ class Identity:
         return value
 
     def redeem_code(
-        self, client: Client, code: str, redirect_uri: str | None, verifier: str | None
+        self,
+        client: Client,
+        code: str,
+        redirect_uri: str | None,
+        verifier: str | None,
+        *,
+        issuer: str,
     ) -> dict[str, Any]:
         with self._lock:
             grant = self._codes.get(code)
@@ -233,25 +334,33 @@ class Identity:
             family = secrets.token_urlsafe(12)
             grant.family = family
             return self._tokens(
-                client.client_id, grant.user, request.scope, family, self.clock(), request.nonce
+                client.client_id,
+                grant.user,
+                request.scope,
+                family,
+                self.clock(),
+                request.nonce,
+                issuer=issuer,
             )
 
     # -- refresh tokens --------------------------------------------------------------------------
 
-    def refresh(self, client: Client, token: str) -> dict[str, Any]:
+    def refresh(self, client: Client, token: str, *, issuer: str) -> dict[str, Any]:
+        """Rotate a refresh token. Each refusal says its real cause, since a client tells the
+        user: reused (Auth0's own words, counted, the family revoked), revoked, or expired."""
         with self._lock:
             record = self._refresh.get(token)
             if record is None or record.client_id != client.client_id:
-                raise OAuthError("invalid_grant", "Unknown or invalid refresh token.")
+                raise OAuthError("invalid_grant", REFRESH_UNKNOWN)
             if record.family in self._revoked_families:
-                raise OAuthError("invalid_grant", "Refresh token has been revoked.")
+                raise OAuthError("invalid_grant", REFRESH_REVOKED)
             if record.spent:
                 self.counters.refresh_token_reuse += 1
                 self._revoke_family(record.family)
-                raise OAuthError("invalid_grant", "Unknown or invalid refresh token.")
+                raise OAuthError("invalid_grant", REFRESH_UNKNOWN)
             lifetime = self.settings.refresh_token_ttl_days * 86400
             if self.clock() > record.family_started + lifetime:
-                raise OAuthError("invalid_grant", "Refresh token has expired; sign in again.")
+                raise OAuthError("invalid_grant", REFRESH_EXPIRED)
             record.spent = True
             return self._tokens(
                 client.client_id,
@@ -260,6 +369,7 @@ class Identity:
                 record.family,
                 record.family_started,
                 None,
+                issuer=issuer,
             )
 
     def revoke(self, client: Client, token: str) -> None:
@@ -309,6 +419,8 @@ class Identity:
         family: str,
         family_started: float,
         nonce: str | None,
+        *,
+        issuer: str,
     ) -> dict[str, Any]:
         now = self.clock()
         ttl = self.settings.access_token_ttl
@@ -316,7 +428,7 @@ class Identity:
         self._access[jti] = AccessToken(jti, user, now + ttl, family)
         access = self._sign(
             {
-                "iss": self.settings.issuer,
+                "iss": issuer,
                 "sub": f"auth0|{user.id}",
                 "aud": AUDIENCE,
                 "iat": int(now),
@@ -343,7 +455,7 @@ class Identity:
             body["refresh_token"] = refresh
         if "openid" in scopes:
             claims = {
-                "iss": self.settings.issuer,
+                "iss": issuer,
                 "sub": f"auth0|{user.id}",
                 "aud": client_id,
                 "iat": int(now),
@@ -390,7 +502,7 @@ class Identity:
             else:
                 grant.user = user
 
-    def poll_device(self, client: Client, device_code: str) -> dict[str, Any]:
+    def poll_device(self, client: Client, device_code: str, *, issuer: str) -> dict[str, Any]:
         with self._lock:
             grant = self._devices.get(device_code)
             if grant is None or grant.client_id != client.client_id or grant.redeemed:
@@ -409,7 +521,13 @@ class Identity:
                 raise OAuthError("authorization_pending", "The user has not yet approved.")
             grant.redeemed = True
             return self._tokens(
-                client.client_id, grant.user, grant.scope, secrets.token_urlsafe(12), now, None
+                client.client_id,
+                grant.user,
+                grant.scope,
+                secrets.token_urlsafe(12),
+                now,
+                None,
+                issuer=issuer,
             )
 
     # -- signing ---------------------------------------------------------------------------------

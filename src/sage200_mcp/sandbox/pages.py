@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
+from sage200_mcp.sandbox.identity import Client
+
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f2f5f6;margin:0;
 color:#1f2933}main{max-width:28rem;margin:4rem auto;background:#fff;border-radius:8px;
@@ -104,16 +106,26 @@ def activate(user_code: str = "", *, error: str | None = None) -> str:
     )
 
 
-def home(origin: str, redirect_uris: list[str]) -> str:
-    uris = "".join(f"<li><code>{escape(uri)}</code></li>" for uri in redirect_uris)
+def home(origin: str, clients: list[Client]) -> str:
+    rows = "".join(_client_row(client) for client in clients)
     return _page(
         "Sage 200 sandbox",
         "<h1>Sage 200 sandbox</h1>"
         "<p>A local emulator of Sage ID and the Sage 200 API with seeded books.</p>"
-        f"<p>Client <code>sandbox-client</code>, secret <code>sandbox-secret</code>;"
-        f" registered redirect URIs:</p><ul>{uris}</ul>"
+        f"<p>Registered applications and their redirect URIs:</p><ul>{rows}</ul>"
         f"<p>API: <code>{escape(origin)}/uk/sage200extra/accounts/v1/</code> (Professional) and"
         f" <code>{escape(origin)}/uk/sage200/accounts/v1/</code> (Standard).</p>"
         "<p>Controls: <code>GET /_sandbox/stats</code>, <code>POST /_sandbox/faults</code>,"
         " <code>POST /_sandbox/reset</code>.</p>",
+    )
+
+
+def _client_row(client: Client) -> str:
+    secret = (
+        f"secret <code>{escape(client.secret)}</code>" if client.secret else "no secret (PKCE only)"
+    )
+    uris = ", ".join(f"<code>{escape(uri)}</code>" for uri in client.redirect_uris)
+    return (
+        f"<li><code>{escape(client.client_id)}</code>, a {client.kind} application,"
+        f" {secret}: {uris}</li>"
     )

@@ -1,4 +1,6 @@
-"""Sage ID's HTTP endpoints: /authorize, /oauth/token, /oauth/revoke and device activation."""
+"""Sage ID's HTTP endpoints: /authorize, /oauth/token, /oauth/revoke, OIDC discovery and, only
+while the device flow is on, device authorization and activation (404 otherwise, as on a tenant
+that does not offer it)."""
 
 from __future__ import annotations
 
@@ -9,14 +11,24 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 
 from sage200_mcp.sandbox import pages
 from sage200_mcp.sandbox.identity import (
     AUDIENCE,
+    CODE_GRANTS,
     DEVICE_CODE_GRANT,
+    PKCE_REQUIRED,
+    SCOPES,
     Authorization,
+    Client,
     Identity,
     OAuthError,
 )
@@ -63,7 +75,7 @@ class SageIdRoutes:
                 400,
             )
         state = params.get("state")
-        problem = _authorize_problem(params)
+        problem = _authorize_problem(params, client)
         if problem is not None:
             error, description = problem
             return _redirect(redirect_uri, error=error, error_description=description, state=state)
@@ -120,23 +132,22 @@ class SageIdRoutes:
         form = await _form(request)
         grant_type = form.get("grant_type", "")
         self.identity.count("request", grant_type or "(none)")
+        issuer = f"{_origin(request)}/"
         try:
             client = self.identity.authenticate_client(*_client_credentials(request, form))
+            self.identity.check_grant(client, grant_type)
             if grant_type == "authorization_code":
                 body = self.identity.redeem_code(
                     client,
                     form.get("code", ""),
                     form.get("redirect_uri"),
                     form.get("code_verifier"),
+                    issuer=issuer,
                 )
             elif grant_type == "refresh_token":
-                body = self.identity.refresh(client, form.get("refresh_token", ""))
-            elif grant_type == DEVICE_CODE_GRANT:
-                body = self.identity.poll_device(client, form.get("device_code", ""))
+                body = self.identity.refresh(client, form.get("refresh_token", ""), issuer=issuer)
             else:
-                raise OAuthError(
-                    "unsupported_grant_type", f"Unsupported grant type {grant_type!r}."
-                )
+                body = self.identity.poll_device(client, form.get("device_code", ""), issuer=issuer)
         except OAuthError as error:
             self.identity.count("error", error.error)
             return JSONResponse(
@@ -161,6 +172,8 @@ class SageIdRoutes:
     # -- device authorization --------------------------------------------------------------------
 
     async def device_code(self, request: Request) -> Response:
+        if not self.identity.settings.device_flow:
+            return _not_found()
         form = await _form(request)
         client = self.identity.clients.get(form.get("client_id", ""))
         if client is None:
@@ -188,9 +201,13 @@ class SageIdRoutes:
         )
 
     async def activate_page(self, request: Request) -> Response:
+        if not self.identity.settings.device_flow:
+            return _not_found()
         return _html(pages.activate(request.query_params.get("user_code", "")))
 
     async def activate_decision(self, request: Request) -> Response:
+        if not self.identity.settings.device_flow:
+            return _not_found()
         form = await _form(request)
         grant = self.identity.device_by_user_code(form.get("user_code", ""))
         if grant is None:
@@ -213,22 +230,30 @@ class SageIdRoutes:
         )
 
     async def discovery(self, request: Request) -> Response:
+        """The OIDC discovery document; the device endpoint and grant only while they exist."""
         origin = _origin(request)
-        return JSONResponse(
-            {
-                "issuer": f"{origin}/",
-                "authorization_endpoint": f"{origin}/authorize",
-                "token_endpoint": f"{origin}/oauth/token",
-                "revocation_endpoint": f"{origin}/oauth/revoke",
-                "device_authorization_endpoint": f"{origin}/oauth/device/code",
-                "code_challenge_methods_supported": ["S256"],
-                "grant_types_supported": ["authorization_code", "refresh_token", DEVICE_CODE_GRANT],
-                "response_types_supported": ["code"],
-            }
-        )
+        device = self.identity.settings.device_flow
+        document: dict[str, Any] = {
+            "issuer": f"{origin}/",
+            "authorization_endpoint": f"{origin}/authorize",
+            "token_endpoint": f"{origin}/oauth/token",
+            "revocation_endpoint": f"{origin}/oauth/revoke",
+            "grant_types_supported": [*CODE_GRANTS, *([DEVICE_CODE_GRANT] if device else [])],
+            "response_types_supported": ["code"],
+            "scopes_supported": list(SCOPES),
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_post",
+                "client_secret_basic",
+                "none",
+            ],
+        }
+        if device:
+            document["device_authorization_endpoint"] = f"{origin}/oauth/device/code"
+        return JSONResponse(document)
 
 
-def _authorize_problem(params: Any) -> tuple[str, str] | None:
+def _authorize_problem(params: Any, client: Client) -> tuple[str, str] | None:
     if params.get("response_type") != "code":
         return "unsupported_response_type", "response_type must be code."
     if params.get("audience") != AUDIENCE:
@@ -241,6 +266,8 @@ def _authorize_problem(params: Any) -> tuple[str, str] | None:
         return "invalid_request", "Only the S256 code_challenge_method is supported."
     if challenge is not None and not 43 <= len(challenge) <= 128:
         return "invalid_request", "code_challenge has the wrong length."
+    if challenge is None and client.secret is None:
+        return "invalid_request", PKCE_REQUIRED
     return None
 
 
@@ -285,3 +312,8 @@ def _origin(request: Request) -> str:
 
 def _html(text: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(text, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _not_found() -> Response:
+    """What a path the tenant does not serve answers (the device endpoints, while off)."""
+    return PlainTextResponse("Not Found", status_code=404)

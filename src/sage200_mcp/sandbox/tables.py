@@ -1,41 +1,67 @@
 """The tables of a company's books: which schema each follows, its indexes, its enum fields.
 
-Enum numbers are the sandbox's own (Sage does not publish them): a ``$filter`` may name an enum
-value or give its number, and both select the same rows.
+A ``$filter`` may name an enum value or give its number, and both select the same rows. Where Sage
+serves an enumeration as a lookup resource (``sop_document_status_types`` and the like), its names,
+numbers and labels are written here once, as Sage's SDK orders them, and both the lookup rows and
+the ``$filter`` evaluator are built from that one list. Other enums' numbers are the sandbox's own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sage200_mcp.sandbox.layout import Layout, entity_layout, inline_layout
 
 EnumMap = dict[str, int]
+Labels = dict[str, str]  # Sage's enum name -> the description its lookup resource gives
 
-ACCOUNT_STATUS: EnumMap = {"AccountStatusActive": 0, "AccountStatusHidden": 1}
-TRADER_TRANSACTION_TYPE: EnumMap = {
-    "TradingAccountEntryTypeInvoice": 0,
-    "TradingAccountEntryTypeCreditNote": 1,
-    "TradingAccountEntryTypePurchasePaymentSalesReceipt": 2,
-    "TradingAccountEntryTypePurchaseReceiptSalesPayment": 3,
-    "TradingAccountEntryTypeDiscount": 4,
-    "TradingAccountEntryTypeJournalDebit": 5,
-    "TradingAccountEntryTypeJournalCredit": 6,
+
+def numbered(labels: Labels) -> EnumMap:
+    """An enum's numbers: its members' positions, from 0, in Sage's order."""
+    return {name: number for number, name in enumerate(labels)}
+
+
+ACCOUNT_STATUS_LABELS: Labels = {"AccountStatusActive": "Active", "AccountStatusHidden": "Hidden"}
+# Zynk's Sage 200 documentation, in its order. The spec gives the description 30 characters, so
+# the payment and receipt labels are written without spaces around the slash.
+TRADER_TRANSACTION_TYPE_LABELS: Labels = {
+    "TradingAccountEntryTypeDeletedRecord": "Deleted",
+    "TradingAccountEntryTypePurchasePaymentSalesReceipt": "Purchase Payment/Sales Receipt",
+    "TradingAccountEntryTypePurchaseReceiptSalesPayment": "Purchase Receipt/Sales Payment",
+    "TradingAccountEntryTypeNOTUSED": "Unknown",
+    "TradingAccountEntryTypeInvoice": "Invoice",
+    "TradingAccountEntryTypeCreditNote": "Credit Note",
+    "TradingAccountEntryTypeOpeningBalanceInvoice": "Opening Bal. Invoice",
+    "TradingAccountEntryTypeOpeningBalanceCreditNote": "Opening Bal. Credit Note",
 }
+# the Sage SDK's order; Sage's own example filters document_status eq '2' (Complete)
+DOCUMENT_STATUS_LABELS: Labels = {
+    "EnumDocumentStatusLive": "Live",
+    "EnumDocumentStatusOnHold": "On Hold",
+    "EnumDocumentStatusComplete": "Complete",
+    "EnumDocumentStatusDispute": "Dispute",
+    "EnumDocumentStatusCancelled": "Cancelled",
+    "EnumDocumentStatusDraft": "Draft",
+    "EnumDocumentStatusPrinted": "Printed",
+}
+# Sage's real names for these are unknown (the spec says only "None, Part or Full"): the
+# sandbox's own, kept until evidence shows otherwise
+PROGRESS_STATUS_LABELS: Labels = {
+    "EnumStatusNone": "None",
+    "EnumStatusPartial": "Part",
+    "EnumStatusComplete": "Full",
+}
+
+ACCOUNT_STATUS = numbered(ACCOUNT_STATUS_LABELS)
+TRADER_TRANSACTION_TYPE = numbered(TRADER_TRANSACTION_TYPE_LABELS)
+DOCUMENT_STATUS = numbered(DOCUMENT_STATUS_LABELS)
+PROGRESS_STATUS = numbered(PROGRESS_STATUS_LABELS)
 PAYMENT_TERMS_BASIS: EnumMap = {"PaymentDueFromDocumentDate": 0, "PaymentDueFromCalendarMonth": 1}
 TRADING_ACCOUNT_TYPE: EnumMap = {
     "TradingAccountTypeOpenItem": 0,
     "TradingAccountTypeBalanceForward": 1,
 }
-DOCUMENT_STATUS: EnumMap = {
-    "EnumDocumentStatusLive": 0,
-    "EnumDocumentStatusComplete": 1,
-    "EnumDocumentStatusCancelled": 2,
-    "EnumDocumentStatusOnHold": 3,
-    "EnumDocumentStatusDisputed": 4,
-    "EnumDocumentStatusLost": 5,
-}
-PROGRESS_STATUS: EnumMap = {"EnumStatusNone": 0, "EnumStatusPartial": 1, "EnumStatusComplete": 2}
 LINE_TYPE: EnumMap = {
     "EnumLineTypeStandard": 0,
     "EnumLineTypeFreeText": 1,
@@ -199,6 +225,38 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("current_user", "general", "current_user"),
 )
 
+# lookup resource -> (module, schema, the enumeration it lists)
+LOOKUPS: dict[str, tuple[str, str, Labels]] = {
+    "sop_document_status_types": ("sop", "sop_document_status_type", DOCUMENT_STATUS_LABELS),
+    "pop_document_status_types": ("pop", "pop_document_status_type", DOCUMENT_STATUS_LABELS),
+    "sop_document_process_status_types": (
+        "sop",
+        "sop_document_process_status_type",
+        PROGRESS_STATUS_LABELS,
+    ),
+    "pop_document_process_status_types": (
+        "pop",
+        "pop_document_process_status_type",
+        PROGRESS_STATUS_LABELS,
+    ),
+    "trader_transaction_types": (
+        "financials",
+        "trader_transaction_type",
+        TRADER_TRANSACTION_TYPE_LABELS,
+    ),
+    "account_status_types": ("financials", "account_status_type", ACCOUNT_STATUS_LABELS),
+}
+
+
+def lookup_rows(resource: str) -> list[dict[str, Any]]:
+    """A lookup resource's rows, ``{"id", "value", "description"}``, from its enumeration."""
+    labels = LOOKUPS[resource][2]
+    numbers = numbered(labels)
+    return [
+        {"id": numbers[name], "value": name, "description": label} for name, label in labels.items()
+    ]
+
+
 AGEING_BASES = ("transactiondate", "duedate", "calendarmonth")
 AGED_VIEWS = {
     "sales_aged_debtor_summary_views": ("sales", "sales_aged_debtor_view"),
@@ -214,6 +272,9 @@ def aged_table(view: str, basis: str) -> str:
 
 
 def all_tables() -> tuple[TableSpec, ...]:
+    lookups = tuple(
+        TableSpec(resource, module, schema) for resource, (module, schema, _) in LOOKUPS.items()
+    )
     aged = tuple(
         TableSpec(
             aged_table(view, basis),
@@ -224,7 +285,7 @@ def all_tables() -> tuple[TableSpec, ...]:
         for view, (module, schema) in AGED_VIEWS.items()
         for basis in AGEING_BASES
     )
-    return TABLES + aged
+    return TABLES + lookups + aged
 
 
 TABLE_SPECS: dict[str, TableSpec] = {spec.name: spec for spec in all_tables()}

@@ -15,7 +15,7 @@ import pytest
 
 from sage200_mcp.sandbox.app import Sandbox, SandboxSettings
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_SECRET, PRO, free_port
+from tests.helpers import CLIENT_ID, PRO, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -36,8 +36,8 @@ class Cli:
             "SAGE200_CONFIG_DIR": str(self.config_dir),
             "SAGE200_ID_URL": self.server.url,
             "SAGE200_API_URL": self.server.url + PRO,
-            "SAGE200_CLIENT_ID": "sandbox-client",
-            "SAGE200_CLIENT_SECRET": CLIENT_SECRET,
+            "SAGE200_CLIENT_ID": CLIENT_ID,
+            "SAGE200_CLIENT_SECRET": "",  # the desktop client has none
             "SAGE200_REDIRECT_URI": self.redirect_uri,
             "PYTHONPATH": str(ROOT),
             "BROWSER": f"{sys.executable} {ROOT / 'tests' / 'browser_sign_in.py'} %s",
@@ -74,7 +74,7 @@ class Cli:
         return self.config_dir / "profiles" / "default" / "tokens.json"
 
     def leaks(self) -> list[str]:
-        secrets = [*self.server.sandbox.identity.issued_secrets(), CLIENT_SECRET]
+        secrets = self.server.sandbox.identity.issued_secrets()
         text = "\n".join(self.outputs)
         return [s[:6] + "..." for s in secrets if s and s in text]
 
@@ -90,6 +90,7 @@ def auth_server(redirect_port: int) -> Iterator[SandboxServer]:
         SandboxSettings(
             today=date(2026, 11, 28),
             device_interval=1,
+            device_flow=True,  # for `login --device`; off by default, as on Sage ID
             redirect_uris=[f"http://127.0.0.1:{redirect_port}/callback"],
         )
     )

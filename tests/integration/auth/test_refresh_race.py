@@ -17,7 +17,7 @@ from sage200_mcp.auth.oauth import TokenResponse
 from sage200_mcp.auth.store import StoredTokens, TokenStore
 from sage200_mcp.sandbox.app import Sandbox, SandboxSettings
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_SECRET, PRO, tokens_for
+from tests.helpers import CLIENT_ID, PRO, tokens_for
 
 PROBE = """
 import asyncio, sys, time
@@ -55,13 +55,13 @@ def test_eight_processes_at_expiry_share_one_refresh(server: SandboxServer, tmp_
         "SAGE200_CONFIG_DIR": str(tmp_path),
         "SAGE200_ID_URL": server.url,
         "SAGE200_API_URL": server.url + PRO,
-        "SAGE200_CLIENT_ID": "sandbox-client",
-        "SAGE200_CLIENT_SECRET": CLIENT_SECRET,
+        "SAGE200_CLIENT_ID": CLIENT_ID,
+        "SAGE200_CLIENT_SECRET": "",  # the desktop client has none
     }
     store = TokenStore(tmp_path / "profiles" / "default" / "tokens.json")
     store.write(
         StoredTokens.from_sign_in(
-            TokenResponse.parse(signed_in), time.time(), 90, server.url, "sandbox-client"
+            TokenResponse.parse(signed_in), time.time(), 90, server.url, CLIENT_ID
         )
     )
     server.sandbox.reset(keep_tokens=True)

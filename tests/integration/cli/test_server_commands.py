@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_SECRET, PRO, free_port
+from tests.helpers import CLIENT_ID, PRO, free_port
 
 
 def run(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -37,8 +37,8 @@ def profile_env(
         "SAGE200_CONFIG_DIR": str(tmp_path),
         "SAGE200_ID_URL": sandbox_server.url,
         "SAGE200_API_URL": sandbox_server.url + PRO,
-        "SAGE200_CLIENT_ID": "sandbox-client",
-        "SAGE200_CLIENT_SECRET": CLIENT_SECRET,
+        "SAGE200_CLIENT_ID": CLIENT_ID,
+        "SAGE200_CLIENT_SECRET": "",  # the desktop client has none
     }
 
 

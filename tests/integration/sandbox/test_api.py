@@ -10,6 +10,14 @@ import httpx
 import pytest
 
 from sage200_mcp.openapi.validation import body_validator
+from sage200_mcp.sandbox.tables import (
+    ACCOUNT_STATUS,
+    DOCUMENT_STATUS,
+    LOOKUPS,
+    PROGRESS_STATUS,
+    TABLE_SPECS,
+    TRADER_TRANSACTION_TYPE,
+)
 from tests.helpers import PRO, STD, tokens_for
 
 Customer = dict[str, Any]
@@ -115,7 +123,9 @@ def test_site_and_company_headers_are_required(
     sandbox_http: httpx.Client, company_headers: dict[int, dict[str, str]], missing: str
 ) -> None:
     headers = {k: v for k, v in company_headers[1].items() if k != missing}
-    assert sandbox_http.get(f"{PRO}/customers", headers=headers).status_code == 401
+    answer = sandbox_http.get(f"{PRO}/customers", headers=headers)
+    assert answer.status_code == 403  # the default --bad-company-status
+    assert answer.json() == {"Message": "The X-Site and X-Company headers are required."}
 
 
 def test_sites_needs_no_site_headers(
@@ -234,6 +244,101 @@ def test_standard_hides_professional_only_fields_and_paths(
     assert "finance_charge_id" in pro and "finance_charge_id" not in std
     assert get("customers", base=STD, **{"$filter": "finance_charge_id eq 0"}).status_code == 400
     assert get("sales_trading_periods", base=STD).status_code == 404
+
+
+# -- lookup resources ---------------------------------------------------------------------------
+
+LOOKUP_MAPS = {
+    "sop_document_status_types": DOCUMENT_STATUS,
+    "pop_document_status_types": DOCUMENT_STATUS,
+    "sop_document_process_status_types": PROGRESS_STATUS,
+    "pop_document_process_status_types": PROGRESS_STATUS,
+    "trader_transaction_types": TRADER_TRANSACTION_TYPE,
+    "account_status_types": ACCOUNT_STATUS,
+}
+
+
+def test_the_enumerations_are_sages() -> None:
+    assert list(DOCUMENT_STATUS.items()) == [
+        ("EnumDocumentStatusLive", 0),
+        ("EnumDocumentStatusOnHold", 1),
+        ("EnumDocumentStatusComplete", 2),
+        ("EnumDocumentStatusDispute", 3),
+        ("EnumDocumentStatusCancelled", 4),
+        ("EnumDocumentStatusDraft", 5),
+        ("EnumDocumentStatusPrinted", 6),
+    ]
+    assert list(TRADER_TRANSACTION_TYPE) == [
+        f"TradingAccountEntryType{name}"
+        for name in (
+            "DeletedRecord",
+            "PurchasePaymentSalesReceipt",
+            "PurchaseReceiptSalesPayment",
+            "NOTUSED",
+            "Invoice",
+            "CreditNote",
+            "OpeningBalanceInvoice",
+            "OpeningBalanceCreditNote",
+        )
+    ]
+    assert list(TRADER_TRANSACTION_TYPE.values()) == list(range(8))
+    assert set(LOOKUP_MAPS) == set(LOOKUPS)
+
+
+@pytest.mark.parametrize("base", [PRO, STD], ids=["professional", "standard"])
+@pytest.mark.parametrize("resource", sorted(LOOKUP_MAPS))
+def test_lookup_resources_list_the_enum_maps_the_filters_use(
+    get: Callable[..., httpx.Response], resource: str, base: str
+) -> None:
+    answer = get(resource, base=base)
+    assert answer.status_code == 200, answer.text
+    rows = answer.json()
+    assert {row["value"]: row["id"] for row in rows} == LOOKUP_MAPS[resource]
+    assert all(row["description"] for row in rows)
+    edition = "professional" if base == PRO else "standard"
+    assert body_validator(f"/{resource}", edition)(rows) == []
+
+
+def test_lookup_resources_take_query_options(get: Callable[..., httpx.Response]) -> None:
+    dispute = get(
+        "sop_document_status_types", **{"$filter": "value eq 'EnumDocumentStatusDispute'"}
+    )
+    assert dispute.json() == [
+        {"id": 3, "value": "EnumDocumentStatusDispute", "description": "Dispute"}
+    ]
+    top = get(
+        "trader_transaction_types", **{"$orderby": "id desc", "$top": "2", "$select": "value"}
+    )
+    assert top.json() == [
+        {"value": "TradingAccountEntryTypeOpeningBalanceCreditNote"},
+        {"value": "TradingAccountEntryTypeOpeningBalanceInvoice"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("filter_text", "status"),
+    [
+        ("document_status eq 'EnumDocumentStatusComplete'", "EnumDocumentStatusComplete"),
+        ("document_status eq 2", "EnumDocumentStatusComplete"),  # Sage's own example's number
+        ("document_status eq 'EnumDocumentStatusDispute'", "EnumDocumentStatusDispute"),
+        ("document_status eq 1", "EnumDocumentStatusOnHold"),
+    ],
+)
+def test_orders_filter_by_status_name_or_number(
+    get: Callable[..., httpx.Response], filter_text: str, status: str
+) -> None:
+    answer = get("sop_orders", **{"$filter": filter_text, "$top": "5000"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() and {o["document_status"] for o in answer.json()} == {status}
+
+
+def test_the_old_invented_names_are_gone(get: Callable[..., httpx.Response]) -> None:
+    for text in (
+        "document_status eq 'EnumDocumentStatusDisputed'",
+        "document_status eq 'EnumDocumentStatusLost'",
+    ):
+        assert get("sop_orders", **{"$filter": text}).status_code == 400
+    assert TABLE_SPECS["sop_orders"].enum_maps["document_status"] is DOCUMENT_STATUS
 
 
 # -- OData semantics against the seeded books ---------------------------------------------------

@@ -16,7 +16,7 @@ from mcp import Client
 from sage200_mcp.config import Settings
 from sage200_mcp.sandbox.server import SandboxServer
 from sage200_mcp.server import create_server
-from tests.helpers import CLIENT_SECRET, PRO
+from tests.helpers import CLIENT_ID, PRO
 
 
 def settings_for(server: SandboxServer, config_dir: Path, **extra: str) -> Settings:
@@ -25,8 +25,8 @@ def settings_for(server: SandboxServer, config_dir: Path, **extra: str) -> Setti
             "SAGE200_CONFIG_DIR": str(config_dir),
             "SAGE200_ID_URL": server.url,
             "SAGE200_API_URL": server.url + PRO,
-            "SAGE200_CLIENT_ID": "sandbox-client",
-            "SAGE200_CLIENT_SECRET": CLIENT_SECRET,
+            "SAGE200_CLIENT_ID": CLIENT_ID,
+            "SAGE200_CLIENT_SECRET": "",  # the desktop client has none
             **extra,
         }
     )

@@ -11,7 +11,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_SECRET, PRO
+from tests.helpers import CLIENT_ID, PRO
 
 pytestmark = pytest.mark.anyio
 
@@ -56,11 +56,11 @@ async def test_serve_against_sage_when_not_signed_in_offers_the_sign_in(
         "SAGE200_CONFIG_DIR": str(tmp_path),
         "SAGE200_ID_URL": sandbox_server.url,
         "SAGE200_API_URL": sandbox_server.url + PRO,
-        "SAGE200_CLIENT_ID": "sandbox-client",
-        "SAGE200_CLIENT_SECRET": CLIENT_SECRET,
+        "SAGE200_CLIENT_ID": CLIENT_ID,
+        "SAGE200_CLIENT_SECRET": "",  # the desktop client has none
     }
     async with Client(server("serve", **env), read_timeout_seconds=60) as client:
         result = await client.call_tool("list_customers", {})
     text = result.content[0].text  # type: ignore[union-attr]
     assert result.is_error and "Not signed in to Sage yet" in text
-    assert f"{sandbox_server.url}/authorize?" in text and CLIENT_SECRET not in text
+    assert f"{sandbox_server.url}/authorize?" in text

@@ -119,7 +119,7 @@ async def test_switch_site_needs_exactly_one_match(mcp: Client, wanted: str, wor
 async def test_a_user_with_one_company_needs_no_choice(
     sandbox_server: SandboxServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.helpers import tokens_for
+    from tests.helpers import CLIENT_ID, tokens_for
     from tests.integration.server.conftest import settings_for
 
     monkeypatch.setenv("SAGE200_NO_BROWSER", "1")
@@ -135,7 +135,7 @@ async def test_a_user_with_one_company_needs_no_choice(
             1e10 - 86400 * 100,
             90,
             sandbox_server.url,
-            "sandbox-client",
+            CLIENT_ID,
         )
     )
     async with Client(create_server(settings)) as client:

@@ -8,7 +8,7 @@ from sage200_mcp.sandbox.seed.companies import USERS, CompanyPlan
 from sage200_mcp.sandbox.seed.model import build_model
 from sage200_mcp.sandbox.seed.rows import company_tables
 from sage200_mcp.sandbox.store import Store
-from sage200_mcp.sandbox.tables import all_tables
+from sage200_mcp.sandbox.tables import LOOKUPS, all_tables, lookup_rows
 
 
 def build_books(plan: CompanyPlan, seed: int, today: date) -> Store:
@@ -19,4 +19,6 @@ def build_books(plan: CompanyPlan, seed: int, today: date) -> Store:
         store.create(spec.name, spec.layout, (*keys, *spec.indexes))
     for table, rows in company_tables(build_model(plan, seed, today), USERS):
         store.insert(table, rows)
+    for resource in LOOKUPS:
+        store.insert(resource, lookup_rows(resource))
     return store

@@ -18,7 +18,7 @@ LIVE = "EnumDocumentStatusLive"
 COMPLETE = "EnumDocumentStatusComplete"
 CANCELLED = "EnumDocumentStatusCancelled"
 ON_HOLD = "EnumDocumentStatusOnHold"
-DISPUTED = "EnumDocumentStatusDisputed"
+DISPUTE = "EnumDocumentStatusDispute"
 
 
 @dataclass
@@ -138,7 +138,7 @@ def _status(rng: random.Random, party: Party, age: int) -> str:
         return COMPLETE
     if party.on_hold:
         return ON_HOLD
-    return DISPUTED if rng.random() < 0.02 else LIVE
+    return DISPUTE if rng.random() < 0.02 else LIVE
 
 
 def _progress(order: Order, rng: random.Random) -> None:
