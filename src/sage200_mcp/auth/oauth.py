@@ -72,7 +72,9 @@ class TokenResponse:
     @classmethod
     def parse(cls, data: Any) -> TokenResponse:
         if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
-            raise SageIdUnavailable("Sage ID's token answer has no access token; try again.")
+            raise SageIdUnavailable(
+                "Sage ID's token answer has no access token; try again.", maybe_processed=True
+            )
         try:
             expires_in = float(data.get("expires_in", 3600))
         except (TypeError, ValueError):
@@ -285,8 +287,10 @@ def _answer(
     except (json.JSONDecodeError, UnicodeDecodeError):
         data = None
     if response.is_success:
-        if data is None:
-            raise SageIdUnavailable(f"Sage ID ({host}) sent an unreadable answer; try again.")
+        if data is None:  # granted, perhaps, but the answer is lost all the same
+            raise SageIdUnavailable(
+                f"Sage ID ({host}) sent an unreadable answer; try again.", maybe_processed=True
+            )
         return data
     error = data.get("error") if isinstance(data, dict) else None
     description = str(data.get("error_description") or "") if isinstance(data, dict) else ""
