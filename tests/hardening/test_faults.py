@@ -173,7 +173,7 @@ async def test_a_401_after_renewal_means_sign_in_again(
     assert fresh_settings.tokens_path.exists()  # kept: only Sage ID can say the sign-in is over
 
 
-async def test_revoked_tokens_are_cleared_and_sign_in_is_offered(
+async def test_a_revoked_sign_in_says_so_and_offers_a_new_one(
     client: Client, sandbox_server: SandboxServer, fresh_settings: Settings
 ) -> None:
     stored = TokenStore(fresh_settings.tokens_path).read()
@@ -186,9 +186,15 @@ async def test_revoked_tokens_are_cleared_and_sign_in_is_offered(
         },
     )
     failed, text = await list_customers(client)
-    assert failed and "Not signed in to Sage yet" in text
-    assert not fresh_settings.tokens_path.exists()
-    assert_no_secret(sandbox_server, text)
+    assert (
+        failed and "Your Sage sign-in has ended: it was revoked" in text and "/authorize?" in text
+    )
+    store = TokenStore(fresh_settings.tokens_path)
+    ended = store.ended()
+    assert store.read() is None and ended is not None and ended.kind == "revoked"
+    again = await list_customers(client)  # the next answer still says why
+    assert "it was revoked" in again[1]
+    assert_no_secret(sandbox_server, text + again[1])
 
 
 async def test_an_empty_site_list_says_the_connection_is_down(

@@ -24,7 +24,7 @@ from sage200_mcp.files import FileLock, write_private
 
 log = logging.getLogger(__name__)
 
-MAX_TOKEN_FILE = 64 * 1024  # a sign-in is a few KB; anything far larger is not one
+MAX_TOKEN_FILE = 1024 * 1024  # a sign-in is a few KB; anything far larger is not one
 
 
 class StoredTokens(BaseModel):

@@ -119,18 +119,20 @@ def test_a_pasted_redirect_with_another_state_is_refused(cli: Cli) -> None:
     assert not cli.tokens_path.exists()
 
 
-def test_a_forged_redirect_to_the_listener_stops_the_sign_in(cli: Cli) -> None:
+def test_a_forged_redirect_to_the_listener_is_refused_and_the_real_one_lands(cli: Cli) -> None:
     process = cli.start("login", env={"BROWSER": f"{sys.executable} -c pass %s"})
     url, before = read_until(process.stderr, r"http://\S+/authorize\?\S+")
     location = approve_in_sandbox(cli, url)
-    forged = re.sub(r"state=[^&]+", "state=forged", location)
+    forged = re.sub(r"code=[^&]+", "code=forged", re.sub(r"state=[^&]+", "state=forged", location))
     page = httpx.get(forged, timeout=10)
-    assert page.status_code == 400
-    out, err = process.communicate(timeout=60)
-    cli.keep(before, out, err, page.text)
-    assert process.returncode == 1
-    assert "did not carry the state" in err and "Traceback" not in err
+    assert page.status_code == 400 and "does not match" in page.text
     assert not cli.tokens_path.exists()
+    landing = httpx.get(location, timeout=10)  # the person's own tab arrives after all
+    out, err = process.communicate(timeout=60)
+    cli.keep(before, out, err, page.text, landing.text)
+    assert process.returncode == 0, err
+    assert "Signed in as Demo User" in out and "Traceback" not in err
+    assert_private_tokens(cli)
 
 
 def test_device_sign_in(cli: Cli) -> None:

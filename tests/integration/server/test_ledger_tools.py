@@ -333,6 +333,8 @@ async def test_toolsets_keep_the_tool_list_short(settings: Settings) -> None:
         "switch_site",
         "get_status",
         "login",
+        "complete_login",
+        "diagnose",
         "list_sales_orders",
         "get_sales_order",
         "list_purchase_orders",

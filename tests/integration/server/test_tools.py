@@ -20,7 +20,7 @@ from tests.helpers import PRO
 pytestmark = pytest.mark.anyio
 
 UK, IRELAND = "Stockwell Office Supplies Ltd", "Stockwell Office Supplies (Ireland) Ltd"
-WRITE_LOCAL = {"switch_site", "login"}  # they change local state, never Sage's books
+WRITE_LOCAL = {"switch_site", "login", "complete_login"}  # they change local state, never Sage's books
 
 
 async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
@@ -54,7 +54,7 @@ def sandbox_views(server: SandboxServer, headers: dict[str, str]) -> list[dict[s
 
 async def test_every_tool_is_described_typed_and_annotated(mcp: Client) -> None:
     tools = {tool.name: tool for tool in (await mcp.list_tools()).tools}
-    assert len(tools) == 23
+    assert len(tools) == 25
     assert {
         "list_sites",
         "switch_site",
