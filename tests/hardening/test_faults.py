@@ -84,7 +84,7 @@ def assert_no_secret(server: SandboxServer, *texts: str) -> None:
     assert not any(secret in text for secret in secrets for text in texts)
 
 
-REFUSED = "Sage refused the request: "
+REFUSED = 'Sage refused the request. Sage said: "'
 ALWAYS = 10  # more faults than the retries of a page and its total together
 ERRORS = [
     # (fault, words the error must contain)
@@ -92,16 +92,16 @@ ERRORS = [
     ({"status": 404, "count": 1}, "SAGE200_EDITION"),
     (
         {"status": 400, "body": "message", "message": "Invalid column X"},
-        REFUSED + "Invalid column X",
+        REFUSED + 'Invalid column X"',
     ),
     (
         {"status": 400, "body": "gateway", "message": "Field Y is wrong"},
-        REFUSED + "Field Y is wrong",
+        REFUSED + 'Field Y is wrong"',
     ),
-    ({"status": 400, "body": "empty"}, REFUSED + "no detail given"),
-    ({"status": 400, "body": "html", "message": "Bad thing"}, REFUSED + "400 Error 400 Bad thing"),
+    ({"status": 400, "body": "empty"}, "Sage refused the request. Sage gave no detail."),
+    ({"status": 400, "body": "html", "message": "Bad thing"}, REFUSED + '400 Error 400 Bad thing"'),
     ({"status": 429, "count": ALWAYS, "headers": {"Retry-After": "1"}}, "in about 1 seconds"),
-    ({"status": 429, "count": 1, "headers": {"Retry-After": "3600"}}, "in about 3600 seconds"),
+    ({"status": 429, "count": 1, "headers": {"Retry-After": "3600"}}, "in about 60 minutes"),
     ({"status": 500, "count": ALWAYS}, "try again in a minute"),
     ({"status": 502, "count": ALWAYS}, "try again in a minute"),
     ({"status": 503, "count": ALWAYS}, "try again in a minute"),

@@ -13,14 +13,17 @@ import asyncio
 import email.utils
 import json
 import logging
+import math
 import random
 import re
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from html import unescape
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -40,6 +43,12 @@ log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Characters left as they are in a query string (readable, and never special to Sage's gateway);
+# everything else is percent-encoded, a space as %20: whether the gateway reads "+" as a space is
+# unknown, %20 is a space to every server.
+_QUERY_SAFE = "$,'():/"
+DETAIL_CHARS = 300  # of Sage's own text in an error message
+LONGEST_RETRY_AFTER = 86_400.0  # seconds; advice beyond a day is taken as a day
 
 
 class TokenSource(Protocol):
@@ -158,7 +167,7 @@ class SageClient:
     async def _get(
         self, path: str, company: Company | None, params: Mapping[str, str]
     ) -> httpx.Response:
-        url = self.settings.api_url + path.lstrip("/")
+        url = self.settings.api_url + path.lstrip("/") + query_string(params)
         deadline = self.clock() + self.retry.budget
         token = await self.tokens.access_token()
         renewed = False
@@ -167,9 +176,7 @@ class SageClient:
             attempt += 1
             started = self.clock()
             try:
-                response = await self.http.get(
-                    url, params=params, headers=self._headers(token, company)
-                )
+                response = await self.http.get(url, headers=self._headers(token, company))
             except httpx.TimeoutException:
                 failure: Exception = Unavailable(
                     f"Sage 200 did not answer {path} in time; try again, or ask for less (a"
@@ -251,22 +258,48 @@ class SageClient:
             )
         if status == 429:
             return RateLimited(_retry_after(response))
+        advised = _retry_after(response)
+        later = f"Sage asks to try again in about {advised:.0f} seconds." if advised else ""
         if status == 504:
             return Unavailable(
                 "Sage 200 timed out (504); for Sage 200 Professional this usually means the"
                 " connection to the on-premises server timed out. Try again shortly; if it"
-                " persists, check the Sage 200 API service on that server."
+                f" persists, check the Sage 200 API service on that server. {later}".rstrip()
             )
         if status >= 500:
-            return Unavailable(f"Sage 200 failed (HTTP {status}); try again in a minute.")
-        return UnexpectedAnswer(f"Sage answered HTTP {status} for {path}: {error_detail(response)}")
+            return Unavailable(
+                f"Sage 200 failed (HTTP {status}); {later or 'try again in a minute.'}"
+            )
+        return UnexpectedAnswer(f"Sage answered HTTP {status} for {path}. {error_detail(response)}")
+
+
+def query_string(params: Mapping[str, str]) -> str:
+    """``?name=value&...`` percent-encoded by hand: a space as %20 (httpx would write "+")."""
+    if not params:
+        return ""
+    return "?" + "&".join(
+        f"{quote(name, safe=_QUERY_SAFE)}={quote(value, safe=_QUERY_SAFE)}"
+        for name, value in params.items()
+    )
 
 
 def error_detail(response: httpx.Response) -> str:
-    """Sage's message from an error body in any of the shapes seen (docs/SAGE200_API.md §5)."""
+    """Sage's message from an error body in any of the shapes seen (docs/SAGE200_API.md §5),
+    labelled as Sage's and quoted: the text is Sage's (or a gateway's), not ours, and a model must
+    not take it for an instruction. Control and format characters are removed, the length capped.
+    """
+    text = _sage_text(response)
+    if not text:
+        return "Sage gave no detail."
+    if len(text) > DETAIL_CHARS:
+        text = text[: DETAIL_CHARS - 1].rstrip() + "…"
+    return f"Sage said: {json.dumps(text, ensure_ascii=False)}"
+
+
+def _sage_text(response: httpx.Response) -> str:
     text = response.text.strip()
     if not text:
-        return "no detail given"
+        return ""
     try:
         body = json.loads(text)
     except ValueError:
@@ -289,26 +322,46 @@ def error_detail(response: httpx.Response) -> str:
             for item in body
             if isinstance(item, dict)
         ]
+    elif isinstance(body, str):
+        messages.append(body)
     elif body is None:
         stripped = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", text, flags=re.S | re.I)
         messages.append(unescape(re.sub(r"<[^>]+>", " ", stripped)))
-    detail = " ".join(" ".join(m.split()) for m in messages if m.strip())
-    return (detail[:297] + "...") if len(detail) > 300 else (detail or "no detail given")
+    return " ".join(" ".join(_printable(m).split()) for m in messages if m.strip())
+
+
+def _printable(text: str) -> str:
+    """``text`` without control, format (bidi overrides, zero-width) or unassigned characters;
+    line and paragraph separators become spaces."""
+    return "".join(
+        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+        for c in text
+        if unicodedata.category(c) not in ("Cf", "Cs", "Co", "Cn")
+    )
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
+    """Sage's ``Retry-After`` in seconds, clamped to [0, a day]; None if absent or unreadable.
+
+    Seconds or an HTTP date; a negative value or a date in the past means now, a huge one or a
+    date years ahead is taken as a day (the message then gives the advice, nobody waits that long).
+    """
+    value = response.headers.get("retry-after", "").strip()
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+            if moment.tzinfo is None:  # "-0000": UTC, by RFC 5322
+                moment = moment.replace(tzinfo=UTC)
+            seconds = moment.timestamp() - time.time()
+        except (TypeError, ValueError, OverflowError, IndexError):
+            return None
+    if math.isnan(seconds):
         return None
-    return max(0.0, moment.timestamp() - time.time())
+    return min(max(seconds, 0.0), LONGEST_RETRY_AFTER)
 
 
 def _count_of(body: Any) -> int | None:

@@ -14,10 +14,10 @@ class ApiError(Sage200Error):
 
 
 class BadRequest(ApiError):
-    """400: Sage refused the request; ``detail`` is Sage's own message, if it sent one."""
+    """400: Sage refused the request; ``detail`` is Sage's own message, labelled and quoted."""
 
     def __init__(self, detail: str) -> None:
-        super().__init__(f"Sage refused the request: {detail}")
+        super().__init__(f"Sage refused the request. {detail}")
         self.detail = detail
 
 
@@ -33,7 +33,7 @@ class RateLimited(ApiError):
     """429 that outlasted the retries; ``retry_after`` is Sage's advice in seconds, if given."""
 
     def __init__(self, retry_after: float | None) -> None:
-        wait = f" in about {retry_after:.0f} seconds" if retry_after else " in a minute"
+        wait = f" in about {_duration(retry_after)}" if retry_after else " in a minute"
         super().__init__(f"Sage is limiting the request rate; try again{wait}.")
         self.retry_after = retry_after
 
@@ -44,3 +44,11 @@ class Unavailable(ApiError):
 
 class UnexpectedAnswer(ApiError):
     """Sage answered 200 with something that is not the JSON this endpoint returns."""
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} seconds"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds / 3600:.0f} hours"
