@@ -156,7 +156,7 @@ async def test_a_401_renews_the_token_once_and_the_answer_comes(
     client: Client, sandbox_server: SandboxServer, inject: Any
 ) -> None:
     grants = sandbox_server.sandbox.stats()["token_requests"].get("refresh_token", 0)
-    inject(status=401, count=1)
+    inject(path=PRO, status=401, count=2)  # the company's call, then /sites: the token
     failed, text = await list_customers(client)
     assert not failed, text
     assert sandbox_server.sandbox.stats()["token_requests"]["refresh_token"] == grants + 1
@@ -166,11 +166,26 @@ async def test_a_401_renews_the_token_once_and_the_answer_comes(
 async def test_a_401_after_renewal_means_sign_in_again(
     client: Client, sandbox_server: SandboxServer, inject: Any, fresh_settings: Settings
 ) -> None:
-    inject(status=401, count=ALWAYS)
+    inject(path=PRO, status=401, count=ALWAYS)
     failed, text = await list_customers(client)
     assert failed and "Not signed in to Sage yet" in text and "/authorize?" in text
     assert_no_secret(sandbox_server, text)
     assert fresh_settings.tokens_path.exists()  # kept: only Sage ID can say the sign-in is over
+
+
+async def test_a_401_for_the_company_alone_is_reported_as_the_company(
+    client: Client, sandbox_server: SandboxServer, inject: Any, fresh_settings: Settings
+) -> None:
+    """Some releases answer 401 for a site and company they refuse: /sites, asked with the same
+    token, tells it from a spent sign-in, and the sign-in is left alone."""
+    grants = sandbox_server.sandbox.stats()["token_requests"].get("refresh_token", 0)
+    inject(status=401, count=ALWAYS)
+    failed, text = await list_customers(client)
+    assert failed and "Sage refused Stockwell Office Supplies Ltd" in text, text
+    assert "still among those you can reach" in text and "on-premises" in text
+    assert "sign in" not in text.lower()
+    assert sandbox_server.sandbox.stats()["token_requests"].get("refresh_token", 0) == grants
+    assert fresh_settings.tokens_path.exists()
 
 
 async def test_revoked_tokens_are_cleared_and_sign_in_is_offered(

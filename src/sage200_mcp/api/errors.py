@@ -25,8 +25,26 @@ class Forbidden(ApiError):
     """403: the signed-in user may not use this site and company."""
 
 
+class CompanyRefused(ApiError):
+    """401 on a company's call while the sign-in is good (``/sites`` answers with the same token):
+    Sage refused the site and company, not the token. ``reachable``: whether the company is still
+    among those ``/sites`` lists (then the on-premises connection is the likely cause)."""
+
+    def __init__(self, message: str, reachable: bool) -> None:
+        super().__init__(message)
+        self.reachable = reachable
+
+
 class NotFound(ApiError):
     """404: no such record, or the path does not exist for this edition."""
+
+
+class EditionNotFound(NotFound):
+    """Neither edition's base path answered ``/sites``: the API URL is wrong."""
+
+
+class NotSupported(ApiError):
+    """501: this Sage 200 (or the sandbox) does not offer the resource."""
 
 
 class RateLimited(ApiError):
@@ -40,6 +58,11 @@ class RateLimited(ApiError):
 
 class Unavailable(ApiError):
     """The service failed (5xx), timed out or could not be reached, even after retries."""
+
+
+class TooSlow(Unavailable):
+    """A request for many rows timed out (504, or no answer in time). It is not sent again as it
+    was: the caller asks for fewer rows (a scan halves its page) or passes the advice on."""
 
 
 class UnexpectedAnswer(ApiError):

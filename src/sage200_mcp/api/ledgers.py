@@ -31,7 +31,6 @@ ROW_FIELDS = (
 )
 SORT_FIELDS = ("name", "reference", "balance")
 AGEING = ("transactiondate", "duedate", "calendarmonth")
-PAGE = 4999  # one less than Sage's largest $top: a page asks for one more row to see the end
 
 
 @dataclass(frozen=True)
@@ -267,20 +266,8 @@ async def aged_balances(
         params["$filter"] = str(odata.eq(ledger.party_id, account_id))
     return [
         AgedBalance.model_validate(row)
-        for row in await all_rows(client, ledger.aged_summary, company, params)
+        for row in await client.all_rows(ledger.aged_summary, company, params)
     ]
-
-
-async def all_rows(
-    client: SageClient, path: str, company: Company, params: dict[str, str]
-) -> list[dict[str, Any]]:
-    """Every matching record, in pages of Sage's largest size (``params`` must order them)."""
-    rows: list[dict[str, Any]] = []
-    while True:
-        page, more = await client.page(path, company, params, len(rows), PAGE)
-        rows += page
-        if not more:
-            return rows
 
 
 async def page_of(
@@ -293,12 +280,9 @@ async def page_of(
     want_total: bool,
     parse: Callable[[dict[str, Any]], T],
 ) -> Page[T]:
-    """One page of ``path``, parsed, with the total count read alongside when wanted."""
-    pager = client.page(path, company, params, offset, limit)
+    """One page of ``path``, parsed, with the total count when wanted (and to be had)."""
     if want_total:
-        (rows, more), total = await asyncio.gather(
-            pager, client.count(path, company, params.get("$filter"))
-        )
+        rows, more, total = await client.page_with_total(path, company, params, offset, limit)
     else:
-        (rows, more), total = await pager, None
+        (rows, more), total = await client.page(path, company, params, offset, limit), None
     return Page([parse(row) for row in rows], more, total)

@@ -340,7 +340,7 @@ async def list_accounts(
         fields or [],
         ledger.module,
         ledger.view_schema,
-        state.settings.edition,
+        await state.client.resolve_edition(),
         f"a {ledger.party} ({ledger.views})",
     )
     query = paging.fingerprint(
@@ -374,27 +374,31 @@ def page_info(
     budget: int,
     noun: str,
 ) -> PageInfo:
-    """Returned, total, the next cursor and a note, once the rows are cut to the budget."""
+    """Returned, total (or, when Sage gives no count, "more than"), the next cursor and a note,
+    once the rows are cut to the budget."""
     kept = fit(rows, budget)
     total = found.total if found.total is not None else position.total
     if not found.has_more:
         total = position.offset + len(rows)
     more = found.has_more or kept < len(rows)
+    at_least = position.offset + len(rows) if total is None else None
     note = None
     if kept < len(rows):
         note = (
             f"Showing {kept} of the {len(rows)} rows asked for, to keep the answer small; use"
             " next_cursor for the rest, or narrow the search."
         )
-    elif found.has_more and total:
+    elif found.has_more and (total or at_least):
+        matching = f"{total}" if total else f"More than {at_least}"
         note = (
-            f"{total} {noun} match; this is rows {position.offset + 1} to"
+            f"{matching} {noun} match; this is rows {position.offset + 1} to"
             f" {position.offset + kept}. Narrow the search rather than paging through all,"
             " unless the user needs every row."
         )
     return PageInfo(
         returned=kept,
         total=total,
+        total_more_than=at_least,
         truncated=kept < len(rows),
         note=note,
         next_cursor=paging.encode(position.offset + kept, total, query) if more else None,
@@ -450,7 +454,11 @@ async def list_transactions(
         state.client.get_list(
             ledger.views,
             company,
-            {"$filter": str(odata.eq("id", account_id)), "$select": ",".join(ledgers.ROW_FIELDS)},
+            {
+                "$filter": str(odata.eq("id", account_id)),
+                "$select": ",".join(ledgers.ROW_FIELDS),
+                "$top": "1",
+            },
         ),
     )
     day = today()
@@ -567,8 +575,7 @@ async def _items(
 ) -> list[AgedItem]:
     """Each outstanding item of one account, with the period it falls in."""
     detail, open_items = await asyncio.gather(
-        ledgers.all_rows(
-            state.client,
+        state.client.all_rows(
             ledger.aged_detail,
             company,
             {
@@ -577,8 +584,7 @@ async def _items(
                 "$orderby": f"{ledger.transaction_id} asc",
             },
         ),
-        ledgers.all_rows(
-            state.client,
+        state.client.all_rows(
             ledger.transactions,
             company,
             {

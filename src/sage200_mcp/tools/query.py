@@ -79,7 +79,7 @@ def register(mcp: MCPServer[Any]) -> None:
         state = app_state(ctx)
         checked = build_query(
             resource,
-            state.settings.edition,
+            await state.client.resolve_edition(),
             filter_text=filter,
             select=select,
             expand=expand,

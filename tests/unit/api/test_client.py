@@ -1,4 +1,8 @@
-"""SageClient over a mocked API: headers, list shapes, paging, retries, 401 renewal, errors."""
+"""SageClient over a mocked API: headers, list shapes, paging, retries, errors.
+
+What the client finds out about Sage on first use (count styles, page sizes, the edition, what
+a 401 means) has its own tests in test_adapting.py.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,6 @@ from sage200_mcp.api.errors import (
     Unavailable,
     UnexpectedAnswer,
 )
-from sage200_mcp.auth.errors import NotSignedIn
 from sage200_mcp.config import Settings
 
 pytestmark = pytest.mark.anyio
@@ -239,24 +242,6 @@ async def test_timeouts_and_dropped_connections_are_retried(
     respx.get(f"{API}customers").mock(side_effect=failure)
     with pytest.raises(Unavailable):
         await client.get_list("customers", COMPANY, LIGHT)
-
-
-@respx.mock
-async def test_a_401_renews_the_token_once_and_retries(client: SageClient, tokens: Tokens) -> None:
-    route = respx.get(f"{API}customers").mock(
-        side_effect=[httpx.Response(401), httpx.Response(200, json=[])]
-    )
-    await client.get_list("customers", COMPANY)
-    assert tokens.renewals == 1
-    assert route.calls[-1].request.headers["authorization"] == "Bearer token-2"
-
-
-@respx.mock
-async def test_a_second_401_means_not_signed_in(client: SageClient, tokens: Tokens) -> None:
-    respx.get(f"{API}customers").respond(401)
-    with pytest.raises(NotSignedIn, match="sign in again"):
-        await client.get_list("customers", COMPANY)
-    assert tokens.renewals == 1
 
 
 @pytest.mark.parametrize(
