@@ -190,10 +190,17 @@ class SageClient:
         return await self._json(path, company, params or {})
 
     async def get_list(
-        self, path: str, company: Company, params: Mapping[str, str] | None = None
+        self,
+        path: str,
+        company: Company,
+        params: Mapping[str, str] | None = None,
+        *,
+        small: bool = False,
     ) -> list[Json]:
-        """A collection, as a list of objects (a bare array or ``{"value": [...]}``)."""
-        return _records(await self.get_json(path, company, params), path)
+        """A collection, as a list of objects (a bare array or ``{"value": [...]}``). ``small``:
+        the collection is known to be a few rows (an enumeration), so a time-out may be retried
+        as it is even without a ``$top``."""
+        return _records(await self._json(path, company, params or {}, single=small), path)
 
     async def get_item(
         self, path: str, company: Company, params: Mapping[str, str] | None = None

@@ -16,6 +16,7 @@ from sage200_mcp.api import ledgers, odata
 from sage200_mcp.api.client import Company, SageClient
 from sage200_mcp.api.errors import NotFound
 from sage200_mcp.api.ledgers import AccountSearch, Ledger, TransactionSearch
+from sage200_mcp.api.lookups import words
 from sage200_mcp.api.models import Account, AccountView, AgedBalance, Contact, TransactionView
 from sage200_mcp.api.schema import check_fields
 from sage200_mcp.tools import paging
@@ -40,20 +41,6 @@ FromDate = Annotated[date | None, Field(description="On or after this date.")]
 ToDate = Annotated[date | None, Field(description="On or before this date.")]
 EntryTypeArg = Annotated[EntryType | None, Field(description="Only this kind of entry.")]
 AgeingArg = Annotated[Ageing, Field(description="What the age is measured from.")]
-
-_ENTRY_TYPES: dict[str, str] = {
-    "invoice": "TradingAccountEntryTypeInvoice",
-    "credit_note": "TradingAccountEntryTypeCreditNote",
-    "payment": "TradingAccountEntryTypePurchasePaymentSalesReceipt",
-    "refund": "TradingAccountEntryTypePurchaseReceiptSalesPayment",
-}
-_ENTRY_NAMES = {
-    "TradingAccountEntryTypeInvoice": "invoice",
-    "TradingAccountEntryTypeCreditNote": "credit note",
-    "TradingAccountEntryTypeDiscount": "discount",
-    "TradingAccountEntryTypeJournalDebit": "journal debit",
-    "TradingAccountEntryTypeJournalCredit": "journal credit",
-}
 
 
 # -- output models ------------------------------------------------------------------------------
@@ -184,7 +171,7 @@ def account_row(view: AccountView, extra_fields: tuple[str, ...] = ()) -> Accoun
         currency=view.currency_iso_code or None,
         on_hold=bool(view.account_is_on_hold),
         over_credit_limit=bool(view.is_over_credit_limit),
-        status="hidden" if view.account_status_type == "AccountStatusHidden" else "active",
+        status=_status(view.account_status_type),
         extra={name: view.extra(name) for name in extra_fields} or None,
     )
 
@@ -198,7 +185,7 @@ def account_detail(ledger: Ledger, account: Account, view: AccountView | None) -
         reference=account.reference,
         name=account.name,
         short_name=account.short_name or None,
-        status="hidden" if account.account_status_type == "AccountStatusHidden" else "active",
+        status=_status(account.account_status_type),
         on_hold=bool(account.on_hold),
         status_reason=account.status_reason or None,
         currency=(view.currency_iso_code if view else None) or None,
@@ -252,12 +239,18 @@ def _iso(value: object) -> str | None:
     return value.isoformat() if isinstance(value, date) else None
 
 
+def _status(sage_status: str) -> Literal["active", "hidden"]:
+    return "hidden" if sage_status.endswith("Hidden") else "active"
+
+
 def entry_name(ledger: Ledger, sage_type: str) -> str:
-    if sage_type == _ENTRY_TYPES["payment"]:
+    """What a person calls a ledger entry: 'invoice', 'credit note', a customer's 'receipt' or a
+    supplier's 'payment', 'refund', 'opening balance invoice'..."""
+    if sage_type.endswith(ledgers.ENTRY_TYPES["payment"]):
         return "receipt" if ledger.party == "customer" else "payment"
-    if sage_type == _ENTRY_TYPES["refund"]:
+    if sage_type.endswith(ledgers.ENTRY_TYPES["refund"]):
         return "refund"
-    return _ENTRY_NAMES.get(sage_type) or sage_type.removeprefix("TradingAccountEntryType").lower()
+    return words(sage_type, "TradingAccountEntryType")
 
 
 def transaction_row(ledger: Ledger, item: TransactionView, today: date) -> TransactionRow:
@@ -430,18 +423,12 @@ async def list_transactions(
 ) -> TransactionList:
     company = await current_company(state)
     account_id = await resolve_account(state.client, ledger, company, text)
-    search = TransactionSearch(
-        account_id,
-        outstanding_only,
-        from_date,
-        to_date,
-        _ENTRY_TYPES[entry_type] if entry_type else None,
-    )
+    search = TransactionSearch(account_id, outstanding_only, from_date, to_date, entry_type)
     query = paging.fingerprint(
         f"list_{ledger.party}_transactions", company.site_id, company.company_id, search
     )
     position = paging.decode(cursor, query, f"list_{ledger.party}_transactions")
-    found, views = await asyncio.gather(
+    found, view = await asyncio.gather(
         ledgers.search_transactions(
             state.client,
             ledger,
@@ -451,22 +438,14 @@ async def list_transactions(
             limit=limit,
             want_total=cursor is None,
         ),
-        state.client.get_list(
-            ledger.views,
-            company,
-            {
-                "$filter": str(odata.eq("id", account_id)),
-                "$select": ",".join(ledgers.ROW_FIELDS),
-                "$top": "1",
-            },
-        ),
+        ledgers.account_view(state.client, ledger, company, account_id),
     )
     day = today()
     rows = [transaction_row(ledger, item, day) for item in found.rows]
     page = page_info(rows, found, position, query, state.settings.max_result_chars, "transactions")
     return TransactionList(
         company=CompanyRef.of(company),
-        account=account_row(AccountView.model_validate(views[0])),
+        account=account_row(view or AccountView(id=account_id)),
         transactions=rows[: page.returned],
         **page.model_dump(),
     )
