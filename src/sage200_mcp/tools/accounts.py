@@ -20,6 +20,7 @@ from sage200_mcp.api.lookups import words
 from sage200_mcp.api.models import Account, AccountView, AgedBalance, Contact, TransactionView
 from sage200_mcp.api.schema import check_fields
 from sage200_mcp.tools import paging
+from sage200_mcp.tools.arguments import Finite
 from sage200_mcp.tools.context import current_company
 from sage200_mcp.tools.output import CompanyRef, PageInfo, fit
 from sage200_mcp.tools.state import AppState
@@ -29,8 +30,8 @@ EntryType = Literal["invoice", "credit_note", "payment", "refund"]
 Ageing = Literal["duedate", "transactiondate", "calendarmonth"]
 
 # Arguments the customer and supplier tools share, worded once.
-MinBalance = Annotated[float | None, Field(description="Balance at least this.")]
-MaxBalance = Annotated[float | None, Field(description="Balance at most this.")]
+MinBalance = Annotated[float | None, Field(description="Balance at least this."), Finite]
+MaxBalance = Annotated[float | None, Field(description="Balance at most this."), Finite]
 SortArg = Annotated[Sort, Field(description="Order of the rows; '-' for descending.")]
 ExtraFields = Annotated[
     list[str] | None,

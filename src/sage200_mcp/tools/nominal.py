@@ -22,6 +22,7 @@ from sage200_mcp.api.nominal import (
 )
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.accounts import page_info, today
+from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.context import READ_ONLY, current_company
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, fit, respond
@@ -199,6 +200,7 @@ def register(mcp: MCPServer[Any]) -> None:
                 max_length=20,
                 description=("The nominal account reference, e.g. '7500'."),
             ),
+            naming("a nominal account reference such as 7500"),
         ],
         ctx: Context[Any, Any],
         from_date: Annotated[date | None, Field(description="First day (inclusive).")] = None,

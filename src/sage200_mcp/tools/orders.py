@@ -27,6 +27,7 @@ from sage200_mcp.api.orders import (
 )
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.accounts import page_info, resolve_account
+from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.context import READ_ONLY, current_company
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
@@ -245,6 +246,7 @@ Order = Annotated[
             " reference."
         ),
     ),
+    naming("an order's document number, id or reference"),
 ]
 StatusArg = Annotated[
     Status | None, BeforeValidator(_status), Field(description="Only orders with this status.")
@@ -273,6 +275,7 @@ def register(mcp: MCPServer[Any]) -> None:
             Field(
                 max_length=100, description=("Only this customer's orders (id, reference or name).")
             ),
+            naming("a customer's id, reference or name, or leave it out"),
         ] = None,
         status: StatusArg = None,
         from_date: From = None,
@@ -319,6 +322,7 @@ def register(mcp: MCPServer[Any]) -> None:
             Field(
                 max_length=100, description=("Only this supplier's orders (id, reference or name).")
             ),
+            naming("a supplier's id, reference or name, or leave it out"),
         ] = None,
         status: StatusArg = None,
         from_date: From = None,

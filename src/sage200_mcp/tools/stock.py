@@ -19,6 +19,7 @@ from sage200_mcp.api.stock import (
 )
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.accounts import page_info
+from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.context import READ_ONLY, current_company
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
@@ -173,7 +174,9 @@ def register(mcp: MCPServer[Any]) -> None:
     @guarded
     async def get_product(
         product: Annotated[
-            str, Field(min_length=1, max_length=100, description=("Product code, id or name."))
+            str,
+            Field(min_length=1, max_length=100, description=("Product code, id or name.")),
+            naming("a product's code, id or name"),
         ],
         ctx: Context[Any, Any],
     ) -> Annotated[CallToolResult, ProductAnswer]:
