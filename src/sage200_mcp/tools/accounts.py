@@ -337,10 +337,16 @@ async def list_accounts(
         await state.client.resolve_edition(),
         f"a {ledger.party} ({ledger.views})",
     )
-    query = paging.fingerprint(
-        f"list_{ledger.party}s", company.site_id, company.company_id, search, sort, extra
+    pages = paging.for_search(
+        state.settings,
+        f"list_{ledger.party}s",
+        company.site_id,
+        company.company_id,
+        search,
+        sort,
+        extra,
     )
-    position = paging.decode(cursor, query, f"list_{ledger.party}s")
+    position = pages.start(cursor)
     found = await ledgers.search_accounts(
         state.client,
         ledger,
@@ -355,7 +361,7 @@ async def list_accounts(
     )
     rows = [account_row(view, extra) for view in found.rows]
     page = page_info(
-        rows, found, position, query, state.settings.max_result_chars, f"{ledger.party}s"
+        rows, found, position, pages, state.settings.max_result_chars, f"{ledger.party}s"
     )
     return CompanyRef.of(company), rows[: page.returned], page
 
@@ -364,7 +370,7 @@ def page_info(
     rows: list[Any],
     found: ledgers.Page[Any],
     position: paging.Cursor,
-    query: str,
+    pages: paging.Paging,
     budget: int,
     noun: str,
 ) -> PageInfo:
@@ -395,7 +401,7 @@ def page_info(
         total_more_than=at_least,
         truncated=kept < len(rows),
         note=note,
-        next_cursor=paging.encode(position.offset + kept, total, query) if more else None,
+        next_cursor=pages.cursor(position.offset + kept, total) if more else None,
     )
 
 
@@ -425,10 +431,14 @@ async def list_transactions(
     company = await current_company(state)
     account_id = await resolve_account(state.client, ledger, company, text)
     search = TransactionSearch(account_id, outstanding_only, from_date, to_date, entry_type)
-    query = paging.fingerprint(
-        f"list_{ledger.party}_transactions", company.site_id, company.company_id, search
+    pages = paging.for_search(
+        state.settings,
+        f"list_{ledger.party}_transactions",
+        company.site_id,
+        company.company_id,
+        search,
     )
-    position = paging.decode(cursor, query, f"list_{ledger.party}_transactions")
+    position = pages.start(cursor)
     found, view = await asyncio.gather(
         ledgers.search_transactions(
             state.client,
@@ -443,7 +453,7 @@ async def list_transactions(
     )
     day = today()
     rows = [transaction_row(ledger, item, day) for item in found.rows]
-    page = page_info(rows, found, position, query, state.settings.max_result_chars, "transactions")
+    page = page_info(rows, found, position, pages, state.settings.max_result_chars, "transactions")
     return TransactionList(
         company=CompanyRef.of(company),
         account=account_row(view or AccountView(id=account_id)),
@@ -462,10 +472,11 @@ async def aged(
 ) -> AgedResult:
     company = await current_company(state)
     account_id = await resolve_account(state.client, ledger, company, text) if text else None
-    query = paging.fingerprint(
-        f"aged_{ledger.party}", company.site_id, company.company_id, account_id, ageing
+    tool = "get_aged_debt" if ledger.party == "customer" else "get_aged_creditors"
+    pages = paging.for_search(
+        state.settings, tool, company.site_id, company.company_id, account_id, ageing
     )
-    position = paging.decode(cursor, query, "this ageing")
+    position = pages.start(cursor)
     everyone = await ledgers.aged_balances(state.client, ledger, company, ageing)
     rows = [r for r in everyone if account_id is None or _id(r, ledger) == account_id]
     buckets = _buckets(everyone[0] if everyone else None)
@@ -479,7 +490,7 @@ async def aged(
     accounts = [_aged_account(r, ledger, buckets, names) for r in window]
     more = position.offset + len(window) < len(rows)
     found = ledgers.Page(accounts, more, len(rows))
-    page = page_info(accounts, found, position, query, state.settings.max_result_chars, "accounts")
+    page = page_info(accounts, found, position, pages, state.settings.max_result_chars, "accounts")
     items = (
         await _items(state, ledger, company, account_id, ageing, buckets) if account_id else None
     )

@@ -157,10 +157,10 @@ def register(mcp: MCPServer[Any]) -> None:
     ) -> Annotated[CallToolResult, NominalList]:
         state = app_state(ctx)
         company = await current_company(state)
-        query = paging.fingerprint(
-            "list_nominal_codes", company.site_id, company.company_id, search
+        pages = paging.for_search(
+            state.settings, "list_nominal_codes", company.site_id, company.company_id, search
         )
-        position = paging.decode(cursor, query, "list_nominal_codes")
+        position = pages.start(cursor)
         found = await search_nominal_codes(
             state.client,
             company,
@@ -171,7 +171,7 @@ def register(mcp: MCPServer[Any]) -> None:
         )
         rows = [nominal_row(view) for view in found.rows]
         page = page_info(
-            rows, found, position, query, state.settings.max_result_chars, "nominal accounts"
+            rows, found, position, pages, state.settings.max_result_chars, "nominal accounts"
         )
         return respond(
             NominalList(

@@ -184,10 +184,10 @@ async def _list(
     ledger = SALES if book is SALES_ORDERS else PURCHASE
     party_id = await resolve_account(state.client, ledger, company, who) if who else None
     search = OrderSearch(party_id, status, from_date, to_date)
-    query = paging.fingerprint(
-        f"list_{book.kind}_orders", company.site_id, company.company_id, search
+    pages = paging.for_search(
+        state.settings, f"list_{book.kind}_orders", company.site_id, company.company_id, search
     )
-    position = paging.decode(cursor, query, f"list_{book.kind}_orders")
+    position = pages.start(cursor)
     found = await search_orders(
         state.client,
         book,
@@ -199,7 +199,7 @@ async def _list(
     )
     currencies = await currency_codes(state, company)
     rows = [order_row(book, order, currencies) for order in found.rows]
-    page = page_info(rows, found, position, query, state.settings.max_result_chars, "orders")
+    page = page_info(rows, found, position, pages, state.settings.max_result_chars, "orders")
     return OrderList(
         company=CompanyRef.of(company), orders=rows[: page.returned], **page.model_dump()
     )

@@ -137,10 +137,10 @@ def register(mcp: MCPServer[Any]) -> None:
         state = app_state(ctx)
         company = await current_company(state)
         wanted = ProductSearch(search, in_stock_only, group)
-        query = paging.fingerprint(
-            "list_products", company.site_id, company.company_id, wanted, sort
+        pages = paging.for_search(
+            state.settings, "list_products", company.site_id, company.company_id, wanted, sort
         )
-        position = paging.decode(cursor, query, "list_products")
+        position = pages.start(cursor)
         field = {"code": "code", "name": "name", "free_stock": "free_stock_quantity"}[
             sort.lstrip("-")
         ]
@@ -155,7 +155,7 @@ def register(mcp: MCPServer[Any]) -> None:
             want_total=cursor is None,
         )
         rows = [product_row(view) for view in found.rows]
-        page = page_info(rows, found, position, query, state.settings.max_result_chars, "products")
+        page = page_info(rows, found, position, pages, state.settings.max_result_chars, "products")
         return respond(
             ProductList(
                 company=CompanyRef.of(company), products=rows[: page.returned], **page.model_dump()
