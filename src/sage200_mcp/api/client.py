@@ -6,7 +6,7 @@ a passing reason (429 with ``Retry-After``, 500/502/503/504, time-outs, dropped 
 bounded in attempts and in total time. Every failure leaves as a typed error whose message says
 what to do next.
 
-What Sage leaves undocumented is found out on first use and remembered (docs/SAGE200_API.md §9):
+What Sage leaves undocumented is found out on first use and remembered (docs/SAGE200_API.md §8):
 the edition, when not configured (``/sites`` on each base path); how a company answers
 ``$count=true``; the page size a collection can be read in without timing out; what a 401 on a
 company's call means (the token, or the company: ``/sites`` tells them apart).
