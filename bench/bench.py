@@ -113,7 +113,7 @@ def per_call(profile: Profile, runs: int) -> Figure:
     params = {
         "$select": ",".join(ROW_FIELDS),
         "$orderby": "name asc, id asc",
-        "$filter": str(AccountSearch().filter()),
+        "$filter": str(AccountSearch().filter("AccountStatusActive")),
         "$top": "101",
     }  # the GET list_customers(limit=100) sends; it also asks for the count alongside
 

@@ -22,19 +22,18 @@ from sage200_mcp.errors import ConfigError
 from sage200_mcp.files import write_private
 
 Edition = Literal["professional", "standard"]
+EDITIONS: tuple[Edition, ...] = ("professional", "standard")  # the order an unset one is tried in
 ClientType = Literal["desktop", "web"]
 
 APP_NAME = "sage200-mcp"
 DEFAULT_ID_URL = "https://id.sage.com"
 DEFAULT_REDIRECT_URI = "http://localhost:8765/callback"
-API_GATEWAY = "https://api.columbus.sage.com"
+DEFAULT_API_ORIGIN = "https://api.columbus.sage.com/"
 EDITION_PATHS: dict[Edition, str] = {
-    "professional": "/uk/sage200extra/accounts/v1/",
-    "standard": "/uk/sage200/accounts/v1/",
+    "professional": "uk/sage200extra/accounts/v1/",
+    "standard": "uk/sage200/accounts/v1/",
 }
-API_URLS: dict[Edition, str] = {
-    edition: API_GATEWAY + path for edition, path in EDITION_PATHS.items()
-}
+API_URLS: dict[Edition, str] = {e: DEFAULT_API_ORIGIN + path for e, path in EDITION_PATHS.items()}
 DEFAULT_REFRESH_TOKEN_DAYS = 90.0
 
 # setting name -> environment variable
@@ -69,6 +68,15 @@ class Settings:
     refresh_token_days: float
     max_result_chars: int = 40_000
     http_timeout: float = 30.0
+    # Neither the edition nor a full base URL was given: the API client tries each edition's
+    # base path on the gateway (``api_url`` is then Professional's) and remembers the one found.
+    detect_edition: bool = False
+
+    def api_url_for(self, edition: Edition) -> str:
+        """The base URL of ``edition``: ``api_url`` itself unless the edition is to be found."""
+        if not self.detect_edition:
+            return self.api_url
+        return self.api_url.removesuffix(EDITION_PATHS[self.edition]) + EDITION_PATHS[edition]
 
     @property
     def profile_dir(self) -> Path:
@@ -151,15 +159,17 @@ class Settings:
                 return value
             return own.get(key, shared.get(key))
 
-        edition = _edition(pick("edition"))
+        given_edition = pick("edition")
+        api_url = str(pick("api_url") or DEFAULT_API_ORIGIN)
+        _check_url("SAGE200_API_URL", api_url)
+        base, path_edition = _api_base(api_url)
+        edition = _edition(given_edition or path_edition)
         client_secret = _text(pick("client_secret"))
         redirect_uri = _text(pick("redirect_uri"))
         if redirect_uri is not None:
             _check_url("SAGE200_REDIRECT_URI", redirect_uri)
         id_url = str(pick("id_url") or DEFAULT_ID_URL).rstrip("/")
         _check_url("SAGE200_ID_URL", id_url)
-        api_url = str(pick("api_url") or API_URLS[edition])
-        _check_url("SAGE200_API_URL", api_url)
         return cls(
             profile=name,
             config_dir=config_dir,
@@ -169,12 +179,42 @@ class Settings:
             edition=edition,
             redirect_uri=redirect_uri,
             id_url=id_url,
-            api_url=api_url.rstrip("/") + "/",
+            api_url=base or api_url.rstrip("/") + "/" + EDITION_PATHS[edition],
             subscription_key=_text(pick("subscription_key")),
             refresh_token_days=_days(pick("refresh_token_days")),
             max_result_chars=_budget(pick("max_result_chars")),
             http_timeout=_timeout(pick("http_timeout")),
+            detect_edition=not given_edition and base is None,
         )
+
+
+def remember_edition(settings: Settings, edition: Edition) -> None:
+    """Write a found edition into the profile's config.toml (other keys kept), so that later
+    starts use it without asking Sage."""
+    values = read_toml(settings.profile_config_path)
+    values["edition"] = edition
+    write_toml(settings.profile_config_path, values)
+
+
+def _api_base(url: str) -> tuple[str | None, Edition | None]:
+    """A full base URL (its path ends in /accounts/v1) and the edition its path names; or
+    (None, None) for a gateway origin, to which an edition's path is appended."""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"SAGE200_API_URL must not carry a query or fragment: {url!r}.")
+    if path.endswith("/accounts/v1"):
+        named = next(
+            (e for e in EDITIONS if path.endswith("/" + EDITION_PATHS[e].rstrip("/"))), None
+        )
+        return url.rstrip("/") + "/", named
+    if not path:
+        return None, None
+    raise ConfigError(
+        "SAGE200_API_URL must be a gateway origin such as https://api.columbus.sage.com (the"
+        " edition's path is added) or a full base URL ending in /accounts/v1/, not"
+        f" {url!r}."
+    )
 
 
 def _edition(value: Any) -> Edition:

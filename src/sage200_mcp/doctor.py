@@ -233,7 +233,9 @@ class Doctor:
         detail = "; ".join(
             f"{e}: {_said(a, count=True)} in {a.ms:.0f} ms" for e, a in answers.items()
         )
-        wanted = self.settings.edition
+        wanted = working[0] if self.settings.detect_edition and working else self.settings.edition
+        if self.settings.detect_edition and working:
+            detail += f"; the edition was not set, and {wanted} answers"
         if wanted in working:
             self.edition = wanted
             reachable = answers[wanted].body

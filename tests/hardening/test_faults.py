@@ -84,7 +84,7 @@ def assert_no_secret(server: SandboxServer, *texts: str) -> None:
     assert not any(secret in text for secret in secrets for text in texts)
 
 
-REFUSED = "Sage refused the request: "
+REFUSED = 'Sage refused the request. Sage said: "'
 ALWAYS = 10  # more faults than the retries of a page and its total together
 ERRORS = [
     # (fault, words the error must contain)
@@ -92,16 +92,16 @@ ERRORS = [
     ({"status": 404, "count": 1}, "SAGE200_EDITION"),
     (
         {"status": 400, "body": "message", "message": "Invalid column X"},
-        REFUSED + "Invalid column X",
+        REFUSED + 'Invalid column X"',
     ),
     (
         {"status": 400, "body": "gateway", "message": "Field Y is wrong"},
-        REFUSED + "Field Y is wrong",
+        REFUSED + 'Field Y is wrong"',
     ),
-    ({"status": 400, "body": "empty"}, REFUSED + "no detail given"),
-    ({"status": 400, "body": "html", "message": "Bad thing"}, REFUSED + "400 Error 400 Bad thing"),
+    ({"status": 400, "body": "empty"}, "Sage refused the request. Sage gave no detail."),
+    ({"status": 400, "body": "html", "message": "Bad thing"}, REFUSED + '400 Error 400 Bad thing"'),
     ({"status": 429, "count": ALWAYS, "headers": {"Retry-After": "1"}}, "in about 1 seconds"),
-    ({"status": 429, "count": 1, "headers": {"Retry-After": "3600"}}, "in about 3600 seconds"),
+    ({"status": 429, "count": 1, "headers": {"Retry-After": "3600"}}, "in about 60 minutes"),
     ({"status": 500, "count": ALWAYS}, "try again in a minute"),
     ({"status": 502, "count": ALWAYS}, "try again in a minute"),
     ({"status": 503, "count": ALWAYS}, "try again in a minute"),
@@ -156,7 +156,7 @@ async def test_a_401_renews_the_token_once_and_the_answer_comes(
     client: Client, sandbox_server: SandboxServer, inject: Any
 ) -> None:
     grants = sandbox_server.sandbox.stats()["token_requests"].get("refresh_token", 0)
-    inject(status=401, count=1)
+    inject(path=PRO, status=401, count=2)  # the company's call, then /sites: the token
     failed, text = await list_customers(client)
     assert not failed, text
     assert sandbox_server.sandbox.stats()["token_requests"]["refresh_token"] == grants + 1
@@ -166,11 +166,27 @@ async def test_a_401_renews_the_token_once_and_the_answer_comes(
 async def test_a_401_after_renewal_means_sign_in_again(
     client: Client, sandbox_server: SandboxServer, inject: Any, fresh_settings: Settings
 ) -> None:
-    inject(status=401, count=ALWAYS)
+    inject(path=PRO, status=401, count=ALWAYS)
     failed, text = await list_customers(client)
-    assert failed and "Not signed in to Sage yet" in text and "/authorize?" in text
+    assert failed and "Sage rejected the sign-in even after renewing it" in text
+    assert "/authorize?" in text
     assert_no_secret(sandbox_server, text)
     assert fresh_settings.tokens_path.exists()  # kept: only Sage ID can say the sign-in is over
+
+
+async def test_a_401_for_the_company_alone_is_reported_as_the_company(
+    client: Client, sandbox_server: SandboxServer, inject: Any, fresh_settings: Settings
+) -> None:
+    """Some releases answer 401 for a site and company they refuse: /sites, asked with the same
+    token, tells it from a spent sign-in, and the sign-in is left alone."""
+    grants = sandbox_server.sandbox.stats()["token_requests"].get("refresh_token", 0)
+    inject(status=401, count=ALWAYS)
+    failed, text = await list_customers(client)
+    assert failed and "Sage refused Stockwell Office Supplies Ltd" in text, text
+    assert "still among those you can reach" in text and "on-premises" in text
+    assert "sign in" not in text.lower()
+    assert sandbox_server.sandbox.stats()["token_requests"].get("refresh_token", 0) == grants
+    assert fresh_settings.tokens_path.exists()
 
 
 async def test_a_revoked_sign_in_says_so_and_offers_a_new_one(

@@ -59,6 +59,8 @@ def test_the_order_of_precedence(tmp_path: Path) -> None:
         ({"SAGE200_EDITION": "enterprise"}, "SAGE200_EDITION"),
         ({"SAGE200_REDIRECT_URI": "localhost:8765"}, "SAGE200_REDIRECT_URI"),
         ({"SAGE200_API_URL": "ftp://x"}, "SAGE200_API_URL"),
+        ({"SAGE200_API_URL": "https://api.columbus.sage.com/uk/sage200extra/"}, "/accounts/v1/"),
+        ({"SAGE200_API_URL": "https://api.columbus.sage.com/?x=1"}, "query"),
         ({"SAGE200_REFRESH_TOKEN_DAYS": "soon"}, "SAGE200_REFRESH_TOKEN_DAYS"),
         ({"SAGE200_REFRESH_TOKEN_DAYS": "-1"}, "SAGE200_REFRESH_TOKEN_DAYS"),
         ({"SAGE200_PROFILE": "../escape"}, "Invalid profile name"),
@@ -69,6 +71,57 @@ def test_bad_values_are_refused_by_name(
 ) -> None:
     with pytest.raises(ConfigError, match=words):
         Settings.load(environ={"SAGE200_CONFIG_DIR": str(tmp_path), **environ})
+
+
+@pytest.mark.parametrize(
+    ("environ", "edition", "api_url", "detect"),
+    [
+        # nothing given: Professional's path on Sage's gateway, and the client finds the edition
+        ({}, "professional", "https://api.columbus.sage.com/uk/sage200extra/accounts/v1/", True),
+        (
+            {"SAGE200_API_URL": "http://127.0.0.1:8200"},
+            "professional",
+            "http://127.0.0.1:8200/uk/sage200extra/accounts/v1/",
+            True,
+        ),
+        (
+            {"SAGE200_API_URL": "http://127.0.0.1:8200/", "SAGE200_EDITION": "standard"},
+            "standard",
+            "http://127.0.0.1:8200/uk/sage200/accounts/v1/",
+            False,
+        ),
+        # a full base URL is used as it is, and names its edition
+        (
+            {"SAGE200_API_URL": "http://127.0.0.1:8200/uk/sage200/accounts/v1"},
+            "standard",
+            "http://127.0.0.1:8200/uk/sage200/accounts/v1/",
+            False,
+        ),
+        (
+            {"SAGE200_API_URL": "https://proxy.example/sage/accounts/v1/"},
+            "professional",
+            "https://proxy.example/sage/accounts/v1/",
+            False,
+        ),
+    ],
+)
+def test_the_api_url_is_an_origin_or_a_full_base_url(
+    tmp_path: Path, environ: dict[str, str], edition: str, api_url: str, detect: bool
+) -> None:
+    settings = Settings.load(environ={"SAGE200_CONFIG_DIR": str(tmp_path), **environ})
+    assert (settings.edition, settings.api_url, settings.detect_edition) == (
+        edition,
+        api_url,
+        detect,
+    )
+    standard = settings.api_url_for("standard")
+    assert standard == (api_url.replace("sage200extra", "sage200") if detect else api_url)
+
+
+def test_an_edition_in_the_profile_is_a_given_one(tmp_path: Path) -> None:
+    write_toml(tmp_path / "profiles" / "default" / "config.toml", {"edition": "standard"})
+    settings = Settings.load(environ={"SAGE200_CONFIG_DIR": str(tmp_path)})
+    assert settings.edition == "standard" and not settings.detect_edition
 
 
 def test_a_broken_config_file_is_named(tmp_path: Path) -> None:

@@ -3,8 +3,13 @@
 It adds the headers Sage requires (docs/SAGE200_API.md §2), accepts lists as bare arrays or in
 a ``{"value": [...]}`` wrapper, pages with ``$top``/``$skip``, and retries reads that failed for
 a passing reason (429 with ``Retry-After``, 500/502/503/504, time-outs, dropped connections),
-bounded in attempts and in total time. A 401 renews the access token once and tries again.
-Every failure leaves as a typed error whose message says what to do next.
+bounded in attempts and in total time. Every failure leaves as a typed error whose message says
+what to do next.
+
+What Sage leaves undocumented is found out on first use and remembered (docs/SAGE200_API.md §8):
+the edition, when not configured (``/sites`` on each base path); how a company answers
+``$count=true``; the page size a collection can be read in without timing out; what a 401 on a
+company's call means (the token, or the company: ``/sites`` tells them apart).
 """
 
 from __future__ import annotations
@@ -13,33 +18,51 @@ import asyncio
 import email.utils
 import json
 import logging
+import math
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+import unicodedata
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from html import unescape
-from typing import Any, Protocol
-from urllib.parse import urlsplit
+from typing import Any, Literal, Protocol, TypeVar
+from urllib.parse import quote, urlsplit
 
 import httpx
 
 from sage200_mcp.api.errors import (
     ApiError,
     BadRequest,
+    CompanyRefused,
+    EditionNotFound,
     Forbidden,
     NotFound,
+    NotSupported,
     RateLimited,
+    TooSlow,
     Unavailable,
     UnexpectedAnswer,
 )
 from sage200_mcp.auth.errors import NotSignedIn
-from sage200_mcp.config import Settings
+from sage200_mcp.config import EDITIONS, Edition, Settings, remember_edition
+from sage200_mcp.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
+T = TypeVar("T")
+CountStyle = Literal["number", "odata", "unsupported"]
+
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Characters left as they are in a query string (readable, and never special to Sage's gateway);
+# everything else is percent-encoded, a space as %20: whether the gateway reads "+" as a space is
+# unknown, %20 is a space to every server.
+_QUERY_SAFE = "$,'():/"
+_COUNT_KEYS = ("@odata.count", "odata.count", "count", "Count", "@count")
+DETAIL_CHARS = 300  # of Sage's own text in an error message
+LONGEST_RETRY_AFTER = 86_400.0  # seconds; advice beyond a day is taken as a day
 
 
 class TokenSource(Protocol):
@@ -72,6 +95,21 @@ class RetryPolicy:
     max_retry_after: float = 10.0
 
 
+@dataclass(frozen=True)
+class PagePolicy:
+    """How many rows to ask for at once.
+
+    Sage warns that big queries time out, and over Sage 200 Professional's on-premises tunnel a
+    big page gets a 504. A request for more than ``light`` rows (or with no ``$top``: Sage's
+    default is 500) is never sent twice unchanged after a time-out: it fails at once, as
+    TooSlow, and a scan asks for half as many, down to ``floor``.
+    """
+
+    first: int = 1000  # rows per page a scan starts with
+    floor: int = 50  # the smallest page a scan goes down to
+    light: int = 250  # at most this many rows: a time-out may be retried as it is
+
+
 class SageClient:
     def __init__(
         self,
@@ -81,6 +119,7 @@ class SageClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        pages: PagePolicy | None = None,
     ) -> None:
         self.settings = settings
         self.tokens = tokens
@@ -88,36 +127,85 @@ class SageClient:
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.clock = clock
+        self.pages = pages or PagePolicy()
+        self._edition: Edition | None = None if settings.detect_edition else settings.edition
+        self._edition_lock = asyncio.Lock()
+        self._count_styles: dict[tuple[str, int], CountStyle] = {}
+        self._page_sizes: dict[tuple[str, int, str], int] = {}
+        self._remembered: dict[Hashable, tuple[float, Any]] = {}
+
+    # -- the edition -----------------------------------------------------------------------------
+
+    @property
+    def edition(self) -> Edition | None:
+        """The edition calls go to; None until the first call has found it (when not set)."""
+        return self._edition
+
+    @property
+    def base_url(self) -> str | None:
+        """The API base URL calls go to; None until the edition is known."""
+        return self.settings.api_url_for(self._edition) if self._edition else None
+
+    async def resolve_edition(self) -> Edition:
+        """The edition, found now if it is not known yet (see ``_find_edition``)."""
+        await self._find_edition()
+        assert self._edition is not None
+        return self._edition
+
+    async def _find_edition(self) -> Any:
+        """Find the edition if unknown: ``/sites`` on the Professional base path, then on the
+        Standard one; the first that answers is used and written to the profile's config.toml
+        (so the next start need not ask). Returns that ``/sites`` answer when this call found
+        the edition (``sites`` uses it rather than asking again), else None."""
+        async with self._edition_lock:
+            if self._edition is not None:
+                return None
+            tried: list[str] = []
+            for edition in EDITIONS:
+                base = self.settings.api_url_for(edition)
+                try:
+                    body = await self._json("sites", None, {}, base=base)
+                except NotFound:
+                    tried.append(base + "sites")
+                    continue
+                self._edition = edition
+                log.info("Sage 200 %s answers at %s", edition, base)
+                try:
+                    remember_edition(self.settings, edition)
+                except (OSError, ConfigError) as error:
+                    log.warning("Could not remember the edition in the profile: %s", error)
+                return body
+        raise EditionNotFound(
+            f"Neither Sage 200 edition answered: {' and '.join(tried)} both said 404. Check"
+            " SAGE200_API_URL (a gateway origin such as https://api.columbus.sage.com, or a full"
+            " base URL ending in /accounts/v1/) and, if you know it, set SAGE200_EDITION"
+            " (professional or standard)."
+        )
 
     # -- reading ---------------------------------------------------------------------------------
 
     async def get_json(
         self, path: str, company: Company | None, params: Mapping[str, str] | None = None
     ) -> Any:
-        response = await self._get(path, company, params or {})
-        try:
-            return response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise UnexpectedAnswer(
-                f"Sage sent an unreadable answer for {path} (not JSON); try again. If it keeps"
-                " happening, the Sage 200 API may be misbehaving."
-            ) from None
+        return await self._json(path, company, params or {})
 
     async def get_list(
-        self, path: str, company: Company, params: Mapping[str, str] | None = None
+        self,
+        path: str,
+        company: Company,
+        params: Mapping[str, str] | None = None,
+        *,
+        small: bool = False,
     ) -> list[Json]:
-        """A collection, as a list of objects (a bare array or ``{"value": [...]}``)."""
-        body = await self.get_json(path, company, params)
-        if isinstance(body, dict) and isinstance(body.get("value"), list):
-            body = body["value"]
-        if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
-            raise UnexpectedAnswer(f"Sage's answer for {path} is not a list of records; try again.")
-        return body
+        """A collection, as a list of objects (a bare array or ``{"value": [...]}``). ``small``:
+        the collection is known to be a few rows (an enumeration), so a time-out may be retried
+        as it is even without a ``$top``."""
+        return _records(await self._json(path, company, params or {}, single=small), path)
 
     async def get_item(
         self, path: str, company: Company, params: Mapping[str, str] | None = None
     ) -> Json:
-        body = await self.get_json(path, company, params)
+        body = await self._json(path, company, params or {}, single=True)
         if not isinstance(body, dict):
             raise UnexpectedAnswer(f"Sage's answer for {path} is not a record; try again.")
         return body
@@ -127,11 +215,40 @@ class SageClient:
     ) -> tuple[list[Json], bool]:
         """Up to ``limit`` records from ``offset`` (``params`` must order them), and whether
         more follow. One record more than asked is fetched to know."""
-        query = {**params, "$top": str(limit + 1)}
-        if offset:
-            query["$skip"] = str(offset)
-        rows = await self.get_list(path, company, query)
-        return rows[:limit], len(rows) > limit
+        return await self._page(path, company, params, offset, limit)
+
+    async def page_with_total(
+        self, path: str, company: Company, params: Mapping[str, str], offset: int, limit: int
+    ) -> tuple[list[Json], bool, int | None]:
+        """A page, as ``page``, and how many records match in all (None when unknown).
+
+        How the total is had depends on how the company answers ``$count=true`` (undocumented;
+        found with its first total, then remembered): a bare number (a count request beside
+        the page), the OData shape (one request gives rows and total together), or not at all
+        (no count request; the tools then say "more than N").
+        """
+        key = (company.site_id, company.company_id)
+        style = self._count_styles.get(key)
+        if style == "unsupported":
+            return (*await self._page(path, company, params, offset, limit), None)
+        if style == "odata":
+            return await self._page_counted(path, company, params, offset, limit)
+        if style == "number":
+            (rows, more), total = await asyncio.gather(
+                self._page(path, company, params, offset, limit),
+                self.count(path, company, params.get("$filter")),
+            )
+            return rows, more, total
+        (rows, more), (found, total) = await asyncio.gather(
+            self._page(path, company, params, offset, limit),
+            self._count_probe(path, company, _page_query(params, offset, limit)),
+        )
+        if found is not None:
+            log.info("%s answers $count=true as %r", company.describe(), found)
+            self._count_styles[key] = found
+        if total is not None and total < offset + len(rows) + more:
+            total = None  # a count cut short by the page's $top: not a total
+        return rows, more, total
 
     async def count(self, path: str, company: Company, filter_text: str | None) -> int | None:
         """How many records match, or None if the count cannot be had: a total is a nicety,
@@ -143,22 +260,159 @@ class SageClient:
             body = await self.get_json(path, company, params)
         except ApiError:
             return None
-        return _count_of(body)
+        return _count_answer(body)[1]
+
+    async def all_rows(self, path: str, company: Company, params: Mapping[str, str]) -> list[Json]:
+        """Every matching record (``params`` must order them), in pages that shrink when Sage
+        times out."""
+        rows, _ = await self.read_rows(path, company, params)
+        return rows
+
+    async def read_rows(
+        self,
+        path: str,
+        company: Company,
+        params: Mapping[str, str],
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> tuple[list[Json], bool]:
+        """Up to ``limit`` records (every one when None) from ``offset``, and whether more
+        follow, read in pages that adapt: a page that times out is asked for again as half as
+        many rows (down to the policy's floor), and the size that works is remembered for this
+        company and collection. Without ``$orderby`` Sage cannot page: one request then, for
+        at most ``limit`` rows."""
+        if "$orderby" not in params:
+            if limit is None:
+                raise ValueError("reading every row needs an $orderby to page by")
+            return await self._page(path, company, params, offset, limit)
+        key = (company.site_id, company.company_id, path)
+        size = self._page_sizes.get(key, self.pages.first)
+        rows: list[Json] = []
+        while True:
+            want = size if limit is None else min(size, limit - len(rows))
+            try:
+                page, more = await self._page(
+                    path, company, params, offset + len(rows), want, shrink=True
+                )
+            except TooSlow:
+                if want <= self.pages.floor:
+                    raise
+                size = max(self.pages.floor, want // 2)
+                self._page_sizes[key] = size
+                log.info("%s timed out at %d rows a page; now %d", path, want, size)
+                continue
+            rows += page
+            if not more or (limit is not None and len(rows) >= limit):
+                return rows, more
 
     async def sites(self) -> list[Json]:
-        body = await self.get_json("sites", None)
-        if isinstance(body, dict) and isinstance(body.get("value"), list):
-            body = body["value"]
-        if not isinstance(body, list):
+        body = await self._find_edition()
+        if body is None:
+            body = await self.get_json("sites", None)
+        sites = _sites_of(body)
+        if sites is None:
             raise UnexpectedAnswer("Sage's list of sites is not a list; try again.")
-        return [item for item in body if isinstance(item, dict)]
+        return sites
+
+    async def remembered(self, key: Hashable, load: Callable[[], Awaitable[T]], ttl: float) -> T:
+        """What ``load`` answers, kept for ``ttl`` seconds: facts about a company that rarely
+        change (its enumerations), asked of Sage once in a while rather than on every call."""
+        hit = self._remembered.get(key)
+        if hit is not None and hit[0] > self.clock():
+            value: T = hit[1]
+            return value
+        value = await load()
+        self._remembered[key] = (self.clock() + ttl, value)
+        return value
+
+    # -- pages -----------------------------------------------------------------------------------
+
+    async def _page(
+        self,
+        path: str,
+        company: Company,
+        params: Mapping[str, str],
+        offset: int,
+        limit: int,
+        *,
+        shrink: bool = False,
+    ) -> tuple[list[Json], bool]:
+        query = _page_query(params, offset, limit)
+        body = await self._json(path, company, query, shrink=shrink and limit > self.pages.floor)
+        rows = _records(body, path)
+        return rows[:limit], len(rows) > limit
+
+    async def _page_counted(
+        self, path: str, company: Company, params: Mapping[str, str], offset: int, limit: int
+    ) -> tuple[list[Json], bool, int | None]:
+        """One request for the page and its total (``$count=true``, the OData shape)."""
+        query = {**_page_query(params, offset, limit), "$count": "true"}
+        try:
+            body = await self._json(path, company, query)
+        except BadRequest:
+            return (*await self._page(path, company, params, offset, limit), None)
+        total = _count_answer(body)[1] if isinstance(body, dict) else None
+        rows = _records(body, path)
+        return rows[:limit], len(rows) > limit, total
+
+    async def _count_probe(
+        self, path: str, company: Company, query: Mapping[str, str]
+    ) -> tuple[CountStyle | None, int | None]:
+        """Ask for a page with ``$count=true`` and read how the answer is shaped: the style and
+        the total, or (None, None) when the answer proves nothing (Sage failed)."""
+        try:
+            body = await self._json(path, company, {**query, "$count": "true"})
+        except BadRequest:
+            return "unsupported", None
+        except ApiError:
+            return None, None
+        return _count_answer(body)
 
     # -- one request, with retries ---------------------------------------------------------------
 
+    async def _json(
+        self,
+        path: str,
+        company: Company | None,
+        params: Mapping[str, str],
+        *,
+        single: bool = False,
+        shrink: bool = False,
+        base: str | None = None,
+    ) -> Any:
+        heavy = shrink or (not single and self._asks_many_rows(params))
+        response = await self._get(path, company, params, heavy=heavy, base=base)
+        try:
+            return response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise UnexpectedAnswer(
+                f"Sage sent an unreadable answer for {path} (not JSON); try again. If it keeps"
+                " happening, the Sage 200 API may be misbehaving."
+            ) from None
+
+    def _asks_many_rows(self, params: Mapping[str, str]) -> bool:
+        """Whether a list request asks for more rows than may be asked again after a time-out:
+        no ``$top`` means Sage's default of 500. A count is light whatever its ``$top``."""
+        if params.get("$count", "").lower() == "true" and "$top" not in params:
+            return False
+        try:
+            return int(params.get("$top", "500")) > self.pages.light
+        except ValueError:
+            return True
+
     async def _get(
-        self, path: str, company: Company | None, params: Mapping[str, str]
+        self,
+        path: str,
+        company: Company | None,
+        params: Mapping[str, str],
+        *,
+        heavy: bool,
+        base: str | None = None,
     ) -> httpx.Response:
-        url = self.settings.api_url + path.lstrip("/")
+        if base is None:
+            base = self.settings.api_url_for(await self.resolve_edition())
+        url = base + path.lstrip("/") + query_string(params)
         deadline = self.clock() + self.retry.budget
         token = await self.tokens.access_token()
         renewed = False
@@ -167,10 +421,10 @@ class SageClient:
             attempt += 1
             started = self.clock()
             try:
-                response = await self.http.get(
-                    url, params=params, headers=self._headers(token, company)
-                )
-            except httpx.TimeoutException:
+                response = await self.http.get(url, headers=self._headers(token, company))
+            except (httpx.ReadTimeout, httpx.WriteTimeout):
+                if heavy:
+                    raise self._too_slow(path, params) from None
                 failure: Exception = Unavailable(
                     f"Sage 200 did not answer {path} in time; try again, or ask for less (a"
                     " narrower search or a smaller limit)."
@@ -190,11 +444,13 @@ class SageClient:
                     response.status_code,
                     (self.clock() - started) * 1000,
                 )
-                if response.status_code == 401 and not renewed:
+                if response.status_code == 401:
+                    token = await self._after_401(base, token, company, renewed)
                     renewed = True
-                    token = await self.tokens.token_after_rejection(token)
                     attempt -= 1  # a renewed token is a fresh start, not a retry
                     continue
+                if response.status_code == 504 and heavy:
+                    raise self._too_slow(path, params)
                 if response.status_code not in _RETRY_STATUSES:
                     return self._checked(response, path, company)
                 failure = self._status_error(response, path, company)
@@ -207,11 +463,50 @@ class SageClient:
             log.info("GET %s failed (%s); retrying in %.1f s", path, type(failure).__name__, wait)
             await self.sleep(wait)
 
+    async def _after_401(
+        self, base: str, token: str, company: Company | None, renewed: bool
+    ) -> str:
+        """What a 401 means, and the token to try next.
+
+        Whether Sage answers 401 for a bad token or for a site and company it refuses is
+        undocumented (some releases do the latter). So after a 401 on a company's call,
+        ``/sites`` is asked with the same token: if it answers, the token is good and the company
+        is the problem (CompanyRefused, and the sign-in is left alone). Otherwise the token is
+        renewed, once; a second refusal means the sign-in is over.
+        """
+        if company is not None:
+            reachable = await self._sites_with(base, token)
+            if reachable is not None:
+                raise _company_refused(company, reachable)
+        if renewed:
+            raise NotSignedIn(
+                "Sage rejected the sign-in even after renewing it; sign in again with"
+                " `sage200-mcp login` (or ask the assistant to sign you in)."
+            )
+        return await self.tokens.token_after_rejection(token)
+
+    async def _sites_with(self, base: str, token: str) -> list[Json] | None:
+        """``/sites`` with this token, once: its list, or None if it did not answer with one."""
+        try:
+            response = await self.http.get(base + "sites", headers=self._headers(token, None))
+            body = response.json() if response.status_code == 200 else None
+        except (httpx.TransportError, json.JSONDecodeError, UnicodeDecodeError):
+            return None
+        return _sites_of(body)
+
     def _headers(self, token: str, company: Company | None) -> dict[str, str]:
         return sage_headers(token, company, self.settings.subscription_key)
 
     def _backoff(self, attempt: int) -> float:
         return float(self.retry.base_delay * 2 ** (attempt - 1) * random.uniform(0.5, 1.0))
+
+    def _too_slow(self, path: str, params: Mapping[str, str]) -> TooSlow:
+        rows = params.get("$top", "Sage's default of 500")
+        return TooSlow(
+            f"Sage 200 timed out reading {path} (asking for {rows} rows at once); ask for less"
+            " (a narrower filter, fewer fields or fewer rows), or try again shortly. For Sage 200"
+            " Professional, big reads through the on-premises connection time out first."
+        )
 
     def _checked(
         self, response: httpx.Response, path: str, company: Company | None
@@ -227,11 +522,6 @@ class SageClient:
         where = company.describe() if company else "Sage"
         if status == 400:
             return BadRequest(error_detail(response))
-        if status == 401:
-            return NotSignedIn(
-                "Sage rejected the sign-in even after renewing it; sign in again with"
-                " `sage200-mcp login` (or ask the assistant to sign you in)."
-            )
         if status == 403:
             return Forbidden(
                 f"Your Sage user may not read {where} (403). Switch to a company you can reach"
@@ -239,21 +529,105 @@ class SageClient:
                 " administrator for access."
             )
         if status == 404:
+            edition = self._edition or self.settings.edition
             return NotFound(
                 f"Sage answered 404 for {path.split('?')[0]}: the record does not exist, or the"
-                f" path is wrong for the {self.settings.edition} edition (check SAGE200_EDITION)."
+                f" path is wrong for the {edition} edition (check SAGE200_EDITION)."
             )
         if status == 429:
             return RateLimited(_retry_after(response))
+        if status == 501:
+            return NotSupported(
+                f"This Sage 200 does not offer {path.split('?')[0]} (501). {error_detail(response)}"
+            )
+        advised = _retry_after(response)
+        later = f"Sage asks to try again in about {advised:.0f} seconds." if advised else ""
         if status == 504:
             return Unavailable(
                 "Sage 200 timed out (504); for Sage 200 Professional this usually means the"
                 " connection to the on-premises server timed out. Try again shortly; if it"
-                " persists, check the Sage 200 API service on that server."
+                f" persists, check the Sage 200 API service on that server. {later}".rstrip()
             )
         if status >= 500:
-            return Unavailable(f"Sage 200 failed (HTTP {status}); try again in a minute.")
-        return UnexpectedAnswer(f"Sage answered HTTP {status} for {path}: {error_detail(response)}")
+            return Unavailable(
+                f"Sage 200 failed (HTTP {status}); {later or 'try again in a minute.'}"
+            )
+        return UnexpectedAnswer(f"Sage answered HTTP {status} for {path}. {error_detail(response)}")
+
+
+def _page_query(params: Mapping[str, str], offset: int, limit: int) -> dict[str, str]:
+    query = {**params, "$top": str(limit + 1)}
+    if offset:
+        query["$skip"] = str(offset)
+    return query
+
+
+def _records(body: Any, path: str) -> list[Json]:
+    if isinstance(body, dict) and isinstance(body.get("value"), list):
+        body = body["value"]
+    if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+        raise UnexpectedAnswer(f"Sage's answer for {path} is not a list of records; try again.")
+    return body
+
+
+def _sites_of(body: Any) -> list[Json] | None:
+    if isinstance(body, dict) and isinstance(body.get("value"), list):
+        body = body["value"]
+    if not isinstance(body, list):
+        return None
+    return [item for item in body if isinstance(item, dict)]
+
+
+def _company_refused(company: Company, sites: list[Json]) -> CompanyRefused:
+    where = company.describe()
+    listed = any(
+        str(s.get("site_id")) == company.site_id and _int(s.get("company_id")) == company.company_id
+        for s in sites
+    )
+    if listed:
+        return CompanyRefused(
+            f"Sage refused {where} (401), although your sign-in is valid and the company is"
+            " still among those you can reach. For Sage 200 Professional this usually means the"
+            " connection to its on-premises server (the Sage 200 API service) is down: try again"
+            " shortly, or ask your Sage administrator to check it. To read another company"
+            " meanwhile, use switch_site (or `sage200-mcp use`).",
+            reachable=True,
+        )
+    names = [
+        f"{s.get('company_name') or 'company'} (company {s.get('company_id')},"
+        f" site {s.get('site_name') or s.get('site_id')})"
+        for s in sites[:8]
+    ]
+    more = f" and {len(sites) - 8} more" if len(sites) > 8 else ""
+    reach = (
+        f"The companies you can reach: {'; '.join(names)}{more}. Switch to one with switch_site"
+        " (or `sage200-mcp use`), or ask your Sage administrator for access."
+        if sites
+        else "You can reach no companies at all: for Sage 200 Professional the connection to the"
+        " on-premises server is probably down; ask your Sage administrator."
+    )
+    return CompanyRefused(
+        f"Sage refused {where} (401): your Sage user can no longer reach it (your sign-in itself"
+        f" is fine). {reach}",
+        reachable=False,
+    )
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def query_string(params: Mapping[str, str]) -> str:
+    """``?name=value&...`` percent-encoded by hand: a space as %20 (httpx would write "+")."""
+    if not params:
+        return ""
+    return "?" + "&".join(
+        f"{quote(name, safe=_QUERY_SAFE)}={quote(value, safe=_QUERY_SAFE)}"
+        for name, value in params.items()
+    )
 
 
 def sage_headers(
@@ -270,10 +644,22 @@ def sage_headers(
 
 
 def error_detail(response: httpx.Response) -> str:
-    """Sage's message from an error body in any of the shapes seen (docs/SAGE200_API.md §5)."""
+    """Sage's message from an error body in any of the shapes seen (docs/SAGE200_API.md §5),
+    labelled as Sage's and quoted: the text is Sage's (or a gateway's), not ours, and a model must
+    not take it for an instruction. Control and format characters are removed, the length capped.
+    """
+    text = _sage_text(response)
+    if not text:
+        return "Sage gave no detail."
+    if len(text) > DETAIL_CHARS:
+        text = text[: DETAIL_CHARS - 1].rstrip() + "…"
+    return f"Sage said: {json.dumps(text, ensure_ascii=False)}"
+
+
+def _sage_text(response: httpx.Response) -> str:
     text = response.text.strip()
     if not text:
-        return "no detail given"
+        return ""
     try:
         body = json.loads(text)
     except ValueError:
@@ -296,38 +682,73 @@ def error_detail(response: httpx.Response) -> str:
             for item in body
             if isinstance(item, dict)
         ]
+    elif isinstance(body, str):
+        messages.append(body)
     elif body is None:
         stripped = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", text, flags=re.S | re.I)
         messages.append(unescape(re.sub(r"<[^>]+>", " ", stripped)))
-    detail = " ".join(" ".join(m.split()) for m in messages if m.strip())
-    return (detail[:297] + "...") if len(detail) > 300 else (detail or "no detail given")
+    return " ".join(" ".join(_printable(m).split()) for m in messages if m.strip())
+
+
+def _printable(text: str) -> str:
+    """``text`` without control, format (bidi overrides, zero-width) or unassigned characters;
+    line and paragraph separators become spaces."""
+    return "".join(
+        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+        for c in text
+        if unicodedata.category(c) not in ("Cf", "Cs", "Co", "Cn")
+    )
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
+    """Sage's ``Retry-After`` in seconds, clamped to [0, a day]; None if absent or unreadable.
+
+    Seconds or an HTTP date; a negative value or a date in the past means now, a huge one or a
+    date years ahead is taken as a day (the message then gives the advice, nobody waits that long).
+    """
+    value = response.headers.get("retry-after", "").strip()
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+            if moment.tzinfo is None:  # "-0000": UTC, by RFC 5322
+                moment = moment.replace(tzinfo=UTC)
+            seconds = moment.timestamp() - time.time()
+        except (TypeError, ValueError, OverflowError, IndexError):
+            return None
+    if math.isnan(seconds):
         return None
-    return max(0.0, moment.timestamp() - time.time())
+    return min(max(seconds, 0.0), LONGEST_RETRY_AFTER)
 
 
-def _count_of(body: Any) -> int | None:
-    if isinstance(body, bool):
-        return None
-    if isinstance(body, int):
-        return body
-    if isinstance(body, str) and re.fullmatch(r"\s*[0-9]+\s*", body):
-        return int(body)
-    if isinstance(body, dict):
-        for key in ("@odata.count", "count", "Count", "value"):
-            value = body.get(key)
-            if isinstance(value, int) and not isinstance(value, bool):
-                return value
+def _count_answer(body: Any) -> tuple[CountStyle | None, int | None]:
+    """How an answer to ``$count=true`` is shaped, and the count it carries.
+
+    A bare number (or numeric text, or an object holding only a count) is the ``number`` style;
+    an object with a list of rows and a count beside it is ``odata``; rows without a count mean
+    the option was ignored (``unsupported``). Anything else proves nothing: (None, None).
+    """
+    if isinstance(body, list):
+        return "unsupported", None
+    if not isinstance(body, dict):
+        number = _count_number(body)
+        return ("number", number) if number is not None else (None, None)
+    rows = body.get("value")
+    candidates = [body[key] for key in _COUNT_KEYS if key in body]
+    if not isinstance(rows, list):
+        candidates.append(rows)
+    number = next((n for n in map(_count_number, candidates) if n is not None), None)
+    if isinstance(rows, list):
+        return ("odata", number) if number is not None else ("unsupported", None)
+    return ("number", number) if number is not None else (None, None)
+
+
+def _count_number(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if value >= 0 else None
+    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]{1,18}\s*", value):
+        return int(value)
     return None

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from sage200_mcp.api import odata
 from sage200_mcp.api.client import Company, SageClient
 from sage200_mcp.api.errors import NotFound
+from sage200_mcp.api.lookups import ACCOUNT_STATUS, TRANSACTION_TYPES, enumeration, name_numbers
 from sage200_mcp.api.models import Account, AccountView, AgedBalance, TransactionView
 
 ROW_FIELDS = (
@@ -31,7 +32,14 @@ ROW_FIELDS = (
 )
 SORT_FIELDS = ("name", "reference", "balance")
 AGEING = ("transactiondate", "duedate", "calendarmonth")
-PAGE = 4999  # one less than Sage's largest $top: a page asks for one more row to see the end
+# The kinds of ledger entry a tool can ask for, and how Sage's names for them end (the names
+# come from the company's trader_transaction_types).
+ENTRY_TYPES = {
+    "invoice": "Invoice",
+    "credit_note": "CreditNote",
+    "payment": "PurchasePaymentSalesReceipt",
+    "refund": "PurchaseReceiptSalesPayment",
+}
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,9 @@ class AccountSearch:
     max_balance: float | None = None
     include_hidden: bool = False
 
-    def filter(self) -> odata.Expr | None:
+    def filter(self, active: str | None) -> odata.Expr | None:
+        """The filter; ``active`` is Sage's name for an active account, or None when hidden
+        accounts are wanted too."""
         text = (self.text or "").strip()
         return odata.all_of(
             [
@@ -109,9 +119,7 @@ class AccountSearch:
                 odata.compare("balance", "le", self.max_balance)
                 if self.max_balance is not None
                 else None,
-                None
-                if self.include_hidden
-                else odata.eq("account_status_type", "AccountStatusActive"),
+                odata.eq("account_status_type", active) if active else None,
             ]
         )
 
@@ -142,16 +150,18 @@ async def search_accounts(
     """One page of matching accounts, sorted (ties broken by id so pages never overlap)."""
     if sort not in SORT_FIELDS:
         raise ValueError(f"cannot sort accounts by {sort!r}")
-    expression = search.filter()
+    active = None
+    if not search.include_hidden:
+        active = (await enumeration(client, company, ACCOUNT_STATUS)).named("Active")
+    expression = search.filter(active)
     params = {
         "$select": ",".join(dict.fromkeys((*ROW_FIELDS, *extra_fields))),
         "$orderby": f"{sort} {'desc' if descending else 'asc'}, id asc",
     }
     if expression is not None:
         params["$filter"] = str(expression)
-    return await page_of(
-        client, ledger.views, company, params, offset, limit, want_total, AccountView.model_validate
-    )
+    found = await page_of(client, ledger.views, company, params, offset, limit, want_total, dict)
+    return Page(await _views(client, company, found.rows), found.has_more, found.total)
 
 
 async def find_accounts(
@@ -169,7 +179,7 @@ async def find_accounts(
         {"$filter": str(odata.eq("reference", text.upper())), "$select": fields, "$top": "2"},
     )
     if exact:
-        return [AccountView.model_validate(r) for r in exact]
+        return await _views(client, company, exact)
     rows = await client.get_list(
         ledger.views,
         company,
@@ -182,7 +192,28 @@ async def find_accounts(
             "$top": str(limit + 1),
         },
     )
-    return [AccountView.model_validate(r) for r in rows]
+    return await _views(client, company, rows)
+
+
+async def account_view(
+    client: SageClient, ledger: Ledger, company: Company, account_id: int
+) -> AccountView | None:
+    """An account's view row (its list fields), or None if there is no such account."""
+    rows = await client.get_list(
+        ledger.views,
+        company,
+        {"$filter": str(odata.eq("id", account_id)), "$select": ",".join(ROW_FIELDS), "$top": "1"},
+    )
+    views = await _views(client, company, rows)
+    return views[0] if views else None
+
+
+async def _views(
+    client: SageClient, company: Company, rows: list[dict[str, Any]]
+) -> list[AccountView]:
+    """View rows as models, an account status sent as a number named."""
+    await name_numbers(client, company, ACCOUNT_STATUS, rows, "account_status_type")
+    return [AccountView.model_validate(row) for row in rows]
 
 
 async def account_details(
@@ -204,7 +235,9 @@ async def account_details(
         if isinstance(outcome, BaseException):
             raise outcome
     assert isinstance(record, dict) and isinstance(views, list)
-    return Account.model_validate(record), (AccountView.model_validate(views[0]) if views else None)
+    await name_numbers(client, company, ACCOUNT_STATUS, [record], "account_status_type")
+    view = await _views(client, company, views[:1])
+    return Account.model_validate(record), (view[0] if view else None)
 
 
 @dataclass(frozen=True)
@@ -213,9 +246,10 @@ class TransactionSearch:
     outstanding_only: bool = True
     from_date: date | None = None
     to_date: date | None = None
-    entry_type: str | None = None  # a Sage TradingAccountEntryType name
+    entry_type: str | None = None  # a key of ENTRY_TYPES
 
-    def filter(self, ledger: Ledger) -> odata.Expr | None:
+    def filter(self, ledger: Ledger, entry_type: str | None = None) -> odata.Expr | None:
+        """The filter, with ``entry_type`` the Sage name of ``self.entry_type``."""
         return odata.all_of(
             [
                 odata.eq(ledger.party_id, self.account_id),
@@ -224,7 +258,7 @@ class TransactionSearch:
                 else None,
                 odata.compare("transaction_date", "ge", self.from_date) if self.from_date else None,
                 odata.compare("transaction_date", "le", self.to_date) if self.to_date else None,
-                odata.eq("transaction_type", self.entry_type) if self.entry_type else None,
+                odata.eq("transaction_type", entry_type) if entry_type else None,
             ]
         )
 
@@ -239,21 +273,22 @@ async def search_transactions(
     limit: int,
     want_total: bool,
 ) -> Page[TransactionView]:
-    """Newest first; ties broken by the transaction id so pages never overlap."""
-    expression = search.filter(ledger)
+    """Newest first; ties broken by the transaction id so pages never overlap. Types are
+    Sage's names, whether Sage sent names or numbers."""
+    entry_type = None
+    if search.entry_type:
+        types = await enumeration(client, company, TRANSACTION_TYPES)
+        entry_type = types.named(ENTRY_TYPES[search.entry_type])
+    expression = search.filter(ledger, entry_type)
     params = {"$orderby": f"transaction_date desc, {ledger.transaction_id} desc"}
     if expression is not None:
         params["$filter"] = str(expression)
-    return await page_of(
-        client,
-        ledger.transactions,
-        company,
-        params,
-        offset,
-        limit,
-        want_total,
-        TransactionView.model_validate,
+    found = await page_of(
+        client, ledger.transactions, company, params, offset, limit, want_total, dict
     )
+    await name_numbers(client, company, TRANSACTION_TYPES, found.rows, "transaction_type")
+    rows = [TransactionView.model_validate(row) for row in found.rows]
+    return Page(rows, found.has_more, found.total)
 
 
 async def aged_balances(
@@ -267,20 +302,8 @@ async def aged_balances(
         params["$filter"] = str(odata.eq(ledger.party_id, account_id))
     return [
         AgedBalance.model_validate(row)
-        for row in await all_rows(client, ledger.aged_summary, company, params)
+        for row in await client.all_rows(ledger.aged_summary, company, params)
     ]
-
-
-async def all_rows(
-    client: SageClient, path: str, company: Company, params: dict[str, str]
-) -> list[dict[str, Any]]:
-    """Every matching record, in pages of Sage's largest size (``params`` must order them)."""
-    rows: list[dict[str, Any]] = []
-    while True:
-        page, more = await client.page(path, company, params, len(rows), PAGE)
-        rows += page
-        if not more:
-            return rows
 
 
 async def page_of(
@@ -293,12 +316,9 @@ async def page_of(
     want_total: bool,
     parse: Callable[[dict[str, Any]], T],
 ) -> Page[T]:
-    """One page of ``path``, parsed, with the total count read alongside when wanted."""
-    pager = client.page(path, company, params, offset, limit)
+    """One page of ``path``, parsed, with the total count when wanted (and to be had)."""
     if want_total:
-        (rows, more), total = await asyncio.gather(
-            pager, client.count(path, company, params.get("$filter"))
-        )
+        rows, more, total = await client.page_with_total(path, company, params, offset, limit)
     else:
-        (rows, more), total = await pager, None
+        (rows, more), total = await client.page(path, company, params, offset, limit), None
     return Page([parse(row) for row in rows], more, total)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sage200_mcp.api import odata
 from sage200_mcp.api.client import Company, SageClient
-from sage200_mcp.api.ledgers import Page, all_rows, page_of
+from sage200_mcp.api.ledgers import Page, page_of
 
 CODE_FIELDS = (
     "id",
@@ -51,12 +51,13 @@ async def nominal_codes_named(
     client: SageClient, company: Company, reference: str
 ) -> list[dict[str, Any]]:
     """Every nominal account with this reference (one per cost centre and department)."""
-    return await client.get_list(
+    return await client.all_rows(
         "nominal_code_views",
         company,
         {
             "$filter": str(odata.eq("reference", reference.strip())),
             "$select": ",".join(CODE_FIELDS),
+            "$orderby": "cost_centre_code asc, department_code asc, id asc",
         },
     )
 
@@ -85,8 +86,7 @@ async def nominal_activity(
             odata.compare("transaction_date", "le", to_date),
         ]
     )
-    rows = await all_rows(
-        client,
+    rows = await client.all_rows(
         "nominal_transaction_enquiry_views",
         company,
         {
@@ -117,7 +117,7 @@ async def current_year_start(client: SageClient, company: Company) -> date | Non
 
 
 async def bank_accounts(client: SageClient, company: Company) -> list[dict[str, Any]]:
-    return await client.get_list("bank_views", company, {"$orderby": "code asc"})
+    return await client.all_rows("bank_views", company, {"$orderby": "code asc"})
 
 
 REFERENCE_DATA = {
@@ -146,4 +146,4 @@ REFERENCE_DATA = {
 
 async def reference_data(client: SageClient, company: Company, kind: str) -> list[dict[str, Any]]:
     path, params = REFERENCE_DATA[kind]
-    return await client.get_list(path, company, params)
+    return await client.all_rows(path, company, params)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from urllib.parse import quote
 
 _DIGITS = re.compile(r"[0-9]{1,18}")
 _FIELD = re.compile(r"[a-z][a-z0-9_]*(?:[./][a-z][a-z0-9_]*)*")
@@ -108,12 +107,6 @@ def all_of(expressions: Iterable[Expr | None]) -> Expr | None:
     for item in items[1:]:
         result = result & item
     return result
-
-
-def query_string(params: Mapping[str, str]) -> str:
-    """Query options as Sage's gateway reads them: spaces as ``%20`` (never ``+``, whose meaning
-    there is undocumented), ``$`` and ``,`` left readable."""
-    return "&".join(f"{quote(k, safe='$')}={quote(v, safe='$,')}" for k, v in params.items())
 
 
 def record_id(text: str) -> int | None:

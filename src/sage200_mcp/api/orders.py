@@ -10,13 +10,26 @@ from sage200_mcp.api import odata
 from sage200_mcp.api.client import Company, SageClient
 from sage200_mcp.api.errors import NotFound
 from sage200_mcp.api.ledgers import Page, page_of
+from sage200_mcp.api.lookups import (
+    POP_PROGRESS,
+    POP_STATUS,
+    SOP_PROGRESS,
+    SOP_STATUS,
+    Lookup,
+    enumeration,
+    name_numbers,
+)
 
+# The statuses a tool can ask for, and how Sage's names for them end (the names themselves come
+# from the company's lookup resource: EnumDocumentStatusDispute, not ...Disputed).
 STATUSES = {
-    "live": "EnumDocumentStatusLive",
-    "complete": "EnumDocumentStatusComplete",
-    "cancelled": "EnumDocumentStatusCancelled",
-    "on_hold": "EnumDocumentStatusOnHold",
-    "disputed": "EnumDocumentStatusDispute",
+    "live": "Live",
+    "on_hold": "OnHold",
+    "complete": "Complete",
+    "dispute": "Dispute",
+    "cancelled": "Cancelled",
+    "draft": "Draft",
+    "printed": "Printed",
 }
 
 
@@ -31,6 +44,8 @@ class OrderBook:
     party_document: str  # the other side's own reference for the order
     delivered: str  # the line field of quantities despatched (sales) or received (purchases)
     progress: str  # the order field of despatch/receipt progress
+    statuses: Lookup  # document statuses
+    progresses: Lookup  # despatch/receipt and invoice progress statuses
 
     @property
     def party_id(self) -> str:
@@ -45,6 +60,8 @@ SALES_ORDERS = OrderBook(
     "customer_document_no",
     "despatch_receipt_quantity",
     "despatch_receipt_status",
+    SOP_STATUS,
+    SOP_PROGRESS,
 )
 PURCHASE_ORDERS = OrderBook(
     "purchase",
@@ -54,6 +71,8 @@ PURCHASE_ORDERS = OrderBook(
     "supplier_document_no",
     "receipt_return_quantity",
     "receipt_return_status",
+    POP_STATUS,
+    POP_PROGRESS,
 )
 
 _HEADER = (
@@ -72,15 +91,16 @@ _HEADER = (
 @dataclass(frozen=True)
 class OrderSearch:
     party_id: int | None = None
-    status: str | None = None
+    status: str | None = None  # a key of STATUSES
     from_date: date | None = None
     to_date: date | None = None
 
-    def filter(self, book: OrderBook) -> odata.Expr | None:
+    def filter(self, book: OrderBook, status: str | None) -> odata.Expr | None:
+        """The filter, with ``status`` the Sage name of ``self.status``."""
         return odata.all_of(
             [
                 odata.eq(book.party_id, self.party_id) if self.party_id is not None else None,
-                odata.eq("document_status", STATUSES[self.status]) if self.status else None,
+                odata.eq("document_status", status) if status else None,
                 odata.compare("document_date", "ge", self.from_date) if self.from_date else None,
                 odata.compare("document_date", "le", self.to_date) if self.to_date else None,
             ]
@@ -114,16 +134,23 @@ async def search_orders(
     limit: int,
     want_total: bool,
 ) -> Page[dict[str, Any]]:
-    """Newest first (ties by id), each with its customer's or supplier's reference and name."""
+    """Newest first (ties by id), each with its customer's or supplier's reference and name.
+    Statuses are Sage's names, whether Sage sent names or numbers."""
     params = {
         "$select": _select(book),
         "$expand": book.party,
         "$orderby": "document_date desc, id desc",
     }
-    expression = search.filter(book)
+    status = None
+    if search.status:
+        statuses = await enumeration(client, company, book.statuses)
+        status = statuses.named(STATUSES[search.status])
+    expression = search.filter(book, status)
     if expression is not None:
         params["$filter"] = str(expression)
-    return await page_of(client, book.orders, company, params, offset, limit, want_total, dict)
+    found = await page_of(client, book.orders, company, params, offset, limit, want_total, dict)
+    await _name_statuses(client, book, company, found.rows)
+    return found
 
 
 async def find_order(client: SageClient, book: OrderBook, company: Company, text: str) -> int:
@@ -159,6 +186,17 @@ async def find_order(client: SageClient, book: OrderBook, company: Company, text
 async def order_with_lines(
     client: SageClient, book: OrderBook, company: Company, order_id: int
 ) -> dict[str, Any]:
-    return await client.get_item(
+    order = await client.get_item(
         f"{book.orders}/{order_id}", company, {"$expand": f"lines,{book.party}"}
+    )
+    await _name_statuses(client, book, company, [order])
+    return order
+
+
+async def _name_statuses(
+    client: SageClient, book: OrderBook, company: Company, orders: list[dict[str, Any]]
+) -> None:
+    await name_numbers(client, company, book.statuses, orders, "document_status")
+    await name_numbers(
+        client, company, book.progresses, orders, book.progress, "invoice_credit_status"
     )

@@ -14,8 +14,7 @@ from typing import Any
 
 import httpx
 
-from sage200_mcp.api.client import Company, sage_headers
-from sage200_mcp.api.odata import query_string
+from sage200_mcp.api.client import Company, query_string, sage_headers
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ async def look(
 ) -> Look:
     url = base_url + path.lstrip("/")
     if params:
-        url += "?" + query_string(params)
+        url += query_string(params)
     started = time.monotonic()
     try:
         response = await http.get(url, headers=sage_headers(token, company, subscription_key))

@@ -55,7 +55,8 @@ class Query:
     skip: int = 0
 
     def params(self) -> dict[str, str]:
-        params = {"$top": str(self.top + 1)}
+        """The query options but the page's: ``run_query`` adds ``$top`` and ``$skip``."""
+        params = {}
         for option, value in (
             ("$filter", self.filter),
             ("$orderby", self.orderby),
@@ -64,8 +65,6 @@ class Query:
         ):
             if value:
                 params[option] = value
-        if self.skip:
-            params["$skip"] = str(self.skip)
         return params
 
 
@@ -112,8 +111,11 @@ def build_query(
 async def run_query(
     client: SageClient, company: Company, query: Query
 ) -> tuple[list[dict[str, Any]], bool]:
-    rows = await client.get_list(query.collection.path, company, query.params())
-    return rows[: query.top], len(rows) > query.top
+    """The rows asked for and whether more follow: one request, or (if Sage times out on that
+    many rows at once) smaller pages of the same query."""
+    return await client.read_rows(
+        query.collection.path, company, query.params(), offset=query.skip, limit=query.top
+    )
 
 
 def _check_select(

@@ -5,6 +5,11 @@ single-quoted strings with doubled quotes, ``contains``/``startswith``/``endswit
 dates, date-times ending in ``Z`` and enums by quoted name or by number. Like the OpenAPI files
 beside it, this is Sage's contract, not client code: the sandbox evaluates the tree, and the
 server's ``query`` tool checks a filter against the schemas before sending it.
+
+Whatever the text, parsing ends in a tree or an ODataError, never a RecursionError: a filter is
+at most MAX_FILTER_LENGTH characters, and its tree at most MAX_DEPTH levels deep (brackets,
+``not``, functions and each level of ``and``/``or`` count; a run of one operator, ``a or b or c
+...``, is built as a balanced tree, so a long list of alternatives costs only a few levels).
 """
 
 from __future__ import annotations
@@ -64,6 +69,8 @@ Operand = FieldRef | Literal | Call
 Node = Compare | Call | Logical | Not | FieldRef | Literal
 
 COMPARISONS = ("eq", "ne", "gt", "ge", "lt", "le")
+MAX_FILTER_LENGTH = 10_000  # characters
+MAX_DEPTH = 32  # levels of the syntax tree
 FUNCTIONS = ("contains", "startswith", "endswith")
 
 # ---------------------------------------------------------------------------------------------
@@ -114,6 +121,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = tokenize(text)
         self.index = 0
+        self.nesting = 0  # brackets, nots and function calls open at this point
 
     def parse(self) -> Node:
         if not self.tokens:
@@ -124,7 +132,17 @@ class _Parser:
             raise ODataError(
                 f"Syntax error at position {token.position}: unexpected {token.text!r}."
             )
+        if depth(node) > MAX_DEPTH:
+            raise _too_deep()
         return node
+
+    def enter(self) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_DEPTH:
+            raise _too_deep()
+
+    def leave(self) -> None:
+        self.nesting -= 1
 
     def peek(self) -> Token | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -157,26 +175,31 @@ class _Parser:
             raise ODataError(f"Syntax error: expected {char!r} at {where}.")
 
     def parse_or(self) -> Node:
-        node = self.parse_and()
+        parts = [self.parse_and()]
         while self.keyword("or"):
-            node = Logical("or", node, self.parse_and())
-        return node
+            parts.append(self.parse_and())
+        return _balanced("or", parts)
 
     def parse_and(self) -> Node:
-        node = self.parse_not()
+        parts = [self.parse_not()]
         while self.keyword("and"):
-            node = Logical("and", node, self.parse_not())
-        return node
+            parts.append(self.parse_not())
+        return _balanced("and", parts)
 
     def parse_not(self) -> Node:
         if self.keyword("not"):
-            return Not(self.parse_not())
+            self.enter()
+            node = Not(self.parse_not())
+            self.leave()
+            return node
         return self.parse_comparison()
 
     def parse_comparison(self) -> Node:
         if self.punct("("):
+            self.enter()
             node = self.parse_or()
             self.expect_punct(")")
+            self.leave()
             return node
         left = self.parse_operand()
         op = self.keyword(*COMPARISONS)
@@ -209,16 +232,55 @@ class _Parser:
         if self.punct("("):
             if word not in FUNCTIONS:
                 raise ODataError(f"Unknown function '{word}'. Supported: {', '.join(FUNCTIONS)}.")
+            self.enter()
             args: list[Operand] = [self.parse_operand()]
             while self.punct(","):
                 args.append(self.parse_operand())
             self.expect_punct(")")
+            self.leave()
             return Call(word, tuple(args))
         return FieldRef(word)
 
 
 def parse_filter(text: str) -> Node:
+    if len(text) > MAX_FILTER_LENGTH:
+        raise ODataError(
+            f"The $filter is {len(text)} characters long; at most {MAX_FILTER_LENGTH} are"
+            " accepted. Narrow it, or ask in several smaller queries."
+        )
     return _Parser(text).parse()
+
+
+def depth(node: Node) -> int:
+    """How many levels deep the tree is (a comparison alone is 1); counted without recursion."""
+    deepest = 0
+    stack: list[tuple[Node | Operand, int]] = [(node, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, Logical | Compare):
+            stack += [(item.left, level + 1), (item.right, level + 1)]
+        elif isinstance(item, Not):
+            stack.append((item.operand, level + 1))
+        elif isinstance(item, Call):
+            stack += [(arg, level + 1) for arg in item.args]
+    return deepest
+
+
+def _balanced(op: str, parts: list[Node]) -> Node:
+    """``a op b op c ...`` as a balanced tree (the operators are associative): depth grows with
+    the logarithm of the run, not its length. A run of two or three is as a left fold builds it."""
+    if len(parts) == 1:
+        return parts[0]
+    middle = (len(parts) + 1) // 2
+    return Logical(op, _balanced(op, parts[:middle]), _balanced(op, parts[middle:]))
+
+
+def _too_deep() -> ODataError:
+    return ODataError(
+        f"The $filter nests more than {MAX_DEPTH} levels deep (brackets, not, functions, and/or);"
+        " write it flatter, e.g. a list of alternatives as 'x eq 1 or x eq 2 or ...'."
+    )
 
 
 def _number(token: Token) -> Literal:

@@ -16,9 +16,11 @@ from sage200_mcp.api import ledgers, odata
 from sage200_mcp.api.client import Company, SageClient
 from sage200_mcp.api.errors import NotFound
 from sage200_mcp.api.ledgers import AccountSearch, Ledger, TransactionSearch
+from sage200_mcp.api.lookups import words
 from sage200_mcp.api.models import Account, AccountView, AgedBalance, Contact, TransactionView
 from sage200_mcp.api.schema import check_fields
 from sage200_mcp.tools import paging
+from sage200_mcp.tools.arguments import Finite
 from sage200_mcp.tools.context import current_company
 from sage200_mcp.tools.output import CompanyRef, PageInfo, fit
 from sage200_mcp.tools.state import AppState
@@ -28,8 +30,8 @@ EntryType = Literal["invoice", "credit_note", "payment", "refund"]
 Ageing = Literal["duedate", "transactiondate", "calendarmonth"]
 
 # Arguments the customer and supplier tools share, worded once.
-MinBalance = Annotated[float | None, Field(description="Balance at least this.")]
-MaxBalance = Annotated[float | None, Field(description="Balance at most this.")]
+MinBalance = Annotated[float | None, Field(description="Balance at least this."), Finite]
+MaxBalance = Annotated[float | None, Field(description="Balance at most this."), Finite]
 SortArg = Annotated[Sort, Field(description="Order of the rows; '-' for descending.")]
 ExtraFields = Annotated[
     list[str] | None,
@@ -40,20 +42,6 @@ FromDate = Annotated[date | None, Field(description="On or after this date.")]
 ToDate = Annotated[date | None, Field(description="On or before this date.")]
 EntryTypeArg = Annotated[EntryType | None, Field(description="Only this kind of entry.")]
 AgeingArg = Annotated[Ageing, Field(description="What the age is measured from.")]
-
-_ENTRY_TYPES: dict[str, str] = {
-    "invoice": "TradingAccountEntryTypeInvoice",
-    "credit_note": "TradingAccountEntryTypeCreditNote",
-    "payment": "TradingAccountEntryTypePurchasePaymentSalesReceipt",
-    "refund": "TradingAccountEntryTypePurchaseReceiptSalesPayment",
-}
-_ENTRY_NAMES = {
-    "TradingAccountEntryTypeInvoice": "invoice",
-    "TradingAccountEntryTypeCreditNote": "credit note",
-    "TradingAccountEntryTypeDiscount": "discount",
-    "TradingAccountEntryTypeJournalDebit": "journal debit",
-    "TradingAccountEntryTypeJournalCredit": "journal credit",
-}
 
 
 # -- output models ------------------------------------------------------------------------------
@@ -184,7 +172,7 @@ def account_row(view: AccountView, extra_fields: tuple[str, ...] = ()) -> Accoun
         currency=view.currency_iso_code or None,
         on_hold=bool(view.account_is_on_hold),
         over_credit_limit=bool(view.is_over_credit_limit),
-        status="hidden" if view.account_status_type == "AccountStatusHidden" else "active",
+        status=_status(view.account_status_type),
         extra={name: view.extra(name) for name in extra_fields} or None,
     )
 
@@ -198,7 +186,7 @@ def account_detail(ledger: Ledger, account: Account, view: AccountView | None) -
         reference=account.reference,
         name=account.name,
         short_name=account.short_name or None,
-        status="hidden" if account.account_status_type == "AccountStatusHidden" else "active",
+        status=_status(account.account_status_type),
         on_hold=bool(account.on_hold),
         status_reason=account.status_reason or None,
         currency=(view.currency_iso_code if view else None) or None,
@@ -252,12 +240,18 @@ def _iso(value: object) -> str | None:
     return value.isoformat() if isinstance(value, date) else None
 
 
+def _status(sage_status: str) -> Literal["active", "hidden"]:
+    return "hidden" if sage_status.endswith("Hidden") else "active"
+
+
 def entry_name(ledger: Ledger, sage_type: str) -> str:
-    if sage_type == _ENTRY_TYPES["payment"]:
+    """What a person calls a ledger entry: 'invoice', 'credit note', a customer's 'receipt' or a
+    supplier's 'payment', 'refund', 'opening balance invoice'..."""
+    if sage_type.endswith(ledgers.ENTRY_TYPES["payment"]):
         return "receipt" if ledger.party == "customer" else "payment"
-    if sage_type == _ENTRY_TYPES["refund"]:
+    if sage_type.endswith(ledgers.ENTRY_TYPES["refund"]):
         return "refund"
-    return _ENTRY_NAMES.get(sage_type) or sage_type.removeprefix("TradingAccountEntryType").lower()
+    return words(sage_type, "TradingAccountEntryType")
 
 
 def transaction_row(ledger: Ledger, item: TransactionView, today: date) -> TransactionRow:
@@ -340,13 +334,19 @@ async def list_accounts(
         fields or [],
         ledger.module,
         ledger.view_schema,
-        state.settings.edition,
+        await state.client.resolve_edition(),
         f"a {ledger.party} ({ledger.views})",
     )
-    query = paging.fingerprint(
-        f"list_{ledger.party}s", company.site_id, company.company_id, search, sort, extra
+    pages = paging.for_search(
+        state.settings,
+        f"list_{ledger.party}s",
+        company.site_id,
+        company.company_id,
+        search,
+        sort,
+        extra,
     )
-    position = paging.decode(cursor, query, f"list_{ledger.party}s")
+    position = pages.start(cursor)
     found = await ledgers.search_accounts(
         state.client,
         ledger,
@@ -361,7 +361,7 @@ async def list_accounts(
     )
     rows = [account_row(view, extra) for view in found.rows]
     page = page_info(
-        rows, found, position, query, state.settings.max_result_chars, f"{ledger.party}s"
+        rows, found, position, pages, state.settings.max_result_chars, f"{ledger.party}s"
     )
     return CompanyRef.of(company), rows[: page.returned], page
 
@@ -370,34 +370,38 @@ def page_info(
     rows: list[Any],
     found: ledgers.Page[Any],
     position: paging.Cursor,
-    query: str,
+    pages: paging.Paging,
     budget: int,
     noun: str,
 ) -> PageInfo:
-    """Returned, total, the next cursor and a note, once the rows are cut to the budget."""
+    """Returned, total (or, when Sage gives no count, "more than"), the next cursor and a note,
+    once the rows are cut to the budget."""
     kept = fit(rows, budget)
     total = found.total if found.total is not None else position.total
     if not found.has_more:
         total = position.offset + len(rows)
     more = found.has_more or kept < len(rows)
+    at_least = position.offset + len(rows) if total is None else None
     note = None
     if kept < len(rows):
         note = (
             f"Showing {kept} of the {len(rows)} rows asked for, to keep the answer small; use"
             " next_cursor for the rest, or narrow the search."
         )
-    elif found.has_more and total:
+    elif found.has_more and (total or at_least):
+        matching = f"{total}" if total else f"More than {at_least}"
         note = (
-            f"{total} {noun} match; this is rows {position.offset + 1} to"
+            f"{matching} {noun} match; this is rows {position.offset + 1} to"
             f" {position.offset + kept}. Narrow the search rather than paging through all,"
             " unless the user needs every row."
         )
     return PageInfo(
         returned=kept,
         total=total,
+        total_more_than=at_least,
         truncated=kept < len(rows),
         note=note,
-        next_cursor=paging.encode(position.offset + kept, total, query) if more else None,
+        next_cursor=pages.cursor(position.offset + kept, total) if more else None,
     )
 
 
@@ -426,18 +430,16 @@ async def list_transactions(
 ) -> TransactionList:
     company = await current_company(state)
     account_id = await resolve_account(state.client, ledger, company, text)
-    search = TransactionSearch(
-        account_id,
-        outstanding_only,
-        from_date,
-        to_date,
-        _ENTRY_TYPES[entry_type] if entry_type else None,
+    search = TransactionSearch(account_id, outstanding_only, from_date, to_date, entry_type)
+    pages = paging.for_search(
+        state.settings,
+        f"list_{ledger.party}_transactions",
+        company.site_id,
+        company.company_id,
+        search,
     )
-    query = paging.fingerprint(
-        f"list_{ledger.party}_transactions", company.site_id, company.company_id, search
-    )
-    position = paging.decode(cursor, query, f"list_{ledger.party}_transactions")
-    found, views = await asyncio.gather(
+    position = pages.start(cursor)
+    found, view = await asyncio.gather(
         ledgers.search_transactions(
             state.client,
             ledger,
@@ -447,18 +449,14 @@ async def list_transactions(
             limit=limit,
             want_total=cursor is None,
         ),
-        state.client.get_list(
-            ledger.views,
-            company,
-            {"$filter": str(odata.eq("id", account_id)), "$select": ",".join(ledgers.ROW_FIELDS)},
-        ),
+        ledgers.account_view(state.client, ledger, company, account_id),
     )
     day = today()
     rows = [transaction_row(ledger, item, day) for item in found.rows]
-    page = page_info(rows, found, position, query, state.settings.max_result_chars, "transactions")
+    page = page_info(rows, found, position, pages, state.settings.max_result_chars, "transactions")
     return TransactionList(
         company=CompanyRef.of(company),
-        account=account_row(AccountView.model_validate(views[0])),
+        account=account_row(view or AccountView(id=account_id)),
         transactions=rows[: page.returned],
         **page.model_dump(),
     )
@@ -474,10 +472,11 @@ async def aged(
 ) -> AgedResult:
     company = await current_company(state)
     account_id = await resolve_account(state.client, ledger, company, text) if text else None
-    query = paging.fingerprint(
-        f"aged_{ledger.party}", company.site_id, company.company_id, account_id, ageing
+    tool = "get_aged_debt" if ledger.party == "customer" else "get_aged_creditors"
+    pages = paging.for_search(
+        state.settings, tool, company.site_id, company.company_id, account_id, ageing
     )
-    position = paging.decode(cursor, query, "this ageing")
+    position = pages.start(cursor)
     everyone = await ledgers.aged_balances(state.client, ledger, company, ageing)
     rows = [r for r in everyone if account_id is None or _id(r, ledger) == account_id]
     buckets = _buckets(everyone[0] if everyone else None)
@@ -491,7 +490,7 @@ async def aged(
     accounts = [_aged_account(r, ledger, buckets, names) for r in window]
     more = position.offset + len(window) < len(rows)
     found = ledgers.Page(accounts, more, len(rows))
-    page = page_info(accounts, found, position, query, state.settings.max_result_chars, "accounts")
+    page = page_info(accounts, found, position, pages, state.settings.max_result_chars, "accounts")
     items = (
         await _items(state, ledger, company, account_id, ageing, buckets) if account_id else None
     )
@@ -567,8 +566,7 @@ async def _items(
 ) -> list[AgedItem]:
     """Each outstanding item of one account, with the period it falls in."""
     detail, open_items = await asyncio.gather(
-        ledgers.all_rows(
-            state.client,
+        state.client.all_rows(
             ledger.aged_detail,
             company,
             {
@@ -577,8 +575,7 @@ async def _items(
                 "$orderby": f"{ledger.transaction_id} asc",
             },
         ),
-        ledgers.all_rows(
-            state.client,
+        state.client.all_rows(
             ledger.transactions,
             company,
             {

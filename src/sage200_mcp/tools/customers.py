@@ -25,6 +25,7 @@ from sage200_mcp.tools.accounts import (
     ToDate,
     TransactionList,
 )
+from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.context import READ_ONLY
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
@@ -34,6 +35,7 @@ from sage200_mcp.tools.state import app_state
 Who = Annotated[
     str,
     Field(min_length=1, max_length=100, description="Id, account reference (e.g. ABS001) or name."),
+    naming("a customer's id, account reference or name"),
 ]
 
 
@@ -174,6 +176,7 @@ def register(mcp: MCPServer[Any]) -> None:
                 max_length=100,
                 description=("One customer (id, reference or name); all customers when left out."),
             ),
+            naming("a customer's id, reference or name, or leave it out for all customers"),
         ] = None,
         ageing: AgeingArg = "duedate",
         limit: Limit = 25,

@@ -22,6 +22,7 @@ from sage200_mcp.api.nominal import (
 )
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.accounts import page_info, today
+from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.context import READ_ONLY, current_company
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, fit, respond
@@ -156,10 +157,10 @@ def register(mcp: MCPServer[Any]) -> None:
     ) -> Annotated[CallToolResult, NominalList]:
         state = app_state(ctx)
         company = await current_company(state)
-        query = paging.fingerprint(
-            "list_nominal_codes", company.site_id, company.company_id, search
+        pages = paging.for_search(
+            state.settings, "list_nominal_codes", company.site_id, company.company_id, search
         )
-        position = paging.decode(cursor, query, "list_nominal_codes")
+        position = pages.start(cursor)
         found = await search_nominal_codes(
             state.client,
             company,
@@ -170,7 +171,7 @@ def register(mcp: MCPServer[Any]) -> None:
         )
         rows = [nominal_row(view) for view in found.rows]
         page = page_info(
-            rows, found, position, query, state.settings.max_result_chars, "nominal accounts"
+            rows, found, position, pages, state.settings.max_result_chars, "nominal accounts"
         )
         return respond(
             NominalList(
@@ -199,6 +200,7 @@ def register(mcp: MCPServer[Any]) -> None:
                 max_length=20,
                 description=("The nominal account reference, e.g. '7500'."),
             ),
+            naming("a nominal account reference such as 7500"),
         ],
         ctx: Context[Any, Any],
         from_date: Annotated[date | None, Field(description="First day (inclusive).")] = None,

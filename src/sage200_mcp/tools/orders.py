@@ -8,11 +8,12 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from sage200_mcp.api.client import Company
 from sage200_mcp.api.errors import NotFound
 from sage200_mcp.api.ledgers import PURCHASE, SALES
+from sage200_mcp.api.lookups import progress, words
 from sage200_mcp.api.models import lenient_number
 from sage200_mcp.api.orders import (
     PURCHASE_ORDERS,
@@ -26,6 +27,7 @@ from sage200_mcp.api.orders import (
 )
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.accounts import page_info, resolve_account
+from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.context import READ_ONLY, current_company
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
@@ -33,9 +35,14 @@ from sage200_mcp.tools.paging import CursorArg, Limit
 from sage200_mcp.tools.reference import currency_codes, warehouse_names
 from sage200_mcp.tools.state import AppState, app_state
 
-Status = Literal["live", "complete", "cancelled", "on_hold", "disputed"]
-_STATUS_NAMES = {sage: name.replace("_", " ") for name, sage in STATUSES.items()}
-_PROGRESS = {"EnumStatusNone": "none", "EnumStatusPartial": "part", "EnumStatusComplete": "all"}
+# Sage's document statuses (api/orders.py STATUSES); "disputed", the name this tool used to
+# offer, is still understood as "dispute".
+Status = Literal["live", "on_hold", "complete", "dispute", "cancelled", "draft", "printed"]
+_SYNONYMS = {"disputed": "dispute"}
+
+
+def _status(value: object) -> object:
+    return _SYNONYMS.get(value, value) if isinstance(value, str) else value
 
 
 class Party(BaseModel):
@@ -113,11 +120,9 @@ def order_row(book: OrderBook, order: dict[str, Any], currencies: dict[int, str]
         account=Party(
             id=order.get(book.party_id), reference=party.get("reference"), name=party.get("name")
         ),
-        status=_STATUS_NAMES.get(status, status),
-        delivered=_PROGRESS.get(str(order.get(book.progress)), order.get(book.progress)),
-        invoiced=_PROGRESS.get(
-            str(order.get("invoice_credit_status")), order.get("invoice_credit_status")
-        ),
+        status=_status_word(status),
+        delivered=_progress(order.get(book.progress)),
+        invoiced=_progress(order.get("invoice_credit_status")),
         currency=currencies.get(_currency_id(order, party)),
         net=lenient_number(order.get("total_net_value")),
         tax=lenient_number(order.get("total_tax_value")),
@@ -125,6 +130,21 @@ def order_row(book: OrderBook, order: dict[str, Any], currencies: dict[int, str]
         their_reference=order.get(book.party_document) or None,
         requested_delivery=_date(order.get("requested_delivery_date")),
     )
+
+
+def _status_word(name: str) -> str:
+    """live, on hold, complete, dispute, ...: told by how Sage's name ends."""
+    for status, ending in STATUSES.items():
+        if name.endswith(ending):
+            return status.replace("_", " ")
+    return words(name, "EnumDocumentStatus")
+
+
+def _progress(value: Any) -> str | None:
+    """none, part or all; Sage's own word when it is none of those."""
+    if value is None or value == "":
+        return None
+    return progress(value) or str(value)
 
 
 def _currency_id(order: dict[str, Any], party: dict[str, Any]) -> int:
@@ -164,10 +184,10 @@ async def _list(
     ledger = SALES if book is SALES_ORDERS else PURCHASE
     party_id = await resolve_account(state.client, ledger, company, who) if who else None
     search = OrderSearch(party_id, status, from_date, to_date)
-    query = paging.fingerprint(
-        f"list_{book.kind}_orders", company.site_id, company.company_id, search
+    pages = paging.for_search(
+        state.settings, f"list_{book.kind}_orders", company.site_id, company.company_id, search
     )
-    position = paging.decode(cursor, query, f"list_{book.kind}_orders")
+    position = pages.start(cursor)
     found = await search_orders(
         state.client,
         book,
@@ -179,7 +199,7 @@ async def _list(
     )
     currencies = await currency_codes(state, company)
     rows = [order_row(book, order, currencies) for order in found.rows]
-    page = page_info(rows, found, position, query, state.settings.max_result_chars, "orders")
+    page = page_info(rows, found, position, pages, state.settings.max_result_chars, "orders")
     return OrderList(
         company=CompanyRef.of(company), orders=rows[: page.returned], **page.model_dump()
     )
@@ -226,8 +246,11 @@ Order = Annotated[
             " reference."
         ),
     ),
+    naming("an order's document number, id or reference"),
 ]
-StatusArg = Annotated[Status | None, Field(description="Only orders with this status.")]
+StatusArg = Annotated[
+    Status | None, BeforeValidator(_status), Field(description="Only orders with this status.")
+]
 From = Annotated[date | None, Field(description="Ordered on or after this date.")]
 To = Annotated[date | None, Field(description="Ordered on or before this date.")]
 
@@ -237,7 +260,8 @@ def register(mcp: MCPServer[Any]) -> None:
         title="List sales orders",
         description=(
             "Sales orders of the selected company, newest first: number, customer, date, status"
-            " (live, complete, cancelled, on_hold, disputed), how much is despatched and invoiced,"
+            " (live, on_hold, complete, dispute, cancelled, draft, printed), how much is"
+            " despatched and invoiced,"
             " and totals. Narrow by `customer` (id, reference or name), `status` and dates. For"
             " one order with its lines, use get_sales_order."
         ),
@@ -251,6 +275,7 @@ def register(mcp: MCPServer[Any]) -> None:
             Field(
                 max_length=100, description=("Only this customer's orders (id, reference or name).")
             ),
+            naming("a customer's id, reference or name, or leave it out"),
         ] = None,
         status: StatusArg = None,
         from_date: From = None,
@@ -297,6 +322,7 @@ def register(mcp: MCPServer[Any]) -> None:
             Field(
                 max_length=100, description=("Only this supplier's orders (id, reference or name).")
             ),
+            naming("a supplier's id, reference or name, or leave it out"),
         ] = None,
         status: StatusArg = None,
         from_date: From = None,

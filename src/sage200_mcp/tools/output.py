@@ -40,6 +40,13 @@ class CompanyRef(BaseModel):
 class PageInfo(BaseModel):
     returned: int = Field(description="How many rows this answer holds.")
     total: int | None = Field(default=None, description="How many rows match in all, when known.")
+    total_more_than: int | None = Field(
+        default=None,
+        description=(
+            "When Sage gives no count: more than this many rows match (the exact total is given"
+            " on the last page)."
+        ),
+    )
     next_cursor: str | None = Field(
         default=None, description="Pass as cursor to get the next page; absent on the last page."
     )

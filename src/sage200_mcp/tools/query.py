@@ -9,6 +9,7 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from sage200_mcp.api.query import MAX_TOP, build_query, run_query
+from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.context import READ_ONLY, current_company
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, fit, respond
@@ -57,6 +58,7 @@ def register(mcp: MCPServer[Any]) -> None:
                 max_length=200,
                 description=("The collection, e.g. 'nominal_transaction_enquiry_views'."),
             ),
+            naming("a collection, e.g. 'nominal_transaction_enquiry_views'"),
         ],
         ctx: Context[Any, Any],
         filter: Annotated[str | None, Field(max_length=2000, description="OData $filter.")] = None,
@@ -79,7 +81,7 @@ def register(mcp: MCPServer[Any]) -> None:
         state = app_state(ctx)
         checked = build_query(
             resource,
-            state.settings.edition,
+            await state.client.resolve_edition(),
             filter_text=filter,
             select=select,
             expand=expand,

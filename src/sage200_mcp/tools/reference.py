@@ -26,8 +26,8 @@ async def currency_codes(state: AppState, company: Company) -> dict[int, str]:
 
 async def warehouse_names(state: AppState, company: Company) -> dict[int, str]:
     async def load() -> dict[int, str]:
-        rows: list[dict[str, Any]] = await state.client.get_list(
-            "warehouses", company, {"$select": "id,name"}
+        rows: list[dict[str, Any]] = await state.client.all_rows(
+            "warehouses", company, {"$select": "id,name", "$orderby": "id asc"}
         )
         return {
             row["id"]: str(row.get("name", "")) for row in rows if isinstance(row.get("id"), int)

@@ -19,6 +19,7 @@ from sage200_mcp.api.stock import (
 )
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.accounts import page_info
+from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.context import READ_ONLY, current_company
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
@@ -136,10 +137,10 @@ def register(mcp: MCPServer[Any]) -> None:
         state = app_state(ctx)
         company = await current_company(state)
         wanted = ProductSearch(search, in_stock_only, group)
-        query = paging.fingerprint(
-            "list_products", company.site_id, company.company_id, wanted, sort
+        pages = paging.for_search(
+            state.settings, "list_products", company.site_id, company.company_id, wanted, sort
         )
-        position = paging.decode(cursor, query, "list_products")
+        position = pages.start(cursor)
         field = {"code": "code", "name": "name", "free_stock": "free_stock_quantity"}[
             sort.lstrip("-")
         ]
@@ -154,7 +155,7 @@ def register(mcp: MCPServer[Any]) -> None:
             want_total=cursor is None,
         )
         rows = [product_row(view) for view in found.rows]
-        page = page_info(rows, found, position, query, state.settings.max_result_chars, "products")
+        page = page_info(rows, found, position, pages, state.settings.max_result_chars, "products")
         return respond(
             ProductList(
                 company=CompanyRef.of(company), products=rows[: page.returned], **page.model_dump()
@@ -173,7 +174,9 @@ def register(mcp: MCPServer[Any]) -> None:
     @guarded
     async def get_product(
         product: Annotated[
-            str, Field(min_length=1, max_length=100, description=("Product code, id or name."))
+            str,
+            Field(min_length=1, max_length=100, description=("Product code, id or name.")),
+            naming("a product's code, id or name"),
         ],
         ctx: Context[Any, Any],
     ) -> Annotated[CallToolResult, ProductAnswer]:

@@ -20,7 +20,11 @@ from tests.helpers import PRO
 pytestmark = pytest.mark.anyio
 
 UK, IRELAND = "Stockwell Office Supplies Ltd", "Stockwell Office Supplies (Ireland) Ltd"
-WRITE_LOCAL = {"switch_site", "login", "complete_login"}  # they change local state, never Sage's books
+WRITE_LOCAL = {
+    "switch_site",
+    "login",
+    "complete_login",
+}  # they change local state, never Sage's books
 
 
 async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
@@ -239,6 +243,17 @@ async def test_cursors_belong_to_one_search_and_one_company(mcp: Client) -> None
     forged = base64.urlsafe_b64encode(b'{"o": -5, "t": null, "q": "x"}').decode()
     for bad in ("not-a-cursor", forged):
         assert "not valid" in await failure(mcp, "list_customers", cursor=bad)
+    # a real cursor with its offset moved and its signature kept
+    await call(mcp, "switch_site", site="1")
+    payload, signature = first["next_cursor"].split(".")
+    fields = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    moved = json.dumps({**fields, "o": fields["o"] + 100}, separators=(",", ":")).encode()
+    altered = base64.urlsafe_b64encode(moved).rstrip(b"=").decode() + "." + signature
+    assert "not valid; call list_customers again without a cursor" in await failure(
+        mcp, "list_customers", limit=5, on_hold=False, cursor=altered
+    )
+    again = await call(mcp, "list_customers", limit=5, on_hold=False, cursor=first["next_cursor"])
+    assert again["customers"]
 
 
 async def test_extra_fields_are_checked_against_the_schema(mcp: Client) -> None:
