@@ -15,7 +15,7 @@ from sage200_mcp.auth.oauth import TokenResponse
 from sage200_mcp.auth.store import StoredTokens, TokenStore
 from sage200_mcp.sandbox.app import Sandbox, SandboxSettings
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_ID, PRO, TODAY, tokens_for
+from tests.helpers import CLIENT_ID, PRO, TODAY, sandbox_variant, tokens_for
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -25,10 +25,33 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+# fixtures that start a sandbox playing this run's variant (see tests/helpers.VARIANT_ENV)
+VARIANT_SANDBOXES = frozenset({"sandbox_server", "auth_server", "race_server"})
+
+
+def pytest_report_header() -> str | None:
+    variant = sandbox_variant()
+    return f"sandbox variant: {variant}" if variant else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A variant run repeats only the product's tests that talk to a variant sandbox; the
+    sandbox's own tests check every variant explicitly, once, in the main run."""
+    if not sandbox_variant():
+        return
+    chosen, dropped = [], []
+    for item in items:
+        uses = VARIANT_SANDBOXES & set(getattr(item, "fixturenames", ()))
+        own = "tests/integration/sandbox/" in item.nodeid or "tests/unit/" in item.nodeid
+        (chosen if uses and not own else dropped).append(item)
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = chosen
+
+
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[SandboxServer]:
     """One sandbox for the session, with a fixed date so seeded facts hold."""
-    sandbox = Sandbox(SandboxSettings(today=date.fromisoformat(TODAY)))
+    sandbox = Sandbox(SandboxSettings(today=date.fromisoformat(TODAY), **sandbox_variant()))
     with SandboxServer(sandbox) as server:
         yield server
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 import secrets
 import socket
@@ -30,6 +31,21 @@ AUDIENCE = "s200ukipd/sage200"
 PRO = "/uk/sage200extra/accounts/v1"
 STD = "/uk/sage200/accounts/v1"
 TODAY = "2026-11-28"
+
+
+# The unknowns of the real API, played one way for a whole run (`make test-variants`): the
+# integration tests of the product must pass against each, as they must against real Sage.
+VARIANT_ENV = "SAGE200_TEST_SANDBOX"
+
+
+def sandbox_variant() -> dict[str, Any]:
+    """The sandbox settings of this run's variant: ``count_style=odata,error_style=gateway``."""
+    text = os.environ.get(VARIANT_ENV, "").strip()
+    variant: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = item.partition("=")
+        variant[name.strip()] = int(value) if value.strip().isdigit() else value.strip()
+    return variant
 
 
 def free_port() -> int:

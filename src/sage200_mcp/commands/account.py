@@ -83,7 +83,10 @@ def status(settings: Settings) -> int:
     out(f"Signed in as:   {tokens.who}")
     out(f"Sage ID:        {settings.id_url}")
     out(f"Application:    {settings.client_id} ({settings.client_type})")
-    out(f"Edition:        {settings.edition} ({settings.api_url})")
+    if settings.detect_edition:
+        out("Edition:        not set: found on first use (set SAGE200_EDITION to choose)")
+    else:
+        out(f"Edition:        {settings.edition} ({settings.api_url})")
     out(f"Company:        {describe_selection(profile)}")
     left = tokens.access_expires_at - now
     access = f"valid for {duration(left)}" if left > 0 else "expired (renewed on next use)"

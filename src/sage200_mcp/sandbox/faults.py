@@ -156,8 +156,8 @@ class FaultMiddleware:
 def _transformed(body: bytes, kind: str) -> bytes:
     if kind == "malformed":
         return body[: max(1, len(body) // 2)]
-    if kind == "value_wrapper":
-        return b'{"value":' + body + b"}"
+    if kind == "value_wrapper":  # a bare list in OData's wrapper; an object is left as it is
+        return b'{"value":' + body + b"}" if body.lstrip().startswith(b"[") else body
     if kind == "empty_list":
         return b"[]"
     return body

@@ -16,6 +16,7 @@ from sage200_mcp.api.client import Company
 from sage200_mcp.api.models import Site
 from sage200_mcp.auth.errors import NotSignedIn
 from sage200_mcp.profile import describe, match_company, select_company, selected_company
+from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.errors import guarded, sign_in_steps
 from sage200_mcp.tools.output import CompanyRef, respond
 from sage200_mcp.tools.state import AppState, app_state
@@ -179,6 +180,7 @@ def register(mcp: MCPServer[AppState]) -> None:
             Field(
                 min_length=1, max_length=200, description="Company id, site id, or part of a name."
             ),
+            naming("a company id, a site id, or part of a company's name (see list_sites)"),
         ],
         ctx: Context[AppState, Any],
     ) -> Annotated[CallToolResult, SwitchResult]:
@@ -203,8 +205,8 @@ def register(mcp: MCPServer[AppState]) -> None:
         result = StatusResult(
             signed_in=False,
             client_type=state.settings.client_type,
-            edition=state.settings.edition,
-            api_url=state.settings.api_url,
+            edition=state.client.edition or "not set: found on the first call",
+            api_url=state.client.base_url or state.settings.api_url,
             company=CompanyRef.of(chosen) if chosen else None,
             sign_in_pending=state.sign_in.in_progress,
             version=__version__,

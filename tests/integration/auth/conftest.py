@@ -15,7 +15,7 @@ import pytest
 
 from sage200_mcp.sandbox.app import Sandbox, SandboxSettings
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_ID, PRO, free_port
+from tests.helpers import CLIENT_ID, PRO, free_port, sandbox_variant
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -92,6 +92,7 @@ def auth_server(redirect_port: int) -> Iterator[SandboxServer]:
             device_interval=1,
             device_flow=True,  # for `login --device`; off by default, as on Sage ID
             redirect_uris=[f"http://127.0.0.1:{redirect_port}/callback"],
+            **sandbox_variant(),
         )
     )
     with SandboxServer(sandbox) as server:

@@ -17,7 +17,7 @@ from sage200_mcp.auth.oauth import TokenResponse
 from sage200_mcp.auth.store import StoredTokens, TokenStore
 from sage200_mcp.sandbox.app import Sandbox, SandboxSettings
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_ID, PRO, tokens_for
+from tests.helpers import CLIENT_ID, PRO, sandbox_variant, tokens_for
 
 PROBE = """
 import asyncio, sys, time
@@ -41,13 +41,18 @@ asyncio.run(main())
 
 
 @pytest.fixture
-def server() -> Iterator[SandboxServer]:
-    sandbox = Sandbox(SandboxSettings(today=date(2026, 11, 28), access_token_ttl=2))
+def race_server() -> Iterator[SandboxServer]:
+    sandbox = Sandbox(
+        SandboxSettings(today=date(2026, 11, 28), access_token_ttl=2, **sandbox_variant())
+    )
     with SandboxServer(sandbox) as running:
         yield running
 
 
-def test_eight_processes_at_expiry_share_one_refresh(server: SandboxServer, tmp_path: Path) -> None:
+def test_eight_processes_at_expiry_share_one_refresh(
+    race_server: SandboxServer, tmp_path: Path
+) -> None:
+    server = race_server
     with httpx.Client(base_url=server.url, timeout=30) as http:
         signed_in = tokens_for(http)
     env = {
