@@ -1,12 +1,24 @@
 # Two entry points, each doing its own set-up: `make demo` and `make test`.
 # `make sandbox` serves the emulator on http://127.0.0.1:8200 for trying things by hand;
 # `make bench` prints the benchmark's six figures (README, Performance).
+# `make test` ends with `make test-variants`: the product's integration tests once more against
+# a sandbox playing each unknown of the real API (docs/SAGE200_API.md §8) another way: every
+# combination of $count answer and error body (the default pair is the main run), and a
+# Professional tunnel that times out above 600 rows.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck sandbox bench clean
+PYTEST := $(BIN)/pytest -n 2
+VARIANTS := \
+	count_style=number,error_style=gateway count_style=number,error_style=empty \
+	count_style=odata,error_style=message count_style=odata,error_style=gateway \
+	count_style=odata,error_style=empty count_style=unsupported,error_style=message \
+	count_style=unsupported,error_style=gateway count_style=unsupported,error_style=empty \
+	tunnel_timeout_rows=600
+
+.PHONY: demo test test-variants lint typecheck sandbox bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +43,14 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict bench
 
 test: lint typecheck
-	$(BIN)/pytest
+	$(PYTEST)
+	$(MAKE) --no-print-directory test-variants
+
+test-variants: $(STAMP)
+	@set -e; for variant in $(VARIANTS); do \
+		echo "== sandbox variant $$variant"; \
+		SAGE200_TEST_SANDBOX=$$variant $(PYTEST) -q; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -3,9 +3,10 @@
 Python's webbrowser module runs this with the sign-in URL. It drives real headless Chromium
 (Debian's, via Playwright) through Sage ID's page and lets it follow the redirect: to the
 application's loopback listener (a desktop application), or to the https address a web
-application registered, which here answers as a company website would for an unknown path
-(404). The address the browser lands on is written to SAGE200_TEST_BROWSER_LANDED when that is
-set: it is what the person copies from the address bar and pastes back. The action comes from
+application registered, which fails to load here (``.example`` never resolves; Chromium knows
+without asking a DNS server). The address the browser was sent to is written to
+SAGE200_TEST_BROWSER_LANDED when that is set: what the person copies from the address bar and
+pastes back. The action comes from
 SAGE200_TEST_BROWSER_ACTION (approve, the default, or deny); the user and password from
 SAGE200_TEST_BROWSER_USER / _PASSWORD.
 """
@@ -22,18 +23,21 @@ from tests.browser import CHROMIUM, CHROMIUM_FLAGS
 
 
 def main(url: str) -> int:
-    from playwright.sync_api import Route, sync_playwright
+    from playwright.sync_api import Request, sync_playwright
 
     action = os.environ.get("SAGE200_TEST_BROWSER_ACTION", "approve")
     landed = os.environ.get("SAGE200_TEST_BROWSER_LANDED")
 
-    def company_website(route: Route) -> None:
-        route.fulfill(status=404, content_type="text/html", body="<h1>Page not found</h1>")
+    sent_to: list[str] = []
+
+    def remember(request: Request) -> None:
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            sent_to.append(request.url)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page()
-        page.route("https://**/*", company_website)
+        page.on("request", remember)
         page.goto(url)
         if page.locator("input[name=username]").count():
             page.fill(
@@ -46,10 +50,9 @@ def main(url: str) -> int:
             page.click(f"#{action}")
             page.wait_for_load_state()
         text = page.inner_text("body")
-        address = page.url
         browser.close()
     if landed:
-        Path(landed).write_text(address)
+        Path(landed).write_text(sent_to[-1])
     # what the page said, for the test to read (no secrets: the page has none)
     sys.stderr.write(f"browser saw: {text.strip()[:200]}\n")
     return 0
