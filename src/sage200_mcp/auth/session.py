@@ -152,7 +152,8 @@ class Session:
         else:
             kind = "reused"
         ends = datetime.fromtimestamp(tokens.refresh_expires_at, UTC).date().isoformat()
-        reason = _CAUSES[kind].format(ends=ends)
+        early = kind == "expired" and self.clock() < tokens.refresh_expires_at
+        reason = _CAUSES["expired_early" if early else kind].format(ends=ends)
         return kind, reason + (f' (Sage ID said: "{said}")' if said else "")
 
     def _end(self, tokens: StoredTokens, kind: str, reason: str) -> SignInEnded:
@@ -202,6 +203,9 @@ _CAUSES = {
     " refuses the old one",
     "expired": "it reached the end of its lifetime (about {ends}; Sage allows a sign-in at most"
     " 90 days)",
+    "expired_early": "Sage ID says it has expired, before the {ends} expected: the refresh token"
+    " lifetime chosen when the application was registered may be shorter than 90 days (set"
+    " SAGE200_REFRESH_TOKEN_DAYS to it, and `status` will warn in time)",
     "revoked": "it was revoked at Sage ID (signed out elsewhere, or the application's access was"
     " withdrawn)",
     "reused": "Sage ID refused its refresh token as unknown or already used (Sage ID ends a"

@@ -261,7 +261,12 @@ async def test_a_401_forces_one_refresh_unless_someone_already_did(session: Sess
     [
         ("Unknown or invalid refresh token.", False, "unknown or already used", "reused"),
         ("Refresh token has been revoked.", False, "revoked at Sage ID", "revoked"),
-        ("Refresh token has expired; sign in again.", False, "end of its lifetime", "expired"),
+        (
+            "Refresh token has expired; sign in again.",
+            False,
+            "SAGE200_REFRESH_TOKEN_DAYS",
+            "expired",
+        ),
         ("", True, "end of its lifetime", "expired"),
     ],
 )
