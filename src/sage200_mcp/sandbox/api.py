@@ -56,14 +56,32 @@ class ApiError(Exception):
         self.message = message
 
 
+class TunnelTimeout(ApiError):
+    def __init__(self, rows: int) -> None:
+        super().__init__(504, TUNNEL_TIMEOUT)
+        self.rows = rows
+
+
 @dataclass
 class ApiCounters:
     requests: dict[str, int] = field(default_factory=dict)
+    # (path, rows asked) of each request the tunnel timed out: a client that sends the same
+    # heavy request again shows up twice
+    tunnel_timeouts: list[tuple[str, int]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, key: str) -> None:
         with self.lock:
             self.requests[key] = self.requests.get(key, 0) + 1
+
+    def timed_out(self, key: str, rows: int) -> None:
+        with self.lock:
+            self.tunnel_timeouts.append((key, rows))
+
+    def clear(self) -> None:
+        with self.lock:
+            self.requests.clear()
+            self.tunnel_timeouts.clear()
 
 
 @dataclass
@@ -108,6 +126,9 @@ class Sage200Api:
             query = Query(user, store, professional, request.query_params, style)
             # building a large company's books may take a while: keep the event loop free
             body = await asyncio.to_thread(self._answer, route, query)
+        except TunnelTimeout as timeout:
+            self.counters.timed_out(path.strip("/"), timeout.rows)
+            return _error(timeout, style.error_style)
         except ApiError as error:
             return _error(error, style.error_style)
         return JSONResponse(body)
@@ -288,7 +309,7 @@ def _check_tunnel(style: ApiStyle, rows: int) -> None:
     """A request for more rows than the on-premises tunnel carries in time times out (504)."""
     limit = style.tunnel_timeout_rows
     if limit is not None and rows > limit:
-        raise ApiError(504, TUNNEL_TIMEOUT)
+        raise TunnelTimeout(rows)
 
 
 def _check_options(params: Mapping[str, str], allowed: frozenset[str] | set[str]) -> None:

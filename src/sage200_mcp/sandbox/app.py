@@ -117,6 +117,7 @@ class Sandbox:
             "sign_ins": counters.sign_ins,
             "api_requests": requests,
             "api_requests_total": sum(requests.values()),
+            "tunnel_timeouts": [list(item) for item in self.api.counters.tunnel_timeouts],
             "faults_served": self.faults.served,
             "faults_pending": len(self.faults.pending()),
             "books_ready": self.world.ready,
@@ -181,7 +182,7 @@ class Sandbox:
         if device_flow is not None and not isinstance(device_flow, bool):
             raise ValueError("device_flow must be true or false")
         self.faults.clear()
-        self.api.counters.requests.clear()
+        self.api.counters.clear()
         if keep_tokens:
             self.identity.counters = type(self.identity.counters)()
         else:
