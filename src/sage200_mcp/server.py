@@ -57,7 +57,9 @@ transactions and aged balances, sales and purchase orders, stock, and the nomina
 - Amounts are in the account's own currency (the `currency` field); credit_limit 0 means none.
 - query reads any other collection of the Sage 200 API; use it only when no tool fits.
 - If a tool says you are not signed in, give the user the sign-in address it returns and ask
-  them to try again once signed in.
+  them to try again once signed in. If it asks for the address the browser lands on, get that
+  whole address from the user and pass it to complete_login.
+- If tools keep failing, or the user asks why something does not work, call diagnose.
 """
 
 
