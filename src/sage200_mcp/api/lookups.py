@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sage200_mcp.api.client import Company, Json, SageClient
-from sage200_mcp.api.errors import BadRequest, NotFound, NotSupported
+from sage200_mcp.api.errors import ApiError, BadRequest, NotFound, NotSupported
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,13 @@ async def enumeration(client: SageClient, company: Company, lookup: Lookup) -> E
         return Enumeration(by_number, lookup.builtin)
 
     key = ("lookup", company.site_id, company.company_id, lookup.resource)
-    return await client.remembered(key, load, TTL)
+    try:
+        return await client.remembered(key, load, TTL)
+    except ApiError as error:
+        # a passing failure (a time-out, a 5xx): the SDK's names serve this call, and the
+        # resource is asked again next time; the question the user asked must not fail on it
+        log.info("Could not read %s (%s); using the SDK's names", lookup.resource, error)
+        return lookup.fallback()
 
 
 async def name_numbers(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -24,17 +23,11 @@ class AppState:
     client: SageClient
     sign_in: BackgroundSignIn
     toolsets: tuple[str, ...] = field(default_factory=tuple)
-    _cache: dict[Hashable, tuple[float, Any]] = field(default_factory=dict)
 
     async def cached(self, key: Hashable, load: Callable[[], Awaitable[T]], ttl: float = 600) -> T:
-        """Reference data that rarely changes (currencies, warehouses), kept for ``ttl`` seconds."""
-        hit = self._cache.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            value: T = hit[1]
-            return value
-        value = await load()
-        self._cache[key] = (time.monotonic() + ttl, value)
-        return value
+        """Reference data that rarely changes (currencies, warehouses), kept for ``ttl`` seconds
+        in the client's memory of slow-changing facts."""
+        return await self.client.remembered(key, load, ttl)
 
 
 def app_state(ctx: Context[Any, Any]) -> AppState:

@@ -23,15 +23,8 @@ from sage200_mcp.auth.store import StoredTokens, TokenStore
 from sage200_mcp.config import read_toml, write_toml
 from sage200_mcp.sandbox.app import Sandbox, SandboxSettings
 from sage200_mcp.sandbox.server import SandboxServer
+from sage200_mcp.sandbox.styles import ApiStyle
 from tests.helpers import CLIENT_ID, tokens_for
-
-DEFAULT_STYLE = {
-    "count_style": "number",
-    "error_style": "message",
-    "bad_company_status": 403,
-    "tunnel_timeout_rows": None,
-    "edition": "both",
-}
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +40,7 @@ def sage(doctor_server: SandboxServer) -> Iterator[Any]:
         doctor_server.sandbox.reset(
             keep_tokens=True,
             refresh_token_ttl_days=refresh_token_ttl_days,
-            style={**DEFAULT_STYLE, **style},
+            style={**ApiStyle().as_dict(), **style},
         )
 
     yield play

@@ -22,20 +22,13 @@ from sage200_mcp.auth.store import StoredTokens, TokenStore
 from sage200_mcp.config import Settings, read_toml, write_toml
 from sage200_mcp.sandbox.app import Sandbox, SandboxSettings
 from sage200_mcp.sandbox.server import SandboxServer
+from sage200_mcp.sandbox.styles import ApiStyle
 from sage200_mcp.server import create_server
 from tests.helpers import CLIENT_ID, PRO, tokens_for
 from tests.integration.server.conftest import settings_for
 from tests.integration.server.test_tools import call, failure
 
 pytestmark = pytest.mark.anyio
-
-DEFAULT_STYLE = {
-    "count_style": "number",
-    "error_style": "message",
-    "bad_company_status": 403,
-    "tunnel_timeout_rows": None,
-    "edition": "both",
-}
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +52,7 @@ def sign_in(sage: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Pa
 @pytest.fixture
 def play(sage: SandboxServer) -> Iterator[Any]:
     def set_style(**style: Any) -> None:
-        sage.sandbox.reset(keep_tokens=True, style={**DEFAULT_STYLE, **style})
+        sage.sandbox.reset(keep_tokens=True, style={**ApiStyle().as_dict(), **style})
 
     yield set_style
     set_style()

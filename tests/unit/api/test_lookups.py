@@ -14,7 +14,6 @@ import respx
 
 from sage200_mcp.api import lookups
 from sage200_mcp.api.client import Company, RetryPolicy, SageClient
-from sage200_mcp.api.errors import Unavailable
 from sage200_mcp.api.ledgers import (
     PURCHASE,
     SALES,
@@ -141,10 +140,18 @@ async def test_an_older_sage_without_the_lookup_gets_the_sdks_names_logged_once(
 
 
 @respx.mock
-async def test_a_failing_sage_is_an_error_not_a_fallback(client: SageClient) -> None:
-    respx.get(f"{API}sop_document_status_types").respond(503)
-    with pytest.raises(Unavailable):
-        await enumeration(client, COMPANY, SOP_STATUS)
+async def test_a_passing_failure_serves_the_sdks_names_once_and_asks_again_next_time(
+    client: SageClient,
+) -> None:
+    route = respx.get(f"{API}sop_document_status_types").respond(503)
+    failing = await enumeration(client, COMPANY, SOP_STATUS)
+    assert failing.named("Dispute") == "EnumDocumentStatusDispute"  # the question goes on
+    calls = route.call_count
+    route.respond(json=STATUSES)
+    await enumeration(client, COMPANY, SOP_STATUS)
+    assert route.call_count == calls + 1  # the failure was not remembered
+    await enumeration(client, COMPANY, SOP_STATUS)
+    assert route.call_count == calls + 1  # the answer is
 
 
 @respx.mock
