@@ -70,6 +70,9 @@ class LoopbackListener:
         self.addresses, self.port, self.path = loopback_addresses(redirect_uri)
         self._result: asyncio.Future[str] | None = None
         self._servers: list[asyncio.Server] = []
+        # open browser connections and their handlers: a browser keeps spare connections open,
+        # and a handler still waiting on one when the sign-in ends must be ended, not cancelled
+        self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def start(self) -> None:
         """Bind now, so a busy port is reported before a browser is opened."""
@@ -101,6 +104,11 @@ class LoopbackListener:
     async def close(self) -> None:
         for server in self._servers:
             server.close()
+        for writer in self._connections.values():
+            writer.close()  # a handler waiting on it reads the end, and returns
+        if self._connections:
+            await asyncio.wait(list(self._connections), timeout=5)
+        for server in self._servers:
             with contextlib.suppress(Exception):
                 await server.wait_closed()
         self._servers.clear()
@@ -121,9 +129,18 @@ class LoopbackListener:
     # -- one HTTP request ------------------------------------------------------------------------
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handler = asyncio.current_task()
+        assert handler is not None
+        self._connections[handler] = writer
+        try:
+            await self._answer(reader, writer)
+        finally:
+            del self._connections[handler]
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, OSError):
             writer.close()
             return
         status, body = self._respond(head[:_MAX_REQUEST].decode("latin-1"))

@@ -164,3 +164,18 @@ def test_a_pasted_redirect_gives_its_code_once_checked() -> None:
         code_from_redirect(f"{REDIRECT}?error=access_denied&state=s1", "s1", REDIRECT)
     with pytest.raises(SignInFailed, match="no code"):
         code_from_redirect(f"{REDIRECT}?state=s1", "s1", REDIRECT)
+
+
+async def test_a_spare_browser_connection_is_ended_with_the_listener() -> None:
+    """Browsers open spare connections; one still idle when the sign-in ends must be closed by
+    the listener, not left to a handler that the end of the program would cancel (which
+    Python 3.11 reports with a traceback)."""
+    listener = LoopbackListener(f"http://127.0.0.1:{free_port()}/callback", "s")
+    await listener.start()
+    reader, writer = await asyncio.open_connection("127.0.0.1", listener.port)
+    waiter = asyncio.create_task(listener.wait(5))
+    await visit(listener, "/callback?code=c&state=s")
+    assert await waiter == "c"
+    await listener.close()
+    assert await asyncio.wait_for(reader.read(), 2) == b""  # the listener hung up
+    writer.close()
