@@ -48,6 +48,14 @@ def sandbox_variant() -> dict[str, Any]:
     return variant
 
 
+def loopback_redirect(server: Any) -> str:
+    """A redirect URI on a free loopback port, registered with the sandbox ``server``: a test
+    that may start a sign-in must not share the default port 8765 with one running beside it."""
+    uri = f"http://127.0.0.1:{free_port()}/callback"
+    server.sandbox.identity.add_redirect_uri(uri)
+    return uri
+
+
 def free_port() -> int:
     """A port nothing listens on right now (for redirect URIs and servers started by port)."""
     with socket.socket() as probe:

@@ -21,7 +21,7 @@ from sage200_mcp.auth.store import StoredTokens, TokenStore
 from sage200_mcp.config import Settings
 from sage200_mcp.sandbox.server import SandboxServer
 from sage200_mcp.server import create_server
-from tests.helpers import CLIENT_ID, PRO, free_port, tokens_for
+from tests.helpers import CLIENT_ID, PRO, tokens_for
 from tests.integration.server.conftest import settings_for
 
 pytestmark = pytest.mark.anyio
@@ -35,11 +35,7 @@ def fresh_settings(
 ) -> Settings:
     """A profile with its own sign-in (a refresh here must not spend anyone else's tokens)."""
     monkeypatch.setenv("SAGE200_NO_BROWSER", "1")
-    redirect = f"http://127.0.0.1:{free_port()}/callback"
-    sandbox_server.sandbox.identity.add_redirect_uri(redirect)
-    settings = settings_for(
-        sandbox_server, tmp_path, SAGE200_REDIRECT_URI=redirect, SAGE200_HTTP_TIMEOUT="1"
-    )
+    settings = settings_for(sandbox_server, tmp_path, SAGE200_HTTP_TIMEOUT="1")
     with httpx.Client(base_url=sandbox_server.url) as http:
         tokens = tokens_for(http)
     TokenStore(settings.tokens_path).write(

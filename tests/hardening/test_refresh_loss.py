@@ -28,7 +28,7 @@ from mcp import Client, StdioServerParameters
 from sage200_mcp.auth.oauth import TokenResponse
 from sage200_mcp.auth.store import StoredTokens, TokenStore
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_ID, PRO, tokens_for
+from tests.helpers import CLIENT_ID, PRO, loopback_redirect, tokens_for
 
 pytestmark = pytest.mark.anyio
 
@@ -44,6 +44,7 @@ class Profile:
             answer = TokenResponse.parse(tokens_for(http))
         self.tokens.write(StoredTokens.from_sign_in(answer, time.time(), 90, server.url, CLIENT_ID))
         self.first_refresh_token = answer.refresh_token
+        self.redirect = loopback_redirect(server)
 
     def env(self, **extra: str) -> dict[str, str]:
         return {
@@ -54,6 +55,7 @@ class Profile:
             "SAGE200_CLIENT_ID": CLIENT_ID,
             "SAGE200_CLIENT_SECRET": "",
             "SAGE200_NO_BROWSER": "1",
+            "SAGE200_REDIRECT_URI": self.redirect,
             **extra,
         }
 

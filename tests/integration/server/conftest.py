@@ -16,10 +16,11 @@ from mcp import Client
 from sage200_mcp.config import Settings
 from sage200_mcp.sandbox.server import SandboxServer
 from sage200_mcp.server import create_server
-from tests.helpers import CLIENT_ID, PRO
+from tests.helpers import CLIENT_ID, PRO, loopback_redirect
 
 
 def settings_for(server: SandboxServer, config_dir: Path, **extra: str) -> Settings:
+    """A profile on the sandbox, with a redirect of its own should a sign-in start."""
     return Settings.load(
         environ={
             "SAGE200_CONFIG_DIR": str(config_dir),
@@ -27,6 +28,7 @@ def settings_for(server: SandboxServer, config_dir: Path, **extra: str) -> Setti
             "SAGE200_API_URL": server.url + PRO,
             "SAGE200_CLIENT_ID": CLIENT_ID,
             "SAGE200_CLIENT_SECRET": "",  # the desktop client has none
+            "SAGE200_REDIRECT_URI": loopback_redirect(server),
             **extra,
         }
     )

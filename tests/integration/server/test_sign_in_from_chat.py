@@ -15,7 +15,7 @@ from mcp import Client, MCPError
 from sage200_mcp.config import Settings
 from sage200_mcp.sandbox.server import SandboxServer
 from sage200_mcp.server import create_server
-from tests.helpers import free_port, transaction_of
+from tests.helpers import transaction_of
 from tests.integration.server.conftest import settings_for
 
 pytestmark = pytest.mark.anyio
@@ -26,9 +26,7 @@ def signed_out(
     sandbox_server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Settings:
     monkeypatch.setenv("SAGE200_NO_BROWSER", "1")
-    redirect = f"http://127.0.0.1:{free_port()}/callback"
-    sandbox_server.sandbox.identity.add_redirect_uri(redirect)
-    return settings_for(sandbox_server, tmp_path, SAGE200_REDIRECT_URI=redirect)
+    return settings_for(sandbox_server, tmp_path)
 
 
 def url_in(text: str) -> str:

@@ -11,7 +11,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_ID, PRO
+from tests.helpers import CLIENT_ID, PRO, loopback_redirect
 
 pytestmark = pytest.mark.anyio
 
@@ -58,6 +58,7 @@ async def test_serve_against_sage_when_not_signed_in_offers_the_sign_in(
         "SAGE200_API_URL": sandbox_server.url + PRO,
         "SAGE200_CLIENT_ID": CLIENT_ID,
         "SAGE200_CLIENT_SECRET": "",  # the desktop client has none
+        "SAGE200_REDIRECT_URI": loopback_redirect(sandbox_server),
     }
     async with Client(server("serve", **env), read_timeout_seconds=60) as client:
         result = await client.call_tool("list_customers", {})
