@@ -82,28 +82,35 @@ def assert_no_secret(server: SandboxServer, *texts: str) -> None:
 
 REFUSED = 'Sage refused the request. Sage said: "'
 ALWAYS = 10  # more faults than the retries of a page and its total together
+BOTH = 2  # a first page and the count asked beside it: a real refusal meets both
 ERRORS = [
     # (fault, words the error must contain)
-    ({"status": 403, "count": 1}, "switch_site"),
-    ({"status": 404, "count": 1}, "SAGE200_EDITION"),
+    ({"status": 403, "count": BOTH}, "switch_site"),
+    ({"status": 404, "count": BOTH}, "SAGE200_EDITION"),
     (
-        {"status": 400, "body": "message", "message": "Invalid column X"},
+        {"status": 400, "count": BOTH, "body": "message", "message": "Invalid column X"},
         REFUSED + 'Invalid column X"',
     ),
     (
-        {"status": 400, "body": "gateway", "message": "Field Y is wrong"},
+        {"status": 400, "count": BOTH, "body": "gateway", "message": "Field Y is wrong"},
         REFUSED + 'Field Y is wrong"',
     ),
-    ({"status": 400, "body": "empty"}, "Sage refused the request. Sage gave no detail."),
-    ({"status": 400, "body": "html", "message": "Bad thing"}, REFUSED + '400 Error 400 Bad thing"'),
+    (
+        {"status": 400, "count": BOTH, "body": "empty"},
+        "Sage refused the request. Sage gave no detail.",
+    ),
+    (
+        {"status": 400, "count": BOTH, "body": "html", "message": "Bad thing"},
+        REFUSED + '400 Error 400 Bad thing"',
+    ),
     ({"status": 429, "count": ALWAYS, "headers": {"Retry-After": "1"}}, "in about 1 seconds"),
-    ({"status": 429, "count": 1, "headers": {"Retry-After": "3600"}}, "in about 60 minutes"),
+    ({"status": 429, "count": BOTH, "headers": {"Retry-After": "3600"}}, "in about 60 minutes"),
     ({"status": 500, "count": ALWAYS}, "try again in a minute"),
     ({"status": 502, "count": ALWAYS}, "try again in a minute"),
     ({"status": 503, "count": ALWAYS}, "try again in a minute"),
     ({"status": 504, "count": ALWAYS}, "on-premises"),
     ({"delay_ms": 1500, "count": ALWAYS}, "did not answer customer_views in time"),
-    ({"body": "malformed", "count": 1}, "unreadable answer"),
+    ({"body": "malformed", "count": BOTH}, "unreadable answer"),
 ]
 
 
