@@ -5,7 +5,7 @@ edition when none is configured. Sage is mocked with respx, playing each undocum
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import httpx
 import pytest
 import respx
 
-from sage200_mcp.api.client import Company, PagePolicy, RetryPolicy, SageClient
+from sage200_mcp.api.client import Company, PagePolicy, SageClient
 from sage200_mcp.api.errors import (
     CompanyRefused,
     EditionNotFound,
@@ -22,7 +22,7 @@ from sage200_mcp.api.errors import (
 )
 from sage200_mcp.auth.errors import NotSignedIn
 from sage200_mcp.config import Settings, read_toml
-from tests.unit.api.test_client import API, COMPANY, Clock, Tokens
+from tests.unit.api.fakes import API, COMPANY, Clock, Tokens
 
 pytestmark = pytest.mark.anyio
 
@@ -34,29 +34,6 @@ SITES = [
     {"site_id": "site-guid", "site_name": "Site", "company_id": 7, "company_name": "Company"},
     {"site_id": "site-guid", "site_name": "Site", "company_id": 8, "company_name": "Other Ltd"},
 ]
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings.load(environ={"SAGE200_CONFIG_DIR": str(tmp_path), "SAGE200_API_URL": API})
-
-
-@pytest.fixture
-def tokens() -> Tokens:
-    return Tokens()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def client(settings: Settings, tokens: Tokens, clock: Clock) -> AsyncIterator[SageClient]:
-    async with httpx.AsyncClient() as http:
-        yield SageClient(
-            settings, tokens, http, RetryPolicy(attempts=3, budget=20), clock.sleep, clock
-        )
 
 
 def rows(count: int, start: int = 0) -> list[dict[str, int]]:

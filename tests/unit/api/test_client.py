@@ -7,17 +7,15 @@ a 401 means) has its own tests in test_adapting.py.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from pathlib import Path
 
 import httpx
 import pytest
 import respx
 
-from sage200_mcp.api.client import Company, RetryPolicy, SageClient, error_detail
+from sage200_mcp.api.client import RetryPolicy, SageClient, error_detail
 from sage200_mcp.api.errors import (
     BadRequest,
     Forbidden,
@@ -27,62 +25,11 @@ from sage200_mcp.api.errors import (
     UnexpectedAnswer,
 )
 from sage200_mcp.config import Settings
+from tests.unit.api.fakes import API, COMPANY, Clock, Tokens
 
 pytestmark = pytest.mark.anyio
 
-API = "https://api.test.invalid/uk/sage200extra/accounts/v1/"
-COMPANY = Company("site-guid", 7, "Site", "Company")
 LIGHT = {"$top": "26"}  # a tool's page: few rows, so a time-out may be retried as it is
-
-
-class Tokens:
-    def __init__(self) -> None:
-        self.renewals = 0
-        self.current = "token-1"
-
-    async def access_token(self) -> str:
-        return self.current
-
-    async def token_after_rejection(self, rejected: str) -> str:
-        self.renewals += 1
-        self.current = f"token-{self.renewals + 1}"
-        return self.current
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings.load(environ={"SAGE200_CONFIG_DIR": str(tmp_path), "SAGE200_API_URL": API})
-
-
-@pytest.fixture
-def tokens() -> Tokens:
-    return Tokens()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def client(settings: Settings, tokens: Tokens, clock: Clock) -> AsyncIterator[SageClient]:
-    async with httpx.AsyncClient() as http:
-        yield SageClient(
-            settings, tokens, http, RetryPolicy(attempts=3, budget=20), clock.sleep, clock
-        )
 
 
 @respx.mock

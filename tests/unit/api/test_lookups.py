@@ -34,7 +34,7 @@ from sage200_mcp.api.orders import PURCHASE_ORDERS, SALES_ORDERS, OrderSearch, s
 from sage200_mcp.config import Settings
 from sage200_mcp.tools.accounts import account_row, entry_name
 from sage200_mcp.tools.orders import order_row
-from tests.unit.api.test_client import API, COMPANY, Clock, Tokens
+from tests.unit.api.fakes import API, COMPANY, Clock, Tokens
 
 pytestmark = pytest.mark.anyio
 
