@@ -12,6 +12,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -49,6 +50,7 @@ ENVIRONMENT = {
     "refresh_token_days": "SAGE200_REFRESH_TOKEN_DAYS",
     "max_result_chars": "SAGE200_MAX_RESULT_CHARS",
     "http_timeout": "SAGE200_HTTP_TIMEOUT",
+    "today": "SAGE200_TODAY",
 }
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
@@ -68,6 +70,7 @@ class Settings:
     refresh_token_days: float
     max_result_chars: int = 40_000
     http_timeout: float = 30.0
+    today: date | None = None  # the day the tools treat as today; None: the real one
     # Neither the edition nor a full base URL was given: the API client tries each edition's
     # base path on the gateway (``api_url`` is then Professional's) and remembers the one found.
     detect_edition: bool = False
@@ -184,8 +187,23 @@ class Settings:
             refresh_token_days=_days(pick("refresh_token_days")),
             max_result_chars=_budget(pick("max_result_chars")),
             http_timeout=_timeout(pick("http_timeout")),
+            today=parse_day(pick("today")),
             detect_edition=not given_edition and base is None,
         )
+
+
+def parse_day(value: object) -> date | None:
+    if isinstance(value, datetime):  # TOML has its own date and datetime values
+        return value.date()
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ConfigError(
+            f"SAGE200_TODAY must be a date as YYYY-MM-DD, not {value!r}; leave it unset for the"
+            " real date."
+        ) from None
 
 
 def remember_edition(settings: Settings, edition: Edition) -> None:

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import httpx
 
 from sage200_mcp.auth import open_session
 from sage200_mcp.auth.login import SignInAttempt
-from sage200_mcp.config import Settings
+from sage200_mcp.clock import Clock
+from sage200_mcp.config import Settings, parse_day
 from sage200_mcp.errors import Sage200Error
 from sage200_mcp.httpclient import new_http_client
 
@@ -29,11 +32,16 @@ CLIENT = "sandbox-desktop"
 
 @contextlib.asynccontextmanager
 async def demo_environment(customers: int = 500) -> AsyncIterator[Settings]:
-    """Settings for a sandbox running on 127.0.0.1, signed in as the demo user."""
+    """Settings for a sandbox running on 127.0.0.1, signed in as the demo user.
+
+    The sandbox's books end on the day the tools treat as today (``SAGE200_TODAY`` if set, else
+    the real date), so overdue days and default date ranges agree with them.
+    """
     from sage200_mcp.sandbox.app import Sandbox, SandboxSettings
     from sage200_mcp.sandbox.server import SandboxServer
 
-    sandbox = Sandbox(SandboxSettings(customers=customers))
+    today = demo_today()
+    sandbox = Sandbox(SandboxSettings(customers=customers, today=today))
     server = await asyncio.to_thread(lambda: SandboxServer(sandbox).start())
     sandbox.world.warm()
     config_dir = Path(tempfile.mkdtemp(prefix="sage200-mcp-demo-"))
@@ -45,6 +53,7 @@ async def demo_environment(customers: int = 500) -> AsyncIterator[Settings]:
                 "SAGE200_ID_URL": server.url,
                 "SAGE200_API_URL": f"{server.url}/uk/sage200extra/accounts/v1/",
                 "SAGE200_CLIENT_ID": CLIENT,
+                "SAGE200_TODAY": today.isoformat(),
             },
         )
         async with new_http_client() as http:
@@ -53,6 +62,11 @@ async def demo_environment(customers: int = 500) -> AsyncIterator[Settings]:
     finally:
         await asyncio.to_thread(server.stop)
         shutil.rmtree(config_dir, ignore_errors=True)
+
+
+def demo_today() -> date:
+    """The day the demo's books end: ``SAGE200_TODAY`` if set, else the real date."""
+    return Clock(parse_day(os.environ.get("SAGE200_TODAY") or None)).today()
 
 
 async def sign_in_as_demo_user(settings: Settings, http: httpx.AsyncClient) -> None:

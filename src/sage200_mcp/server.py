@@ -16,6 +16,7 @@ from sage200_mcp import __version__
 from sage200_mcp.api.client import SageClient
 from sage200_mcp.auth import open_session
 from sage200_mcp.auth.background import BackgroundSignIn
+from sage200_mcp.clock import Clock
 from sage200_mcp.config import Settings
 from sage200_mcp.errors import ConfigError
 from sage200_mcp.httpclient import new_http_client
@@ -105,7 +106,8 @@ def create_server(
             session = open_session(active, http)
             sign_in = BackgroundSignIn(session, browser_opener())
             stack.push_async_callback(sign_in.close)
-            yield AppState(active, session, SageClient(active, session, http), sign_in, toolsets)
+            client = SageClient(active, session, http)
+            yield AppState(active, session, client, sign_in, toolsets, Clock(active.today))
 
     mcp = MCPServer(
         "sage200-mcp",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,15 @@ def test_the_client_type_is_detected_from_the_secret_or_set(tmp_path: Path) -> N
         bare_web.require_web_secret()
     with pytest.raises(ConfigError, match="SAGE200_CLIENT_TYPE"):
         Settings.load(environ={**base, "SAGE200_CLIENT_TYPE": "mobile"})
+
+
+def test_the_day_the_tools_treat_as_today_can_be_pinned(tmp_path: Path) -> None:
+    def load(**environ: str) -> Settings:
+        return Settings.load(environ={"SAGE200_CONFIG_DIR": str(tmp_path), **environ})
+
+    assert load().today is None
+    assert load(SAGE200_TODAY=" 2026-03-31 ").today == date(2026, 3, 31)
+    with pytest.raises(ConfigError, match="SAGE200_TODAY must be a date as YYYY-MM-DD"):
+        load(SAGE200_TODAY="31/03/2026")
+    (tmp_path / "config.toml").write_text("today = 2025-12-31\n")
+    assert load().today == date(2025, 12, 31)

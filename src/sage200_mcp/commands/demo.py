@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sage200_mcp.console import out
+from sage200_mcp.demo import demo_today
 
 Render = Callable[[dict[str, Any]], list[str]]
 
@@ -81,7 +82,7 @@ def _product(data: dict[str, Any]) -> list[str]:
 
 
 def _last_quarter() -> tuple[str, str]:
-    today = date.today()
+    today = demo_today()
     first_month = (today.month - 1) // 3 * 3 + 1  # this quarter's first month
     end = date(today.year, first_month, 1) - timedelta(days=1)
     start = date(end.year, (end.month - 1) // 3 * 3 + 1, 1)

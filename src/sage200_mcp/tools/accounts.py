@@ -6,7 +6,7 @@ tools/suppliers.py name and describe the tools; the work is done here once.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver.exceptions import ToolError
@@ -274,10 +274,6 @@ def transaction_row(ledger: Ledger, item: TransactionView, today: date) -> Trans
     )
 
 
-def today() -> date:
-    return datetime.now(UTC).date()
-
-
 # -- finding one account --------------------------------------------------------------------------
 
 
@@ -451,7 +447,7 @@ async def list_transactions(
         ),
         ledgers.account_view(state.client, ledger, company, account_id),
     )
-    day = today()
+    day = state.clock.today()
     rows = [transaction_row(ledger, item, day) for item in found.rows]
     page = page_info(rows, found, position, pages, state.settings.max_result_chars, "transactions")
     return TransactionList(

@@ -21,7 +21,7 @@ from sage200_mcp.api.nominal import (
     search_nominal_codes,
 )
 from sage200_mcp.tools import paging
-from sage200_mcp.tools.accounts import page_info, today
+from sage200_mcp.tools.accounts import page_info
 from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.context import READ_ONLY, current_company
 from sage200_mcp.tools.errors import guarded
@@ -220,9 +220,9 @@ def register(mcp: MCPServer[Any]) -> None:
         start = (
             from_date
             or await current_year_start(state.client, company)
-            or today().replace(month=1, day=1)
+            or state.clock.today().replace(month=1, day=1)
         )
-        end = to_date or today()
+        end = to_date or state.clock.today()
         if start > end:
             raise ToolError(f"from_date {start} is after to_date {end}; swap them.")
         found = await nominal_activity(

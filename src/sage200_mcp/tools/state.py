@@ -11,6 +11,7 @@ from mcp.server.mcpserver import Context
 from sage200_mcp.api.client import SageClient
 from sage200_mcp.auth.background import BackgroundSignIn
 from sage200_mcp.auth.session import Session
+from sage200_mcp.clock import Clock
 from sage200_mcp.config import Settings
 
 T = TypeVar("T")
@@ -23,6 +24,7 @@ class AppState:
     client: SageClient
     sign_in: BackgroundSignIn
     toolsets: tuple[str, ...] = field(default_factory=tuple)
+    clock: Clock = field(default_factory=Clock)
 
     async def cached(self, key: Hashable, load: Callable[[], Awaitable[T]], ttl: float = 600) -> T:
         """Reference data that rarely changes (currencies, warehouses), kept for ``ttl`` seconds

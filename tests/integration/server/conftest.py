@@ -16,7 +16,7 @@ from mcp import Client
 from sage200_mcp.config import Settings
 from sage200_mcp.sandbox.server import SandboxServer
 from sage200_mcp.server import create_server
-from tests.helpers import CLIENT_ID, PRO, loopback_redirect
+from tests.helpers import CLIENT_ID, PRO, TODAY, loopback_redirect
 
 
 def settings_for(server: SandboxServer, config_dir: Path, **extra: str) -> Settings:
@@ -29,6 +29,7 @@ def settings_for(server: SandboxServer, config_dir: Path, **extra: str) -> Setti
             "SAGE200_CLIENT_ID": CLIENT_ID,
             "SAGE200_CLIENT_SECRET": "",  # the desktop client has none
             "SAGE200_REDIRECT_URI": loopback_redirect(server),
+            "SAGE200_TODAY": TODAY,  # the tools' today is the sandbox's
             **extra,
         }
     )
