@@ -21,12 +21,12 @@ from sage200_mcp.config import Settings
 from sage200_mcp.errors import ConfigError
 from sage200_mcp.httpclient import new_http_client
 from sage200_mcp.tools import (
-    context,
     customers,
     diagnose,
     nominal,
     orders,
     query,
+    sites,
     stock,
     suppliers,
 )
@@ -117,7 +117,7 @@ def create_server(
         lifespan=lifespan,
         log_level="WARNING",
     )
-    context.register(mcp)
+    sites.register(mcp)
     diagnose.register(mcp)
     for name in toolsets:
         TOOLSETS[name](mcp)

@@ -21,9 +21,9 @@ from sage200_mcp.api.models import Account, AccountView, AgedBalance, Contact, T
 from sage200_mcp.api.schema import check_fields
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.arguments import Finite
-from sage200_mcp.tools.context import current_company
 from sage200_mcp.tools.output import CompanyRef, PageInfo, fit
 from sage200_mcp.tools.state import AppState
+from sage200_mcp.tools.toolkit import current_company
 
 Sort = Literal["name", "-name", "reference", "-reference", "balance", "-balance"]
 EntryType = Literal["invoice", "credit_note", "payment", "refund"]

@@ -26,11 +26,11 @@ from sage200_mcp.tools.accounts import (
     TransactionList,
 )
 from sage200_mcp.tools.arguments import naming
-from sage200_mcp.tools.context import READ_ONLY
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
 from sage200_mcp.tools.paging import CursorArg, Limit
 from sage200_mcp.tools.state import app_state
+from sage200_mcp.tools.toolkit import READ_ONLY
 
 Who = Annotated[
     str,

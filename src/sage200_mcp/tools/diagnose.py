@@ -8,10 +8,10 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult
 
 from sage200_mcp import doctor
-from sage200_mcp.tools.context import READ_ONLY
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import respond
 from sage200_mcp.tools.state import AppState, app_state
+from sage200_mcp.tools.toolkit import READ_ONLY
 
 
 def register(mcp: MCPServer[AppState]) -> None:

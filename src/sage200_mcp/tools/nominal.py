@@ -23,12 +23,12 @@ from sage200_mcp.api.nominal import (
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.accounts import page_info
 from sage200_mcp.tools.arguments import naming
-from sage200_mcp.tools.context import READ_ONLY, current_company
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, fit, respond
 from sage200_mcp.tools.paging import CursorArg, Limit
 from sage200_mcp.tools.reference import currency_codes
 from sage200_mcp.tools.state import app_state
+from sage200_mcp.tools.toolkit import READ_ONLY, current_company
 
 Kind = Literal["tax_codes", "currencies", "financial_periods"]
 

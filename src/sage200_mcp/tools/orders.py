@@ -28,12 +28,12 @@ from sage200_mcp.api.orders import (
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.accounts import page_info, resolve_account
 from sage200_mcp.tools.arguments import naming
-from sage200_mcp.tools.context import READ_ONLY, current_company
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
 from sage200_mcp.tools.paging import CursorArg, Limit
 from sage200_mcp.tools.reference import currency_codes, warehouse_names
 from sage200_mcp.tools.state import AppState, app_state
+from sage200_mcp.tools.toolkit import READ_ONLY, current_company
 
 # Sage's document statuses (api/orders.py STATUSES); "disputed", the name this tool used to
 # offer, is still understood as "dispute".

@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 
 from sage200_mcp.api.query import MAX_TOP, build_query, run_query
 from sage200_mcp.tools.arguments import naming
-from sage200_mcp.tools.context import READ_ONLY, current_company
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, fit, respond
 from sage200_mcp.tools.state import app_state
+from sage200_mcp.tools.toolkit import READ_ONLY, current_company
 
 
 class QueryResult(BaseModel):

@@ -32,7 +32,6 @@ class AppState:
         return await self.client.remembered(key, load, ttl)
 
 
-def app_state(ctx: Context[Any, Any]) -> AppState:
-    state = ctx.request_context.lifespan_context
-    assert isinstance(state, AppState), "the server's lifespan provides an AppState"
-    return state
+def app_state(ctx: Context[AppState, Any]) -> AppState:
+    """The server's state, as its lifespan made it (create_server types the server by it)."""
+    return ctx.request_context.lifespan_context

@@ -20,11 +20,11 @@ from sage200_mcp.api.stock import (
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.accounts import page_info
 from sage200_mcp.tools.arguments import naming
-from sage200_mcp.tools.context import READ_ONLY, current_company
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
 from sage200_mcp.tools.paging import CursorArg, Limit
 from sage200_mcp.tools.state import app_state
+from sage200_mcp.tools.toolkit import READ_ONLY, current_company
 
 Sort = Literal["code", "-code", "name", "-name", "free_stock", "-free_stock"]
 

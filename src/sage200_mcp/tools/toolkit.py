@@ -1,0 +1,116 @@
+"""How a tool module declares its tools, and what every tool body needs first.
+
+A tool body is a module-level ``async def`` taking its arguments and a ``ToolContext``, doing
+one client call and returning ``respond(...)``. Its module's ``register`` hands it to
+``add_tool`` with its title and description, so every tool is wrapped the same way (errors
+become advice, see errors.py) and reads the same way.
+
+Customer and supplier tools, and sales and purchase order tools, differ only in the ledger
+they read and the words they use. ``specialise`` makes one tool of a shared body for one
+ledger: it fixes the ledger, renames the argument (``account`` becomes ``customer``) and sets
+the argument's and the answer's types, so the schema the model sees is as if written by hand,
+and the logic exists once.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, ToolAnnotations
+
+from sage200_mcp.api.client import Company
+from sage200_mcp.api.models import Site
+from sage200_mcp.profile import describe, match_company, select_company, selected_company
+from sage200_mcp.tools.errors import guarded
+from sage200_mcp.tools.state import AppState
+
+ToolContext = Context[AppState, Any]
+ToolBody = Callable[..., Awaitable[CallToolResult]]
+
+READ_ONLY = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+)
+# choosing a company or signing in changes this server's state, never the books
+CHANGES_SESSION = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+)
+
+
+def add_tool(
+    mcp: MCPServer[AppState],
+    body: ToolBody,
+    *,
+    title: str,
+    description: str,
+    annotations: ToolAnnotations = READ_ONLY,
+) -> None:
+    """Register ``body`` under its own name, its failures turned into advice for the model."""
+    mcp.add_tool(guarded(body), title=title, description=description, annotations=annotations)
+
+
+def specialise(
+    body: ToolBody,
+    *,
+    name: str,
+    fixed: Mapping[str, object],
+    renamed: Mapping[str, str] | None = None,
+    types: Mapping[str, object] | None = None,
+    returns: object,
+) -> ToolBody:
+    """``body`` as a tool of its own: ``fixed`` arguments bound, others renamed and retyped.
+
+    ``types`` is keyed by the body's own argument names; ``returns`` is the tool's return
+    annotation (``Annotated[CallToolResult, Model]``), which gives the answer's schema.
+    """
+    renamed = dict(renamed or {})
+    types = dict(types or {})
+    original = {new: old for old, new in renamed.items()}
+    signature = inspect.signature(body, eval_str=True)
+    parameters = [
+        parameter.replace(
+            name=renamed.get(parameter.name, parameter.name),
+            annotation=types.get(parameter.name, parameter.annotation),
+        )
+        for parameter in signature.parameters.values()
+        if parameter.name not in fixed
+    ]
+
+    async def tool(**arguments: Any) -> CallToolResult:
+        given = {original.get(key, key): value for key, value in arguments.items()}
+        return await body(**fixed, **given)
+
+    tool.__name__ = tool.__qualname__ = name
+    tool.__doc__ = body.__doc__
+    tool.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=parameters, return_annotation=returns
+    )
+    tool.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": returns}
+    return tool
+
+
+async def reachable_sites(state: AppState) -> list[Site]:
+    return [Site.model_validate(item) for item in await state.client.sites()]
+
+
+async def current_company(state: AppState) -> Company:
+    """The company this call reads: the profile's choice, or the only one the user can reach.
+
+    Never a silent default: with several to choose from and none chosen, the error lists them.
+    """
+    chosen = selected_company(state.settings)
+    if chosen is not None:
+        return chosen
+    sites = await reachable_sites(state)
+    if len(sites) == 1:
+        return select_company(state.settings, sites[0])
+    if not sites:
+        match_company(sites, "")  # raises the "no companies reachable" explanation
+    listing = "; ".join(describe(site) for site in sites)
+    raise ToolError(
+        f"No company is selected, and you can reach {len(sites)}: {listing}. Call switch_site"
+        " with the one the user means (its company id or part of its name), then ask again."
+    )
