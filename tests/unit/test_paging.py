@@ -14,8 +14,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from sage200_mcp.api.ledgers import Page
 from sage200_mcp.config import Settings
 from sage200_mcp.tools import paging
-from sage200_mcp.tools.accounts import page_info
-from sage200_mcp.tools.paging import KEY_FILE, Cursor, Paging, cursor_key, for_search
+from sage200_mcp.tools.paging import KEY_FILE, Cursor, Paging, cursor_key, for_search, page_info
 
 ROWS = [{"id": n} for n in range(25)]
 PAGES = Paging("list_customers", "0123456789abcdef", b"k" * 32)

@@ -39,6 +39,10 @@ class NotFound(ApiError):
     """404: no such record, or the path does not exist for this edition."""
 
 
+class Ambiguous(ApiError):
+    """What a person typed matches several records; the message lists them to choose from."""
+
+
 class EditionNotFound(NotFound):
     """Neither edition's base path answered ``/sites``: the API URL is wrong."""
 

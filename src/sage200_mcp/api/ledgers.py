@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from sage200_mcp.api import odata
 from sage200_mcp.api.client import Company, SageClient
-from sage200_mcp.api.errors import NotFound
+from sage200_mcp.api.errors import Ambiguous, NotFound
 from sage200_mcp.api.lookups import ACCOUNT_STATUS, TRANSACTION_TYPES, enumeration, name_numbers
 from sage200_mcp.api.models import Account, AccountView, AgedBalance, TransactionView
 
@@ -162,6 +162,42 @@ async def search_accounts(
         params["$filter"] = str(expression)
     found = await page_of(client, ledger.views, company, params, offset, limit, want_total, dict)
     return Page(await _views(client, company, found.rows), found.has_more, found.total)
+
+
+async def resolve_account(client: SageClient, ledger: Ledger, company: Company, text: str) -> int:
+    """The id of the one account ``text`` means (id, reference or name), or an error listing
+    the candidates."""
+    text = text.strip()
+    number = odata.record_id(text)
+    if number is not None:
+        found = await client.get_list(
+            ledger.views,
+            company,
+            {"$filter": str(odata.eq("id", number)), "$select": "id", "$top": "1"},
+        )
+        if found:
+            return int(found[0]["id"])
+    candidates = await find_accounts(client, ledger, company, text)
+    exact = [
+        c
+        for c in candidates
+        if c.name.lower() == text.lower() or c.reference.lower() == text.lower()
+    ]
+    chosen = exact if len(exact) == 1 else candidates
+    if len(chosen) == 1 and chosen[0].id is not None:
+        return chosen[0].id
+    if not chosen:
+        raise NotFound(
+            f"No {ledger.party} in {company.describe()} matches '{text}'. Try"
+            f" list_{ledger.party}s with a shorter search, or check the company"
+            " (list_sites)."
+        )
+    listing = "; ".join(f"{c.reference} {c.name}" for c in chosen[:10])
+    more = " (and more)" if len(chosen) > 10 else ""
+    raise Ambiguous(
+        f"Several {ledger.party}s match '{text}': {listing}{more}. Ask which one the"
+        f" user means, then use its reference."
+    )
 
 
 async def find_accounts(

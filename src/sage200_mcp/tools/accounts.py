@@ -9,19 +9,17 @@ import asyncio
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from sage200_mcp.api import ledgers, odata
 from sage200_mcp.api.client import Company, SageClient
-from sage200_mcp.api.errors import NotFound
 from sage200_mcp.api.ledgers import AccountSearch, Ledger, TransactionSearch
 from sage200_mcp.api.lookups import words
 from sage200_mcp.api.models import Account, AccountView, AgedBalance, Contact, TransactionView
 from sage200_mcp.api.schema import check_fields
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.arguments import Finite
-from sage200_mcp.tools.output import CompanyRef, PageInfo, fit
+from sage200_mcp.tools.output import CompanyRef, PageInfo
 from sage200_mcp.tools.state import AppState
 from sage200_mcp.tools.toolkit import current_company
 
@@ -274,45 +272,6 @@ def transaction_row(ledger: Ledger, item: TransactionView, today: date) -> Trans
     )
 
 
-# -- finding one account --------------------------------------------------------------------------
-
-
-async def resolve_account(client: SageClient, ledger: Ledger, company: Company, text: str) -> int:
-    """The id of the one account ``text`` means (id, reference or name), or a ToolError listing
-    the candidates."""
-    text = text.strip()
-    number = odata.record_id(text)
-    if number is not None:
-        found = await client.get_list(
-            ledger.views,
-            company,
-            {"$filter": str(odata.eq("id", number)), "$select": "id", "$top": "1"},
-        )
-        if found:
-            return int(found[0]["id"])
-    candidates = await ledgers.find_accounts(client, ledger, company, text)
-    exact = [
-        c
-        for c in candidates
-        if c.name.lower() == text.lower() or c.reference.lower() == text.lower()
-    ]
-    chosen = exact if len(exact) == 1 else candidates
-    if len(chosen) == 1 and chosen[0].id is not None:
-        return chosen[0].id
-    if not chosen:
-        raise ToolError(
-            f"No {ledger.party} in {company.describe()} matches '{text}'. Try"
-            f" list_{ledger.party}s with a shorter search, or check the company"
-            " (list_sites)."
-        )
-    listing = "; ".join(f"{c.reference} {c.name}" for c in chosen[:10])
-    more = " (and more)" if len(chosen) > 10 else ""
-    raise ToolError(
-        f"Several {ledger.party}s match '{text}': {listing}{more}. Ask which one the"
-        f" user means, then use its reference."
-    )
-
-
 # -- the shared tool bodies ------------------------------------------------------------------------
 
 
@@ -356,60 +315,18 @@ async def list_accounts(
         want_total=cursor is None,
     )
     rows = [account_row(view, extra) for view in found.rows]
-    page = page_info(
+    page = paging.page_info(
         rows, found, position, pages, state.settings.max_result_chars, f"{ledger.party}s"
     )
     return CompanyRef.of(company), rows[: page.returned], page
-
-
-def page_info(
-    rows: list[Any],
-    found: ledgers.Page[Any],
-    position: paging.Cursor,
-    pages: paging.Paging,
-    budget: int,
-    noun: str,
-) -> PageInfo:
-    """Returned, total (or, when Sage gives no count, "more than"), the next cursor and a note,
-    once the rows are cut to the budget."""
-    kept = fit(rows, budget)
-    total = found.total if found.total is not None else position.total
-    if not found.has_more:
-        total = position.offset + len(rows)
-    more = found.has_more or kept < len(rows)
-    at_least = position.offset + len(rows) if total is None else None
-    note = None
-    if kept < len(rows):
-        note = (
-            f"Showing {kept} of the {len(rows)} rows asked for, to keep the answer small; use"
-            " next_cursor for the rest, or narrow the search."
-        )
-    elif found.has_more and (total or at_least):
-        matching = f"{total}" if total else f"More than {at_least}"
-        note = (
-            f"{matching} {noun} match; this is rows {position.offset + 1} to"
-            f" {position.offset + kept}. Narrow the search rather than paging through all,"
-            " unless the user needs every row."
-        )
-    return PageInfo(
-        returned=kept,
-        total=total,
-        total_more_than=at_least,
-        truncated=kept < len(rows),
-        note=note,
-        next_cursor=pages.cursor(position.offset + kept, total) if more else None,
-    )
 
 
 async def get_account(
     state: AppState, ledger: Ledger, text: str
 ) -> tuple[CompanyRef, AccountDetail]:
     company = await current_company(state)
-    account_id = await resolve_account(state.client, ledger, company, text)
-    try:
-        account, view = await ledgers.account_details(state.client, ledger, company, account_id)
-    except NotFound as error:
-        raise ToolError(str(error)) from None
+    account_id = await ledgers.resolve_account(state.client, ledger, company, text)
+    account, view = await ledgers.account_details(state.client, ledger, company, account_id)
     return CompanyRef.of(company), account_detail(ledger, account, view)
 
 
@@ -425,7 +342,7 @@ async def list_transactions(
     cursor: str | None,
 ) -> TransactionList:
     company = await current_company(state)
-    account_id = await resolve_account(state.client, ledger, company, text)
+    account_id = await ledgers.resolve_account(state.client, ledger, company, text)
     search = TransactionSearch(account_id, outstanding_only, from_date, to_date, entry_type)
     pages = paging.for_search(
         state.settings,
@@ -449,7 +366,9 @@ async def list_transactions(
     )
     day = state.clock.today()
     rows = [transaction_row(ledger, item, day) for item in found.rows]
-    page = page_info(rows, found, position, pages, state.settings.max_result_chars, "transactions")
+    page = paging.page_info(
+        rows, found, position, pages, state.settings.max_result_chars, "transactions"
+    )
     return TransactionList(
         company=CompanyRef.of(company),
         account=account_row(view or AccountView(id=account_id)),
@@ -467,7 +386,9 @@ async def aged(
     cursor: str | None,
 ) -> AgedResult:
     company = await current_company(state)
-    account_id = await resolve_account(state.client, ledger, company, text) if text else None
+    account_id = (
+        await ledgers.resolve_account(state.client, ledger, company, text) if text else None
+    )
     tool = "get_aged_debt" if ledger.party == "customer" else "get_aged_creditors"
     pages = paging.for_search(
         state.settings, tool, company.site_id, company.company_id, account_id, ageing
@@ -486,7 +407,9 @@ async def aged(
     accounts = [_aged_account(r, ledger, buckets, names) for r in window]
     more = position.offset + len(window) < len(rows)
     found = ledgers.Page(accounts, more, len(rows))
-    page = page_info(accounts, found, position, pages, state.settings.max_result_chars, "accounts")
+    page = paging.page_info(
+        accounts, found, position, pages, state.settings.max_result_chars, "accounts"
+    )
     items = (
         await _items(state, ledger, company, account_id, ageing, buckets) if account_id else None
     )

@@ -21,7 +21,6 @@ from sage200_mcp.api.nominal import (
     search_nominal_codes,
 )
 from sage200_mcp.tools import paging
-from sage200_mcp.tools.accounts import page_info
 from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, fit, respond
@@ -170,7 +169,7 @@ def register(mcp: MCPServer[Any]) -> None:
             want_total=cursor is None,
         )
         rows = [nominal_row(view) for view in found.rows]
-        page = page_info(
+        page = paging.page_info(
             rows, found, position, pages, state.settings.max_result_chars, "nominal accounts"
         )
         return respond(

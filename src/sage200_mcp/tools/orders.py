@@ -10,6 +10,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import BaseModel, BeforeValidator, Field
 
+from sage200_mcp.api import ledgers
 from sage200_mcp.api.client import Company
 from sage200_mcp.api.errors import NotFound
 from sage200_mcp.api.ledgers import PURCHASE, SALES
@@ -26,7 +27,6 @@ from sage200_mcp.api.orders import (
     search_orders,
 )
 from sage200_mcp.tools import paging
-from sage200_mcp.tools.accounts import page_info, resolve_account
 from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
@@ -182,7 +182,7 @@ async def _list(
 ) -> OrderList:
     company = await current_company(state)
     ledger = SALES if book is SALES_ORDERS else PURCHASE
-    party_id = await resolve_account(state.client, ledger, company, who) if who else None
+    party_id = await ledgers.resolve_account(state.client, ledger, company, who) if who else None
     search = OrderSearch(party_id, status, from_date, to_date)
     pages = paging.for_search(
         state.settings, f"list_{book.kind}_orders", company.site_id, company.company_id, search
@@ -199,7 +199,7 @@ async def _list(
     )
     currencies = await currency_codes(state, company)
     rows = [order_row(book, order, currencies) for order in found.rows]
-    page = page_info(rows, found, position, pages, state.settings.max_result_chars, "orders")
+    page = paging.page_info(rows, found, position, pages, state.settings.max_result_chars, "orders")
     return OrderList(
         company=CompanyRef.of(company), orders=rows[: page.returned], **page.model_dump()
     )

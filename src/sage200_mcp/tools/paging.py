@@ -27,9 +27,11 @@ from typing import Annotated, Any
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from sage200_mcp.api.ledgers import Page
 from sage200_mcp.config import Settings
 from sage200_mcp.errors import Sage200Error
 from sage200_mcp.files import FileLock, write_private
+from sage200_mcp.tools.output import PageInfo, fit
 
 log = logging.getLogger(__name__)
 
@@ -154,3 +156,42 @@ def _unb64(text: str) -> bytes:
     if not text or not text.isascii():
         raise ValueError("not base64url")
     return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+
+
+def page_info(
+    rows: list[Any],
+    found: Page[Any],
+    position: Cursor,
+    pages: Paging,
+    budget: int,
+    noun: str,
+) -> PageInfo:
+    """Returned, total (or, when Sage gives no count, "more than"), the next cursor and a note,
+    once the rows are cut to the budget."""
+    kept = fit(rows, budget)
+    total = found.total if found.total is not None else position.total
+    if not found.has_more:
+        total = position.offset + len(rows)
+    more = found.has_more or kept < len(rows)
+    at_least = position.offset + len(rows) if total is None else None
+    note = None
+    if kept < len(rows):
+        note = (
+            f"Showing {kept} of the {len(rows)} rows asked for, to keep the answer small; use"
+            " next_cursor for the rest, or narrow the search."
+        )
+    elif found.has_more and (total or at_least):
+        matching = f"{total}" if total else f"More than {at_least}"
+        note = (
+            f"{matching} {noun} match; this is rows {position.offset + 1} to"
+            f" {position.offset + kept}. Narrow the search rather than paging through all,"
+            " unless the user needs every row."
+        )
+    return PageInfo(
+        returned=kept,
+        total=total,
+        total_more_than=at_least,
+        truncated=kept < len(rows),
+        note=note,
+        next_cursor=pages.cursor(position.offset + kept, total) if more else None,
+    )

@@ -18,7 +18,6 @@ from sage200_mcp.api.stock import (
     search_products,
 )
 from sage200_mcp.tools import paging
-from sage200_mcp.tools.accounts import page_info
 from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
@@ -155,7 +154,9 @@ def register(mcp: MCPServer[Any]) -> None:
             want_total=cursor is None,
         )
         rows = [product_row(view) for view in found.rows]
-        page = page_info(rows, found, position, pages, state.settings.max_result_chars, "products")
+        page = paging.page_info(
+            rows, found, position, pages, state.settings.max_result_chars, "products"
+        )
         return respond(
             ProductList(
                 company=CompanyRef.of(company), products=rows[: page.returned], **page.model_dump()
