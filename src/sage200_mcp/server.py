@@ -21,21 +21,20 @@ from sage200_mcp.config import Settings
 from sage200_mcp.errors import ConfigError
 from sage200_mcp.httpclient import new_http_client
 from sage200_mcp.tools import (
-    customers,
     diagnose,
     nominal,
     orders,
     query,
     sites,
     stock,
-    suppliers,
+    traders,
 )
 from sage200_mcp.tools.state import AppState
 
 # groups of tools a user can turn on or off (--toolsets); sites, status and login are always on
 TOOLSETS: dict[str, Callable[[MCPServer[Any]], None]] = {
-    "customers": customers.register,
-    "suppliers": suppliers.register,
+    "customers": traders.register_customers,
+    "suppliers": traders.register_suppliers,
     "orders": orders.register,
     "stock": stock.register,
     "nominal": nominal.register,

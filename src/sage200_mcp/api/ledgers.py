@@ -342,6 +342,57 @@ async def aged_balances(
     ]
 
 
+async def account_views(
+    client: SageClient, ledger: Ledger, company: Company, ids: list[int]
+) -> dict[int, AccountView]:
+    """The rows of the accounts ``ids`` (for names beside aged balances), 50 ids a request."""
+    views: dict[int, AccountView] = {}
+    for start in range(0, len(ids), 50):
+        chunk = ids[start : start + 50]
+        rows = await client.get_list(
+            ledger.views,
+            company,
+            {
+                "$filter": str(odata.any_of([odata.eq("id", i) for i in chunk])),
+                "$select": ",".join(ROW_FIELDS),
+                "$top": str(len(chunk)),
+            },
+        )
+        views.update({v.id: v for v in map(AccountView.model_validate, rows) if v.id is not None})
+    return views
+
+
+async def aged_items(
+    client: SageClient, ledger: Ledger, company: Company, account_id: int, basis: str
+) -> list[tuple[AgedBalance, TransactionView | None]]:
+    """One account's outstanding items as the ledger ages them, each with its transaction (for
+    its reference and dates) when Sage still lists it as outstanding."""
+    detail, open_items = await asyncio.gather(
+        client.all_rows(
+            ledger.aged_detail,
+            company,
+            {
+                "$ageingdatetype": basis,
+                "$filter": str(odata.eq(ledger.party_id, account_id)),
+                "$orderby": f"{ledger.transaction_id} asc",
+            },
+        ),
+        client.all_rows(
+            ledger.transactions,
+            company,
+            {
+                "$filter": str(TransactionSearch(account_id).filter(ledger)),
+                "$orderby": f"{ledger.transaction_id} asc",
+            },
+        ),
+    )
+    by_id = {
+        row.get(ledger.transaction_id): TransactionView.model_validate(row) for row in open_items
+    }
+    aged = [AgedBalance.model_validate(row) for row in detail]
+    return [(row, by_id.get(row.extra(ledger.transaction_id))) for row in aged]
+
+
 async def page_of(
     client: SageClient,
     path: str,

@@ -1,27 +1,21 @@
-"""What customer and supplier tools share: their rows, their full view, finding one by what a
-person typed, their transactions and their aged balances. tools/customers.py and
-tools/suppliers.py name and describe the tools; the work is done here once.
+"""What customer and supplier answers look like, and how Sage's rows become them: account rows
+and detail, transactions with their days overdue, aged balances by period. The tools that give
+these answers are declared in tools/traders.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from sage200_mcp.api import ledgers, odata
-from sage200_mcp.api.client import Company, SageClient
-from sage200_mcp.api.ledgers import AccountSearch, Ledger, TransactionSearch
+from sage200_mcp.api import ledgers
+from sage200_mcp.api.ledgers import Ledger
 from sage200_mcp.api.lookups import words
 from sage200_mcp.api.models import Account, AccountView, AgedBalance, Contact, TransactionView
-from sage200_mcp.api.schema import check_fields
-from sage200_mcp.tools import paging
 from sage200_mcp.tools.arguments import Finite
 from sage200_mcp.tools.output import CompanyRef, PageInfo
-from sage200_mcp.tools.state import AppState
-from sage200_mcp.tools.toolkit import current_company
 
 Sort = Literal["name", "-name", "reference", "-reference", "balance", "-balance"]
 EntryType = Literal["invoice", "credit_note", "payment", "refund"]
@@ -272,180 +266,30 @@ def transaction_row(ledger: Ledger, item: TransactionView, today: date) -> Trans
     )
 
 
-# -- the shared tool bodies ------------------------------------------------------------------------
+# -- aged balances ---------------------------------------------------------------------------------
 
 
-async def list_accounts(
-    state: AppState,
-    ledger: Ledger,
-    search: AccountSearch,
-    sort: Sort,
-    fields: list[str] | None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[CompanyRef, list[AccountRow], PageInfo]:
-    company = await current_company(state)
-    extra = check_fields(
-        fields or [],
-        ledger.module,
-        ledger.view_schema,
-        await state.client.resolve_edition(),
-        f"a {ledger.party} ({ledger.views})",
-    )
-    pages = paging.for_search(
-        state.settings,
-        f"list_{ledger.party}s",
-        company.site_id,
-        company.company_id,
-        search,
-        sort,
-        extra,
-    )
-    position = pages.start(cursor)
-    found = await ledgers.search_accounts(
-        state.client,
-        ledger,
-        company,
-        search,
-        sort=sort.lstrip("-"),
-        descending=sort.startswith("-"),
-        offset=position.offset,
-        limit=limit,
-        extra_fields=extra,
-        want_total=cursor is None,
-    )
-    rows = [account_row(view, extra) for view in found.rows]
-    page = paging.page_info(
-        rows, found, position, pages, state.settings.max_result_chars, f"{ledger.party}s"
-    )
-    return CompanyRef.of(company), rows[: page.returned], page
-
-
-async def get_account(
-    state: AppState, ledger: Ledger, text: str
-) -> tuple[CompanyRef, AccountDetail]:
-    company = await current_company(state)
-    account_id = await ledgers.resolve_account(state.client, ledger, company, text)
-    account, view = await ledgers.account_details(state.client, ledger, company, account_id)
-    return CompanyRef.of(company), account_detail(ledger, account, view)
-
-
-async def list_transactions(
-    state: AppState,
-    ledger: Ledger,
-    text: str,
-    outstanding_only: bool,
-    from_date: date | None,
-    to_date: date | None,
-    entry_type: EntryType | None,
-    limit: int,
-    cursor: str | None,
-) -> TransactionList:
-    company = await current_company(state)
-    account_id = await ledgers.resolve_account(state.client, ledger, company, text)
-    search = TransactionSearch(account_id, outstanding_only, from_date, to_date, entry_type)
-    pages = paging.for_search(
-        state.settings,
-        f"list_{ledger.party}_transactions",
-        company.site_id,
-        company.company_id,
-        search,
-    )
-    position = pages.start(cursor)
-    found, view = await asyncio.gather(
-        ledgers.search_transactions(
-            state.client,
-            ledger,
-            company,
-            search,
-            offset=position.offset,
-            limit=limit,
-            want_total=cursor is None,
-        ),
-        ledgers.account_view(state.client, ledger, company, account_id),
-    )
-    day = state.clock.today()
-    rows = [transaction_row(ledger, item, day) for item in found.rows]
-    page = paging.page_info(
-        rows, found, position, pages, state.settings.max_result_chars, "transactions"
-    )
-    return TransactionList(
-        company=CompanyRef.of(company),
-        account=account_row(view or AccountView(id=account_id)),
-        transactions=rows[: page.returned],
-        **page.model_dump(),
-    )
-
-
-async def aged(
-    state: AppState,
-    ledger: Ledger,
-    text: str | None,
-    ageing: Ageing,
-    limit: int,
-    cursor: str | None,
-) -> AgedResult:
-    company = await current_company(state)
-    account_id = (
-        await ledgers.resolve_account(state.client, ledger, company, text) if text else None
-    )
-    tool = "get_aged_debt" if ledger.party == "customer" else "get_aged_creditors"
-    pages = paging.for_search(
-        state.settings, tool, company.site_id, company.company_id, account_id, ageing
-    )
-    position = pages.start(cursor)
-    everyone = await ledgers.aged_balances(state.client, ledger, company, ageing)
-    rows = [r for r in everyone if account_id is None or _id(r, ledger) == account_id]
-    buckets = _buckets(everyone[0] if everyone else None)
-    rows.sort(key=lambda r: [r.amount(key) for key, _ in buckets], reverse=True)
-    totals = [
-        Bucket(period=label, amount=round(sum(r.amount(key, base=True) for r in everyone), 2))
-        for key, label in buckets
-    ]
-    window = rows[position.offset : position.offset + limit]
-    names = await _names(state.client, ledger, company, [_id(r, ledger) for r in window])
-    accounts = [_aged_account(r, ledger, buckets, names) for r in window]
-    more = position.offset + len(window) < len(rows)
-    found = ledgers.Page(accounts, more, len(rows))
-    page = paging.page_info(
-        accounts, found, position, pages, state.settings.max_result_chars, "accounts"
-    )
-    items = (
-        await _items(state, ledger, company, account_id, ageing, buckets) if account_id else None
-    )
-    return AgedResult(
-        company=CompanyRef.of(company),
-        ageing=ageing,
-        periods=[label for _, label in buckets],
-        totals=[t for t in totals if t.amount],
-        total_outstanding=round(sum(t.amount for t in totals), 2),
-        accounts=accounts[: page.returned],
-        items=items,
-        **page.model_dump(),
-    )
-
-
-def _id(row: AgedBalance, ledger: Ledger) -> int:
+def aged_id(row: AgedBalance, ledger: Ledger) -> int:
     try:
         return int(row.extra(ledger.party_id))
     except (TypeError, ValueError):
         return 0
 
 
-def _buckets(sample: AgedBalance | None) -> list[tuple[str, str]]:
+def aged_buckets(sample: AgedBalance | None) -> list[tuple[str, str]]:
     """(field bucket, label) pairs, oldest first: older, the ledger's periods, current, future."""
     periods = [(f"period_{n}", sample.label(n)) for n in range(1, 9)] if sample else []
     named = [(key, label) for key, label in periods if label]
     return [("past", "older"), *reversed(named), ("current", "current"), ("future", "future")]
 
 
-def _aged_account(
+def aged_account(
     row: AgedBalance, ledger: Ledger, buckets: list[tuple[str, str]], names: dict[int, AccountView]
 ) -> AgedAccount:
-    view = names.get(_id(row, ledger))
+    view = names.get(aged_id(row, ledger))
     amounts = [Bucket(period=label, amount=row.amount(key)) for key, label in buckets]
     return AgedAccount(
-        id=_id(row, ledger),
+        id=aged_id(row, ledger),
         reference=view.reference if view else None,
         name=view.name if view else None,
         currency=(view.currency_iso_code or None) if view else None,
@@ -454,70 +298,19 @@ def _aged_account(
     )
 
 
-async def _names(
-    client: SageClient, ledger: Ledger, company: Company, ids: list[int]
-) -> dict[int, AccountView]:
-    views: dict[int, AccountView] = {}
-    for start in range(0, len(ids), 50):
-        chunk = ids[start : start + 50]
-        if not chunk:
-            continue
-        rows = await client.get_list(
-            ledger.views,
-            company,
-            {
-                "$filter": str(odata.any_of([odata.eq("id", i) for i in chunk])),
-                "$select": ",".join(ledgers.ROW_FIELDS),
-                "$top": str(len(chunk)),
-            },
-        )
-        views.update({v.id: v for v in map(AccountView.model_validate, rows) if v.id is not None})
-    return views
-
-
-async def _items(
-    state: AppState,
-    ledger: Ledger,
-    company: Company,
-    account_id: int,
-    ageing: Ageing,
-    buckets: list[tuple[str, str]],
+def aged_items(
+    found: list[tuple[AgedBalance, TransactionView | None]], buckets: list[tuple[str, str]]
 ) -> list[AgedItem]:
     """Each outstanding item of one account, with the period it falls in."""
-    detail, open_items = await asyncio.gather(
-        state.client.all_rows(
-            ledger.aged_detail,
-            company,
-            {
-                "$ageingdatetype": ageing,
-                "$filter": str(odata.eq(ledger.party_id, account_id)),
-                "$orderby": f"{ledger.transaction_id} asc",
-            },
-        ),
-        state.client.all_rows(
-            ledger.transactions,
-            company,
-            {
-                "$filter": str(TransactionSearch(account_id).filter(ledger)),
-                "$orderby": f"{ledger.transaction_id} asc",
-            },
-        ),
-    )
-    by_id = {
-        row.get(ledger.transaction_id): TransactionView.model_validate(row) for row in open_items
-    }
-    items: list[AgedItem] = []
-    for row in map(AgedBalance.model_validate, detail):
-        item = by_id.get(row.extra(ledger.transaction_id))
-        for key, label in buckets:
-            if row.amount(key):
-                items.append(
-                    AgedItem(
-                        reference=item.reference if item else None,
-                        date=_iso(item.transaction_date) if item else None,
-                        due_date=_iso(item.due_date) if item else None,
-                        outstanding=row.amount(key),
-                        period=label,
-                    )
-                )
-    return items
+    return [
+        AgedItem(
+            reference=item.reference if item else None,
+            date=_iso(item.transaction_date) if item else None,
+            due_date=_iso(item.due_date) if item else None,
+            outstanding=row.amount(key),
+            period=label,
+        )
+        for row, item in found
+        for key, label in buckets
+        if row.amount(key)
+    ]

@@ -1,0 +1,491 @@
+"""Customers and suppliers (Sage's traders): four tools each, declared once.
+
+The sales and purchase ledgers answer the same questions (find accounts, read one, its
+transactions, its aged balance) with different words. Each tool body below serves both;
+the table at the end (``CUSTOMERS``, ``SUPPLIERS``) holds what differs: the ledger, the tool
+names and texts, and the argument and answer types, from which ``toolkit.specialise`` makes
+the eight tools.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import CallToolResult
+from pydantic import BaseModel, Field, create_model
+
+from sage200_mcp.api import ledgers
+from sage200_mcp.api.ledgers import PURCHASE, SALES, AccountSearch, Ledger, TransactionSearch
+from sage200_mcp.api.models import AccountView
+from sage200_mcp.api.schema import check_fields
+from sage200_mcp.tools import paging
+from sage200_mcp.tools.accounts import (
+    AccountDetail,
+    AccountRow,
+    AgedResult,
+    AgeingArg,
+    Bucket,
+    EntryTypeArg,
+    ExtraFields,
+    FromDate,
+    MaxBalance,
+    MinBalance,
+    OutstandingOnly,
+    SortArg,
+    ToDate,
+    TransactionList,
+    account_detail,
+    account_row,
+    aged_account,
+    aged_buckets,
+    aged_id,
+    aged_items,
+    transaction_row,
+)
+from sage200_mcp.tools.arguments import naming
+from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
+from sage200_mcp.tools.paging import CursorArg, Limit
+from sage200_mcp.tools.state import AppState, app_state
+from sage200_mcp.tools.toolkit import (
+    ToolBody,
+    ToolContext,
+    add_tool,
+    current_company,
+    specialise,
+)
+
+
+@dataclass(frozen=True)
+class Texts:
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Traders:
+    """What one ledger's tools say and take; the bodies are shared."""
+
+    ledger: Ledger
+    plural: str  # "customers": the toolset, the list's field, and list_<plural>
+    aged_tool: str
+    texts: dict[str, Texts]  # by body: list, get, transactions, aged
+    account: object  # the Annotated type of the required account argument
+    account_filter: object  # the optional one, for aged balances
+    list_arguments: dict[str, object]  # list_accounts' arguments worded for this ledger
+    list_answer: type[BaseModel]
+    one_answer: type[BaseModel]
+
+
+# -- the shared tool bodies ------------------------------------------------------------------------
+
+
+async def list_accounts(
+    traders: Traders,
+    ctx: ToolContext,
+    search: str | None = None,
+    on_hold: bool | None = None,
+    over_credit_limit: bool | None = None,
+    min_balance: MinBalance = None,
+    max_balance: MaxBalance = None,
+    include_hidden: bool = False,
+    sort: SortArg = "name",
+    fields: ExtraFields = None,
+    limit: Limit = 25,
+    cursor: CursorArg = None,
+) -> CallToolResult:
+    state, ledger = app_state(ctx), traders.ledger
+    company = await current_company(state)
+    search_for = AccountSearch(
+        search, on_hold, over_credit_limit, min_balance, max_balance, include_hidden
+    )
+    extra = check_fields(
+        fields or [],
+        ledger.module,
+        ledger.view_schema,
+        await state.client.resolve_edition(),
+        f"a {ledger.party} ({ledger.views})",
+    )
+    pages = paging.for_search(
+        state.settings,
+        f"list_{traders.plural}",
+        company.site_id,
+        company.company_id,
+        search_for,
+        sort,
+        extra,
+    )
+    position = pages.start(cursor)
+    found = await ledgers.search_accounts(
+        state.client,
+        ledger,
+        company,
+        search_for,
+        sort=sort.lstrip("-"),
+        descending=sort.startswith("-"),
+        offset=position.offset,
+        limit=limit,
+        extra_fields=extra,
+        want_total=cursor is None,
+    )
+    rows = [account_row(view, extra) for view in found.rows]
+    page = paging.page_info(
+        rows, found, position, pages, state.settings.max_result_chars, traders.plural
+    )
+    return respond(
+        traders.list_answer.model_validate(
+            {
+                "company": CompanyRef.of(company),
+                traders.plural: rows[: page.returned],
+                **page.model_dump(),
+            }
+        )
+    )
+
+
+async def get_account(traders: Traders, account: str, ctx: ToolContext) -> CallToolResult:
+    state, ledger = app_state(ctx), traders.ledger
+    company = await current_company(state)
+    account_id = await ledgers.resolve_account(state.client, ledger, company, account)
+    found, view = await ledgers.account_details(state.client, ledger, company, account_id)
+    return respond(
+        traders.one_answer.model_validate(
+            {"company": CompanyRef.of(company), ledger.party: account_detail(ledger, found, view)}
+        )
+    )
+
+
+async def list_transactions(
+    traders: Traders,
+    account: str,
+    ctx: ToolContext,
+    outstanding_only: OutstandingOnly = True,
+    from_date: FromDate = None,
+    to_date: ToDate = None,
+    type: EntryTypeArg = None,
+    limit: Limit = 25,
+    cursor: CursorArg = None,
+) -> CallToolResult:
+    state, ledger = app_state(ctx), traders.ledger
+    company = await current_company(state)
+    account_id = await ledgers.resolve_account(state.client, ledger, company, account)
+    search = TransactionSearch(account_id, outstanding_only, from_date, to_date, type)
+    pages = paging.for_search(
+        state.settings,
+        f"list_{ledger.party}_transactions",
+        company.site_id,
+        company.company_id,
+        search,
+    )
+    position = pages.start(cursor)
+    found, view = await asyncio.gather(
+        ledgers.search_transactions(
+            state.client,
+            ledger,
+            company,
+            search,
+            offset=position.offset,
+            limit=limit,
+            want_total=cursor is None,
+        ),
+        ledgers.account_view(state.client, ledger, company, account_id),
+    )
+    rows = [transaction_row(ledger, item, state.clock.today()) for item in found.rows]
+    page = paging.page_info(
+        rows, found, position, pages, state.settings.max_result_chars, "transactions"
+    )
+    return respond(
+        TransactionList(
+            company=CompanyRef.of(company),
+            account=account_row(view or AccountView(id=account_id)),
+            transactions=rows[: page.returned],
+            **page.model_dump(),
+        )
+    )
+
+
+async def get_aged(
+    traders: Traders,
+    ctx: ToolContext,
+    account: str | None = None,
+    ageing: AgeingArg = "duedate",
+    limit: Limit = 25,
+    cursor: CursorArg = None,
+) -> CallToolResult:
+    state, ledger = app_state(ctx), traders.ledger
+    company = await current_company(state)
+    account_id = (
+        await ledgers.resolve_account(state.client, ledger, company, account) if account else None
+    )
+    pages = paging.for_search(
+        state.settings, traders.aged_tool, company.site_id, company.company_id, account_id, ageing
+    )
+    position = pages.start(cursor)
+    everyone = await ledgers.aged_balances(state.client, ledger, company, ageing)
+    rows = [r for r in everyone if account_id is None or aged_id(r, ledger) == account_id]
+    buckets = aged_buckets(everyone[0] if everyone else None)
+    rows.sort(key=lambda r: [r.amount(key) for key, _ in buckets], reverse=True)
+    totals = [
+        Bucket(period=label, amount=round(sum(r.amount(key, base=True) for r in everyone), 2))
+        for key, label in buckets
+    ]
+    window = rows[position.offset : position.offset + limit]
+    names = await ledgers.account_views(
+        state.client, ledger, company, [aged_id(r, ledger) for r in window]
+    )
+    accounts = [aged_account(r, ledger, buckets, names) for r in window]
+    more = position.offset + len(window) < len(rows)
+    found = ledgers.Page(accounts, more, len(rows))
+    page = paging.page_info(
+        accounts, found, position, pages, state.settings.max_result_chars, "accounts"
+    )
+    items = (
+        aged_items(
+            await ledgers.aged_items(state.client, ledger, company, account_id, ageing), buckets
+        )
+        if account_id
+        else None
+    )
+    return respond(
+        AgedResult(
+            company=CompanyRef.of(company),
+            ageing=ageing,
+            periods=[label for _, label in buckets],
+            totals=[t for t in totals if t.amount],
+            total_outstanding=round(sum(t.amount for t in totals), 2),
+            accounts=accounts[: page.returned],
+            items=items,
+            **page.model_dump(),
+        )
+    )
+
+
+# -- the two ledgers ------------------------------------------------------------------------------
+
+
+def _answers(party: str, plural: str) -> tuple[type[BaseModel], type[BaseModel]]:
+    """CustomerList/CustomerAnswer (or the supplier pair): the answers' schemas, named as the
+    model sees them."""
+    name = party.capitalize()
+    listed: dict[str, Any] = {"company": CompanyRef, plural: list[AccountRow]}
+    one: dict[str, Any] = {"company": CompanyRef, party: AccountDetail}
+    return (
+        create_model(f"{name}List", __base__=PageInfo, **listed),
+        create_model(f"{name}Answer", **one),
+    )
+
+
+def _account(example: str, party: str) -> tuple[object, object]:
+    required = Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=100,
+            description=f"Id, account reference (e.g. {example}) or name.",
+        ),
+        naming(f"a {party}'s id, account reference or name"),
+    ]
+    optional = Annotated[
+        str | None,
+        Field(
+            max_length=100,
+            description=f"One {party} (id, reference or name); all {party}s when left out.",
+        ),
+        naming(f"a {party}'s id, reference or name, or leave it out for all {party}s"),
+    ]
+    return required, optional
+
+
+def _traders(
+    ledger: Ledger,
+    example: str,
+    aged_tool: str,
+    texts: dict[str, Texts],
+    list_arguments: dict[str, object],
+) -> Traders:
+    plural = f"{ledger.party}s"
+    account, account_filter = _account(example, ledger.party)
+    list_answer, one_answer = _answers(ledger.party, plural)
+    return Traders(
+        ledger,
+        plural,
+        aged_tool,
+        texts,
+        account,
+        account_filter,
+        list_arguments,
+        list_answer,
+        one_answer,
+    )
+
+
+CUSTOMERS = _traders(
+    SALES,
+    "ABS001",
+    "get_aged_debt",
+    {
+        "list": Texts(
+            "List or search customers",
+            "Find customers in the selected company's sales ledger. Filters combine: `search`"
+            " matches part of the reference, name or short name (any case); `on_hold`,"
+            " `over_credit_limit`, `min_balance`/`max_balance` narrow further; hidden (closed)"
+            " accounts are left out unless `include_hidden`. `sort` by name, reference or"
+            " balance ('-balance' puts the largest first). Rows are compact; ask for more with"
+            " `fields` (names of customer_views fields, e.g. 'contact_name', 'payment_terms')."
+            " Pass `next_cursor` as `cursor` for the next page, only if the user needs more."
+            " For one customer in full, use get_customer.",
+        ),
+        "get": Texts(
+            "Get one customer in full",
+            "One customer of the selected company: identity, balance, credit limit and headroom,"
+            " terms, status, main address, contacts, analysis codes and key dates. `customer` is"
+            " the numeric id, the account reference (e.g. 'ABS001', any case) or a name or part"
+            " of one that matches a single customer.",
+        ),
+        "transactions": Texts(
+            "A customer's transactions",
+            "A customer's invoices, credit notes and receipts, newest first. By default only the"
+            " items still outstanding (what makes up the balance); set `outstanding_only` false"
+            " for the history, narrowed by `from_date`/`to_date` (YYYY-MM-DD) and `type`"
+            " (invoice, credit_note, payment = receipts from the customer, refund). Amounts are"
+            " signed as the ledger shows them (credit notes and receipts negative).",
+        ),
+        "aged": Texts(
+            "Aged debt",
+            "Who owes the selected company money and for how long: each customer's outstanding"
+            " balance split into the ledger's ageing periods (current, then e.g. '1 to 30 days'"
+            " ... older), the most overdue first, with company totals in base currency. Age by"
+            " `duedate` (how overdue; the default), `transactiondate` or `calendarmonth`. With"
+            " `customer`, that customer only, with each outstanding item and its period.",
+        ),
+    },
+    {
+        "search": Annotated[
+            str | None,
+            Field(
+                max_length=100,
+                description="Part of a reference, name or short name, e.g. 'garage'.",
+            ),
+        ],
+        "on_hold": Annotated[
+            bool | None, Field(description="Only accounts on hold (true) or not (false).")
+        ],
+        "over_credit_limit": Annotated[
+            bool | None,
+            Field(
+                description=(
+                    "Only accounts whose balance exceeds their credit limit (true) or not (false)."
+                )
+            ),
+        ],
+        "include_hidden": Annotated[bool, Field(description="Include hidden (closed) accounts.")],
+    },
+)
+
+SUPPLIERS = _traders(
+    PURCHASE,
+    "MON001",
+    "get_aged_creditors",
+    {
+        "list": Texts(
+            "List or search suppliers",
+            "Find suppliers in the selected company's purchase ledger. Filters combine: `search`"
+            " matches part of the reference, name or short name (any case); `on_hold`,"
+            " `over_credit_limit`, `min_balance`/`max_balance` (what the company owes them)"
+            " narrow further; hidden accounts are left out unless `include_hidden`. `sort` by"
+            " name, reference or balance ('-balance' first for the largest). Extra columns with"
+            " `fields` (supplier_views names). For one supplier in full, use get_supplier.",
+        ),
+        "get": Texts(
+            "Get one supplier in full",
+            "One supplier of the selected company: identity, balance owed, credit limit, terms,"
+            " status, main address, contacts, analysis codes and key dates. `supplier` is the"
+            " numeric id, the account reference (any case) or a name matching one supplier.",
+        ),
+        "transactions": Texts(
+            "A supplier's transactions",
+            "A supplier's invoices, credit notes and payments, newest first. By default only the"
+            " items still outstanding; set `outstanding_only` false for the history, narrowed by"
+            " `from_date`/`to_date` (YYYY-MM-DD) and `type` (invoice, credit_note, payment ="
+            " payments to the supplier, refund). Credit notes and payments are negative.",
+        ),
+        "aged": Texts(
+            "Aged creditors",
+            "What the selected company owes its suppliers and for how long: each supplier's"
+            " outstanding balance split into the ledger's ageing periods, the most overdue"
+            " first, with company totals in base currency. Age by `duedate` (the default),"
+            " `transactiondate` or `calendarmonth`. With `supplier`, that supplier only, item by"
+            " item.",
+        ),
+    },
+    {
+        "search": Annotated[
+            str | None,
+            Field(max_length=100, description="Part of a reference, name or short name."),
+        ],
+        "on_hold": Annotated[bool | None, Field(description="Only accounts on hold, or not.")],
+        "over_credit_limit": Annotated[
+            bool | None,
+            Field(description="Only accounts over the credit limit the supplier gives, or not."),
+        ],
+        "include_hidden": Annotated[bool, Field(description="Include hidden accounts.")],
+    },
+)
+
+
+def _tools(traders: Traders) -> dict[str, ToolBody]:
+    """Each body, specialised for ``traders``, under its key in ``traders.texts``."""
+    party, plural = traders.ledger.party, traders.plural
+    fixed = {"traders": traders}
+    renamed = {"account": party}
+    return {
+        "list": specialise(
+            list_accounts,
+            name=f"list_{plural}",
+            fixed=fixed,
+            types=traders.list_arguments,
+            returns=Annotated[CallToolResult, traders.list_answer],
+        ),
+        "get": specialise(
+            get_account,
+            name=f"get_{party}",
+            fixed=fixed,
+            renamed=renamed,
+            types={"account": traders.account},
+            returns=Annotated[CallToolResult, traders.one_answer],
+        ),
+        "transactions": specialise(
+            list_transactions,
+            name=f"list_{party}_transactions",
+            fixed=fixed,
+            renamed=renamed,
+            types={"account": traders.account},
+            returns=Annotated[CallToolResult, TransactionList],
+        ),
+        "aged": specialise(
+            get_aged,
+            name=traders.aged_tool,
+            fixed=fixed,
+            renamed=renamed,
+            types={"account": traders.account_filter},
+            returns=Annotated[CallToolResult, AgedResult],
+        ),
+    }
+
+
+def registrar(traders: Traders) -> Callable[[MCPServer[AppState]], None]:
+    """The ``register`` function of one ledger's toolset."""
+
+    def register(mcp: MCPServer[AppState]) -> None:
+        for key, tool in _tools(traders).items():
+            text = traders.texts[key]
+            add_tool(mcp, tool, title=text.title, description=text.description)
+
+    return register
+
+
+register_customers = registrar(CUSTOMERS)
+register_suppliers = registrar(SUPPLIERS)
