@@ -5,6 +5,7 @@ SageClient, with the tools registered on it. Runs over stdio (the default) or st
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import webbrowser
 from collections.abc import AsyncIterator, Callable
@@ -12,9 +13,9 @@ from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 
-from sage200_mcp import __version__
+from sage200_mcp import __version__, doctor
 from sage200_mcp.api.client import SageClient
-from sage200_mcp.auth import open_session
+from sage200_mcp.auth import SignIn, open_session
 from sage200_mcp.auth.background import BackgroundSignIn
 from sage200_mcp.clock import Clock
 from sage200_mcp.config import Settings
@@ -103,10 +104,16 @@ def create_server(
                 active = settings
             http = await stack.enter_async_context(new_http_client(active.http_timeout))
             session = open_session(active, http)
-            sign_in = BackgroundSignIn(session, browser_opener())
-            stack.push_async_callback(sign_in.close)
-            client = SageClient(active, session, http)
-            yield AppState(active, session, client, sign_in, toolsets, Clock(active.today))
+            background = BackgroundSignIn(session, browser_opener())
+            stack.push_async_callback(background.close)
+            yield AppState(
+                settings=active,
+                client=SageClient(active, session, http),
+                sign_in=SignIn(session, background),
+                diagnose=functools.partial(doctor.diagnose, active, session, http),
+                toolsets=toolsets,
+                clock=Clock(active.today),
+            )
 
     mcp = MCPServer(
         "sage200-mcp",

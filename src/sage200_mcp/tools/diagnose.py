@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult
 
-from sage200_mcp import doctor
-from sage200_mcp.tools.errors import guarded
+from sage200_mcp.doctor import Report
 from sage200_mcp.tools.output import respond
 from sage200_mcp.tools.state import AppState, app_state
-from sage200_mcp.tools.toolkit import READ_ONLY
+from sage200_mcp.tools.toolkit import READ_ONLY, ToolContext, add_tool
+
+
+async def diagnose(ctx: ToolContext) -> Annotated[CallToolResult, Report]:
+    return respond(await app_state(ctx).diagnose())
 
 
 def register(mcp: MCPServer[AppState]) -> None:
-    @mcp.tool(
+    add_tool(
+        mcp,
+        diagnose,
         title="Diagnose the connection to Sage",
         description=(
             "Check every hop to the user's Sage 200 books (configuration, Sage ID, sign-in and"
@@ -26,7 +31,3 @@ def register(mcp: MCPServer[AppState]) -> None:
         ),
         annotations=READ_ONLY,
     )
-    @guarded
-    async def diagnose(ctx: Context[AppState, Any]) -> Annotated[CallToolResult, doctor.Report]:
-        state = app_state(ctx)
-        return respond(await doctor.diagnose(state.settings, state.session, state.client.http))

@@ -19,8 +19,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import UrlElicitationRequiredError
 from mcp.types import ElicitRequestURLParams
 
-from sage200_mcp.auth.background import Started
-from sage200_mcp.auth.errors import AuthError, NotSignedIn
+from sage200_mcp.auth import AuthError, NotSignedIn, Started
 from sage200_mcp.errors import Sage200Error
 from sage200_mcp.tools.state import app_state
 

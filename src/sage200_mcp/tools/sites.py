@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 
 from sage200_mcp import __version__
 from sage200_mcp.api.models import Site
-from sage200_mcp.auth.errors import NotSignedIn
 from sage200_mcp.profile import match_company, select_company, selected_company
 from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.errors import sign_in_steps
@@ -155,25 +154,18 @@ async def get_status(ctx: ToolContext) -> Annotated[CallToolResult, StatusResult
         version=__version__,
         toolsets=list(state.toolsets),
     )
-    try:
-        tokens = state.session.current()
-    except NotSignedIn as damaged:  # an unreadable token file: say so, don't start a sign-in
-        return respond(result.model_copy(update={"sign_in_problem": str(damaged)}))
-    if tokens is None:
-        problem = state.session.why_signed_out()
-        if problem.explained:
-            result = result.model_copy(update={"sign_in_problem": str(problem)})
-        return respond(result)
+    signed = state.sign_in.state()
+    if signed.user is None or signed.ends_at is None or signed.access_expires_at is None:
+        return respond(result.model_copy(update={"sign_in_problem": signed.problem}))
     now = time.time()
-    ends = datetime.fromtimestamp(tokens.refresh_expires_at, UTC)
-    days = (tokens.refresh_expires_at - now) / 86400
+    days = (signed.ends_at - now) / 86400
     return respond(
         result.model_copy(
             update={
                 "signed_in": True,
-                "user": tokens.who,
-                "access_token_valid_for_seconds": max(0, int(tokens.access_expires_at - now)),
-                "sign_in_ends": ends.date().isoformat(),
+                "user": signed.user,
+                "access_token_valid_for_seconds": max(0, int(signed.access_expires_at - now)),
+                "sign_in_ends": datetime.fromtimestamp(signed.ends_at, UTC).date().isoformat(),
                 "warning": (
                     f"The Sage sign-in ends in {max(0, int(days))} days; sign in again"
                     " (the login tool, or `sage200-mcp login`) before then."
@@ -187,12 +179,10 @@ async def get_status(ctx: ToolContext) -> Annotated[CallToolResult, StatusResult
 
 async def login(ctx: ToolContext) -> Annotated[CallToolResult, LoginResult]:
     state = app_state(ctx)
-    tokens = state.session.current()
-    if tokens is not None:
+    user = state.sign_in.state().user
+    if user is not None:
         return respond(
-            LoginResult(
-                signed_in=True, user=tokens.who, message=f"Already signed in as {tokens.who}."
-            )
+            LoginResult(signed_in=True, user=user, message=f"Already signed in as {user}.")
         )
     started = await state.sign_in.begin()
     return respond(
@@ -217,12 +207,12 @@ async def complete_login(
     ctx: ToolContext,
 ) -> Annotated[CallToolResult, LoginResult]:
     state = app_state(ctx)
-    tokens = await state.sign_in.complete(address)
+    user = await state.sign_in.complete(address)
     return respond(
         LoginResult(
             signed_in=True,
-            user=tokens.who,
-            message=f"Signed in to Sage as {tokens.who}; ask the question again.",
+            user=user,
+            message=f"Signed in to Sage as {user}; ask the question again.",
         )
     )
 

@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 from mcp.server.mcpserver import Context
 
 from sage200_mcp.api.client import SageClient
-from sage200_mcp.auth.background import BackgroundSignIn
-from sage200_mcp.auth.session import Session
+from sage200_mcp.auth import SignIn
 from sage200_mcp.clock import Clock
 from sage200_mcp.config import Settings
+from sage200_mcp.doctor import Report
 
 T = TypeVar("T")
 
@@ -20,9 +20,9 @@ T = TypeVar("T")
 @dataclass
 class AppState:
     settings: Settings
-    session: Session
     client: SageClient
-    sign_in: BackgroundSignIn
+    sign_in: SignIn  # who, until when, or why not: never a token
+    diagnose: Callable[[], Awaitable[Report]]  # `sage200-mcp doctor`, run from the chat
     toolsets: tuple[str, ...] = field(default_factory=tuple)
     clock: Clock = field(default_factory=Clock)
 
