@@ -1,8 +1,9 @@
 """The ways to reach an account, each its own table: addresses, contacts with their emails and
 telephones, and a supplier's bank details.
 
-Contacts are numbered across the whole ledger, and a contact's email and telephone rows take the
-contact's number, so the tables join the way Sage's do.
+The main address and bank details take the account's id; other rows take ids from the caller:
+``trading.py`` numbers contacts across the whole ledger and gives a contact's email and telephone
+rows the contact's number, so the tables join as Sage's do.
 """
 
 from __future__ import annotations
