@@ -19,7 +19,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from sage200_mcp.sandbox.identity import Identity
+from sage200_mcp.sandbox.identity.tokens import Tokens
 from sage200_mcp.sandbox.layout import Column
 from sage200_mcp.sandbox.odata import (
     ODataError,
@@ -97,9 +97,9 @@ class Query:
 
 class Sage200Api:
     def __init__(
-        self, identity: Identity, world: World, latency_ms: float = 0, style: ApiStyle | None = None
+        self, tokens: Tokens, world: World, latency_ms: float = 0, style: ApiStyle | None = None
     ) -> None:
-        self.identity = identity
+        self.tokens = tokens
         self.world = world
         self.latency_ms = latency_ms
         self.style = style or ApiStyle()
@@ -138,7 +138,7 @@ class Sage200Api:
     def _user(self, request: Request) -> UserPlan:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        user = self.identity.user_for(token.strip()) if scheme.lower() == "bearer" else None
+        user = self.tokens.user_for(token.strip()) if scheme.lower() == "bearer" else None
         if user is None:
             raise ApiError(401, None)
         return user

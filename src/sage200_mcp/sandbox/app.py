@@ -74,7 +74,7 @@ class Sandbox:
             self.settings.redirect_uris,
         )
         self.api = Sage200Api(
-            self.identity, self.world, self.settings.latency_ms, self.settings.style()
+            self.identity.tokens, self.world, self.settings.latency_ms, self.settings.style()
         )
         self.faults = FaultPlan()
         self.app = self._build_app()
@@ -154,7 +154,7 @@ class Sandbox:
         return JSONResponse(self.stats())
 
     async def _expire(self, request: Request) -> Response:
-        self.identity.expire_access_tokens()
+        self.identity.tokens.expire_access_tokens()
         return JSONResponse({"expired": True})
 
     def reset(
@@ -184,7 +184,7 @@ class Sandbox:
         self.faults.clear()
         self.api.counters.clear()
         if keep_tokens:
-            self.identity.counters = type(self.identity.counters)()
+            self.identity.counters.clear()
         else:
             self.identity.reset()
         settings = self.identity.settings
@@ -200,4 +200,4 @@ class Sandbox:
             self.api.latency_ms = float(latency_ms)
         self.api.style = new_style
         for uri in uris:
-            self.identity.add_redirect_uri(uri)
+            self.identity.clients.add_redirect_uri(uri)

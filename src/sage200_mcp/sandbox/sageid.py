@@ -87,13 +87,13 @@ class SageIdRoutes:
             code_challenge=params.get("code_challenge"),
             nonce=params.get("nonce"),
         )
-        transaction = self.identity.begin(authorization)
+        transaction = self.identity.codes.begin(authorization)
         return _html(pages.sign_in(transaction, client.client_id, authorization.scope))
 
     async def authorize_decision(self, request: Request) -> Response:
         form = await _form(request)
         transaction = form.get("transaction", "")
-        authorization = self.identity.pending(transaction)
+        authorization = self.identity.codes.pending(transaction)
         if authorization is None:
             return _html(
                 pages.error_page(
@@ -103,7 +103,7 @@ class SageIdRoutes:
                 400,
             )
         if form.get("action") == "deny":
-            self.identity.finish(transaction)
+            self.identity.codes.finish(transaction)
             return _redirect(
                 authorization.redirect_uri,
                 error="access_denied",
@@ -122,8 +122,8 @@ class SageIdRoutes:
                     username=username,
                 )
             )
-        self.identity.finish(transaction)
-        code = self.identity.issue_code(authorization, user)
+        self.identity.codes.finish(transaction)
+        code = self.identity.codes.issue(authorization, user)
         return _redirect(authorization.redirect_uri, code=code, state=authorization.state)
 
     # -- token endpoint --------------------------------------------------------------------------
@@ -131,13 +131,13 @@ class SageIdRoutes:
     async def token(self, request: Request) -> Response:
         form = await _form(request)
         grant_type = form.get("grant_type", "")
-        self.identity.count("request", grant_type or "(none)")
+        self.identity.counters.request(grant_type or "(none)")
         issuer = f"{_origin(request)}/"
         try:
-            client = self.identity.authenticate_client(*_client_credentials(request, form))
+            client = self.identity.clients.authenticate(*_client_credentials(request, form))
             self.identity.check_grant(client, grant_type)
             if grant_type == "authorization_code":
-                body = self.identity.redeem_code(
+                body = self.identity.codes.redeem(
                     client,
                     form.get("code", ""),
                     form.get("redirect_uri"),
@@ -145,11 +145,15 @@ class SageIdRoutes:
                     issuer=issuer,
                 )
             elif grant_type == "refresh_token":
-                body = self.identity.refresh(client, form.get("refresh_token", ""), issuer=issuer)
+                body = self.identity.tokens.refresh(
+                    client, form.get("refresh_token", ""), issuer=issuer
+                )
             else:
-                body = self.identity.poll_device(client, form.get("device_code", ""), issuer=issuer)
+                body = self.identity.devices.poll(
+                    client, form.get("device_code", ""), issuer=issuer
+                )
         except OAuthError as error:
-            self.identity.count("error", error.error)
+            self.identity.counters.error(error.error)
             return JSONResponse(
                 {"error": error.error, "error_description": error.description},
                 status_code=error.status,
@@ -160,13 +164,13 @@ class SageIdRoutes:
     async def revoke(self, request: Request) -> Response:
         form = await _form(request)
         try:
-            client = self.identity.authenticate_client(*_client_credentials(request, form))
+            client = self.identity.clients.authenticate(*_client_credentials(request, form))
         except OAuthError as error:
             return JSONResponse(
                 {"error": error.error, "error_description": error.description},
                 status_code=error.status,
             )
-        self.identity.revoke(client, form.get("token", ""))
+        self.identity.tokens.revoke(client, form.get("token", ""))
         return Response(status_code=200)
 
     # -- device authorization --------------------------------------------------------------------
@@ -185,7 +189,7 @@ class SageIdRoutes:
                 {"error": "invalid_request", "error_description": f"audience must be {AUDIENCE}."},
                 status_code=400,
             )
-        grant = self.identity.start_device(client, form.get("scope", "openid"))
+        grant = self.identity.devices.start(client, form.get("scope", "openid"))
         verification = f"{_origin(request)}/activate"
         complete = f"{verification}?{urlencode({'user_code': grant.user_code})}"
         return JSONResponse(
@@ -209,7 +213,7 @@ class SageIdRoutes:
         if not self.identity.settings.device_flow:
             return _not_found()
         form = await _form(request)
-        grant = self.identity.device_by_user_code(form.get("user_code", ""))
+        grant = self.identity.devices.by_user_code(form.get("user_code", ""))
         if grant is None:
             return _html(
                 pages.activate(
@@ -217,14 +221,14 @@ class SageIdRoutes:
                 )
             )
         if form.get("action") == "deny":
-            self.identity.decide_device(grant, None)
+            self.identity.devices.decide(grant, None)
             return _html(pages.message_page("Request denied", "You can close this window."))
         user = self.identity.check_user(form.get("username", ""), form.get("password", ""))
         if user is None:
             return _html(
                 pages.activate(form.get("user_code", ""), error="Wrong email or password.")
             )
-        self.identity.decide_device(grant, user)
+        self.identity.devices.decide(grant, user)
         return _html(
             pages.message_page("Device activated", "You are signed in; return to your application.")
         )

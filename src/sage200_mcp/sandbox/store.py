@@ -40,9 +40,6 @@ class Store:
     def layout(self, table: str) -> Layout:
         return self._layouts[table]
 
-    def has_table(self, table: str) -> bool:
-        return table in self._layouts
-
     def create(self, table: str, layout: Layout, indexes: Sequence[str] = ()) -> None:
         definitions = [
             f"{quote(c.name)} {_SQL_TYPES[c.kind]} DEFAULT {_sql_literal(_stored(c.default))}"

@@ -11,7 +11,7 @@ import threading
 from datetime import date
 
 from sage200_mcp.sandbox.seed import build_books
-from sage200_mcp.sandbox.seed.companies import USERS, CompanyPlan, SitePlan, UserPlan, site_plans
+from sage200_mcp.sandbox.seed.companies import CompanyPlan, SitePlan, UserPlan, site_plans
 from sage200_mcp.sandbox.store import Store
 
 
@@ -72,7 +72,3 @@ class World:
         thread = threading.Thread(target=build_all, name="sandbox-books", daemon=True)
         thread.start()
         return thread
-
-    @staticmethod
-    def users() -> tuple[UserPlan, ...]:
-        return USERS

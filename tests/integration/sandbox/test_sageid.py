@@ -255,7 +255,7 @@ def test_bad_exchanges_are_refused(
 
 
 def test_a_code_is_bound_to_its_client(http: httpx.Client, sandbox: Sandbox) -> None:
-    sandbox.identity.register_client("other-desktop", None, [REDIRECT_URI])
+    sandbox.identity.clients.register("other-desktop", None, [REDIRECT_URI])
     answer = exchange(http, get_code(http), client_id="other-desktop")
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant"
 
@@ -310,7 +310,7 @@ def test_an_http_redirect_can_never_be_registered_for_the_web_client(sandbox: Sa
     with pytest.raises(ValueError, match="sandbox-desktop is a desktop application"):
         sandbox.identity.add_redirect_uri(WEB_REDIRECT_URI, client_id=CLIENT_ID)
     with pytest.raises(ValueError, match="web application"):
-        sandbox.identity.register_client("web-2", "s", [REDIRECT_URI])
+        sandbox.identity.clients.register("web-2", "s", [REDIRECT_URI])
     assert REDIRECT_URI not in sandbox.identity.clients[WEB_CLIENT_ID].redirect_uris
     explicit = "https://books.example.com/explicit"
     assert sandbox.identity.add_redirect_uri(explicit, client_id=WEB_CLIENT_ID) == WEB_CLIENT_ID
@@ -401,7 +401,7 @@ def test_a_secret_from_the_desktop_client_is_refused(http: httpx.Client) -> None
 def test_a_grant_the_client_may_not_use_is_unauthorized_client(
     http: httpx.Client, sandbox: Sandbox
 ) -> None:
-    sandbox.identity.register_client(
+    sandbox.identity.clients.register(
         "no-refresh", None, [REDIRECT_URI], grant_types=("authorization_code",)
     )
     tokens = exchange(http, get_code(http, client_id="no-refresh"), client_id="no-refresh")
