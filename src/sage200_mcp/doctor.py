@@ -342,9 +342,8 @@ class Doctor:
         )
 
     async def refused_company(self) -> Hop | None:
-        if not self.company_answers:
+        if not self.company_answers or self.company is None:
             return None
-        assert self.company is not None
         stranger = Company(self.company.site_id, 2_000_000_000)
         answer = await self._look(stranger, "company_details", {"$top": "1"})
         if answer.status in (401, 403):
@@ -419,12 +418,11 @@ class Doctor:
         params: dict[str, str] | None = None,
         base: str | None = None,
     ) -> Look:
-        assert self.token is not None
         return await look(
             self.http,
             base or _base_for(self.settings, self.edition or self.settings.edition),
             path,
-            self.token,
+            self.token or "",  # the hops that look run only once a token is held
             company,
             params,
             self.settings.subscription_key,

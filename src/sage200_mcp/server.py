@@ -95,12 +95,11 @@ def create_server(
     @contextlib.asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
         async with contextlib.AsyncExitStack() as stack:
-            if demo:
+            if demo or settings is None:  # the check above allows no other None
                 from sage200_mcp.demo import demo_environment
 
                 active = await stack.enter_async_context(demo_environment())
             else:
-                assert settings is not None
                 active = settings
             http = await stack.enter_async_context(new_http_client(active.http_timeout))
             session = open_session(active, http)

@@ -148,9 +148,8 @@ class SageClient:
 
     async def resolve_edition(self) -> Edition:
         """The edition, found now if it is not known yet (see ``_find_edition``)."""
-        await self._find_edition()
-        assert self._edition is not None
-        return self._edition
+        await self._find_edition()  # sets the edition, or raises EditionNotFound
+        return self._edition or self.settings.edition
 
     async def _find_edition(self) -> Any:
         """Find the edition if unknown: ``/sites`` on the Professional base path, then on the

@@ -256,21 +256,19 @@ async def account_details(
     client: SageClient, ledger: Ledger, company: Company, account_id: int
 ) -> tuple[Account, AccountView | None]:
     """The full record (address and contacts expanded) and its view row, read together."""
-    record, views = await asyncio.gather(
-        client.get_item(
-            f"{ledger.records}/{account_id}", company, {"$expand": "main_address,contacts"}
-        ),
-        client.get_list(
-            ledger.views, company, {"$filter": str(odata.eq("id", account_id)), "$top": "1"}
-        ),
-        return_exceptions=True,
-    )
-    if isinstance(record, NotFound):
-        raise NotFound(f"There is no {ledger.party} with id {account_id} in {company.describe()}.")
-    for outcome in (record, views):
-        if isinstance(outcome, BaseException):
-            raise outcome
-    assert isinstance(record, dict) and isinstance(views, list)
+    try:
+        record, views = await asyncio.gather(
+            client.get_item(
+                f"{ledger.records}/{account_id}", company, {"$expand": "main_address,contacts"}
+            ),
+            client.get_list(
+                ledger.views, company, {"$filter": str(odata.eq("id", account_id)), "$top": "1"}
+            ),
+        )
+    except NotFound:
+        raise NotFound(
+            f"There is no {ledger.party} with id {account_id} in {company.describe()}."
+        ) from None
     await name_numbers(client, company, ACCOUNT_STATUS, [record], "account_status_type")
     view = await _views(client, company, views[:1])
     return Account.model_validate(record), (view[0] if view else None)

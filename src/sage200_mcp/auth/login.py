@@ -56,7 +56,8 @@ class SignInAttempt:
 
     async def wait(self, timeout: float = DEFAULT_TIMEOUT) -> StoredTokens:
         """The sign-in, once the browser brings the code back to the listener."""
-        assert self.listener is not None, "wait() needs a loopback redirect"
+        if self.listener is None:
+            raise RuntimeError("wait() needs a loopback redirect; use finish_pasted()")
         try:
             code = await self.listener.wait(timeout)
         except TimeoutError:

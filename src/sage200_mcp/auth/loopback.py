@@ -98,7 +98,8 @@ class LoopbackListener:
 
     async def wait(self, timeout: float = DEFAULT_TIMEOUT) -> str:
         """The authorization code, once the browser brings it back (TimeoutError if not)."""
-        assert self._result is not None, "start() first"
+        if self._result is None:
+            raise RuntimeError("start() the listener before waiting on it")
         return await asyncio.wait_for(asyncio.shield(self._result), timeout)
 
     async def close(self) -> None:
@@ -129,13 +130,13 @@ class LoopbackListener:
     # -- one HTTP request ------------------------------------------------------------------------
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        handler = asyncio.current_task()
-        assert handler is not None
-        self._connections[handler] = writer
+        handler = asyncio.current_task()  # asyncio.start_server runs each in a task of its own
+        if handler is not None:
+            self._connections[handler] = writer
         try:
             await self._answer(reader, writer)
         finally:
-            del self._connections[handler]
+            self._connections.pop(handler, None)  # type: ignore[arg-type]
 
     async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

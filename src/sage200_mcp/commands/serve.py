@@ -8,9 +8,13 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from sage200_mcp.config import Settings
 from sage200_mcp.listener import tcp_listener
+
+if TYPE_CHECKING:  # the server is imported late: `serve --help` need not load MCP
+    from mcp.server.mcpserver import MCPServer
 
 
 def configure_logging() -> None:
@@ -65,12 +69,10 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _serve_http(mcp: object, host: str, port: int) -> int:
+def _serve_http(mcp: MCPServer[Any], host: str, port: int) -> int:
     import uvicorn
-    from mcp.server.mcpserver import MCPServer
     from mcp.server.transport_security import TransportSecuritySettings
 
-    assert isinstance(mcp, MCPServer)
     listener = tcp_listener(host, port)
     # DNS-rebinding protection: only these Host and Origin headers are accepted
     names = ["127.0.0.1", "localhost", "[::1]"]
