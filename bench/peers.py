@@ -21,7 +21,7 @@ import httpx
 
 from sage200_mcp.auth.store import TokenStore
 from sage200_mcp.config import Settings
-from sage200_mcp.demo import CLIENT, sign_in_as_demo_user
+from sage200_mcp.demo_sandbox import CLIENT, sign_in_as_demo_user
 from sage200_mcp.httpclient import new_http_client
 
 PRO = "/uk/sage200extra/accounts/v1"

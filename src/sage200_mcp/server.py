@@ -96,7 +96,7 @@ def create_server(
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
         async with contextlib.AsyncExitStack() as stack:
             if demo or settings is None:  # the check above allows no other None
-                from sage200_mcp.demo import demo_environment
+                from sage200_mcp.demo_sandbox import demo_environment
 
                 active = await stack.enter_async_context(demo_environment())
             else:

@@ -12,11 +12,12 @@ from sage200_mcp.auth.background import Started
 from sage200_mcp.auth.errors import AuthError, NotSignedIn
 from sage200_mcp.auth.oauth import SageId
 from sage200_mcp.auth.session import Session
-from sage200_mcp.auth.signin import SignIn, SignInState
+from sage200_mcp.auth.signin import RENEWAL_WARNING_DAYS, SignIn, SignInState
 from sage200_mcp.auth.store import TokenStore
 from sage200_mcp.config import Settings
 
 __all__ = [
+    "RENEWAL_WARNING_DAYS",
     "AuthError",
     "NotSignedIn",
     "Session",

@@ -11,6 +11,9 @@ from sage200_mcp.auth.background import BackgroundSignIn, Started
 from sage200_mcp.auth.errors import NotSignedIn
 from sage200_mcp.auth.session import Session
 
+# within this many days of the sign-in's end, status (CLI and tool) says to sign in again
+RENEWAL_WARNING_DAYS = 14
+
 
 @dataclass(frozen=True)
 class SignInState:

@@ -8,7 +8,7 @@ import time
 import webbrowser
 from datetime import UTC, datetime
 
-from sage200_mcp.auth import open_session
+from sage200_mcp.auth import RENEWAL_WARNING_DAYS, open_session
 from sage200_mcp.auth.errors import SignInFailed
 from sage200_mcp.auth.login import (
     sign_in_with_browser,
@@ -20,8 +20,6 @@ from sage200_mcp.auth.store import StoredTokens, TokenStore
 from sage200_mcp.config import Settings, read_toml
 from sage200_mcp.console import err, out
 from sage200_mcp.httpclient import new_http_client
-
-RENEWAL_WARNING_DAYS = 14
 
 
 def login(settings: Settings, mode: str) -> int:

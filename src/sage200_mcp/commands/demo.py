@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sage200_mcp.console import out
-from sage200_mcp.demo import demo_today
+from sage200_mcp.demo_sandbox import demo_today
 
 Render = Callable[[dict[str, Any]], list[str]]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from sage200_mcp.config import EDITION_PATHS
 from sage200_mcp.console import out
 
 
@@ -42,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
         f"Sage 200 sandbox on {origin}\n"
         f"  Sage ID:   {origin}/authorize\n"
         f"  Clients:{clients}\n"
-        f"  API:       {origin}/uk/sage200extra/accounts/v1/  and  /uk/sage200/accounts/v1/\n"
+        f"  API:       {origin}/{EDITION_PATHS['professional']}  and"
+        f"  /{EDITION_PATHS['standard']}\n"
         "  Users:     demo@example.com / demo (3 companies), single@example.com / single (1)\n"
         f"  Playing:   {styles}\n"
         "Press Ctrl+C to stop."

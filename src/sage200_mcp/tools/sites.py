@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from sage200_mcp import __version__
 from sage200_mcp.api.models import Site
+from sage200_mcp.auth import RENEWAL_WARNING_DAYS
 from sage200_mcp.profile import match_company, select_company, selected_company
 from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.errors import sign_in_steps
@@ -24,8 +25,6 @@ from sage200_mcp.tools.toolkit import (
     add_tool,
     reachable_sites,
 )
-
-RENEWAL_WARNING_DAYS = 14
 
 
 class SiteRow(BaseModel):

@@ -21,7 +21,7 @@ import httpx
 from sage200_mcp.auth import open_session
 from sage200_mcp.auth.login import SignInAttempt
 from sage200_mcp.clock import Clock
-from sage200_mcp.config import Settings, parse_day
+from sage200_mcp.config import EDITION_PATHS, Settings, parse_day
 from sage200_mcp.errors import Sage200Error
 from sage200_mcp.httpclient import new_http_client
 
@@ -51,7 +51,7 @@ async def demo_environment(customers: int = 500) -> AsyncIterator[Settings]:
             environ={
                 "SAGE200_CONFIG_DIR": str(config_dir),
                 "SAGE200_ID_URL": server.url,
-                "SAGE200_API_URL": f"{server.url}/uk/sage200extra/accounts/v1/",
+                "SAGE200_API_URL": f"{server.url}/{EDITION_PATHS['professional']}",
                 "SAGE200_CLIENT_ID": CLIENT,
                 "SAGE200_TODAY": today.isoformat(),
             },
