@@ -28,4 +28,4 @@ async def warehouse_names(state: AppState, company: Company) -> dict[int, str]:
 
 def label(labels: dict[int, str], key: int | None) -> str | None:
     """The label of ``key``; None when there is no key or no label for it."""
-    return labels.get(key) if key is not None else None
+    return (labels.get(key) or None) if key is not None else None
