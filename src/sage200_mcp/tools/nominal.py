@@ -149,7 +149,8 @@ def bank_row(bank: BankAccount, currencies: dict[int, str]) -> BankRow:
 
 
 def reference_row(record: SageRecord) -> dict[str, Any]:
-    """The fields the list shows, as JSON, without those Sage left empty."""
+    """The fields the model declares (those asked for: a model keeps whatever else Sage adds),
+    as JSON, without those Sage left empty; a currency's ISO code flattened to ``code``."""
     shown = record.model_dump(mode="json", include=set(type(record).model_fields))
     if isinstance(record, Currency):
         shown["code"] = shown.pop("currency_iso_code")["code"]
