@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sage200_mcp.api import odata
 from sage200_mcp.api.client import Company, SageClient
 from sage200_mcp.api.ledgers import Page, page_of
+from sage200_mcp.api.views import (
+    BankAccount,
+    Currency,
+    FinancialPeriod,
+    NominalCodeView,
+    NominalPosting,
+    TaxCode,
+)
 
 CODE_FIELDS = (
     "id",
@@ -32,7 +39,7 @@ async def search_nominal_codes(
     offset: int,
     limit: int,
     want_total: bool,
-) -> Page[dict[str, Any]]:
+) -> Page[NominalCodeView]:
     params = {
         "$select": ",".join(CODE_FIELDS),
         "$orderby": "reference asc, cost_centre_code asc, department_code asc, id asc",
@@ -43,15 +50,22 @@ async def search_nominal_codes(
             odata.any_of([odata.startswith("reference", text), odata.contains("name", text)])
         )
     return await page_of(
-        client, "nominal_code_views", company, params, offset, limit, want_total, dict
+        client,
+        "nominal_code_views",
+        company,
+        params,
+        offset,
+        limit,
+        want_total,
+        NominalCodeView.model_validate,
     )
 
 
 async def nominal_codes_named(
     client: SageClient, company: Company, reference: str
-) -> list[dict[str, Any]]:
+) -> list[NominalCodeView]:
     """Every nominal account with this reference (one per cost centre and department)."""
-    return await client.all_rows(
+    rows = await client.all_rows(
         "nominal_code_views",
         company,
         {
@@ -60,6 +74,7 @@ async def nominal_codes_named(
             "$orderby": "cost_centre_code asc, department_code asc, id asc",
         },
     )
+    return [NominalCodeView.model_validate(row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -67,7 +82,7 @@ class Activity:
     debit: float
     credit: float
     count: int
-    latest: list[dict[str, Any]]
+    latest: list[NominalPosting]
 
 
 async def nominal_activity(
@@ -96,9 +111,10 @@ async def nominal_activity(
             "source,user_name",
         },
     )
-    debit = sum(float(r.get("debit") or 0) for r in rows)
-    credit = sum(float(r.get("credit") or 0) for r in rows)
-    return Activity(round(debit, 2), round(credit, 2), len(rows), rows[:latest])
+    postings = [NominalPosting.model_validate(row) for row in rows]
+    debit = sum(p.debit or 0 for p in postings)
+    credit = sum(p.credit or 0 for p in postings)
+    return Activity(round(debit, 2), round(credit, 2), len(postings), postings[:latest])
 
 
 async def current_year_start(client: SageClient, company: Company) -> date | None:
@@ -112,38 +128,45 @@ async def current_year_start(client: SageClient, company: Company) -> date | Non
             "$top": "1",
         },
     )
-    value = rows[0].get("financial_year_start_date") if rows else None
-    return date.fromisoformat(value[:10]) if isinstance(value, str) else None
+    return FinancialPeriod.model_validate(rows[0]).financial_year_start_date if rows else None
 
 
-async def bank_accounts(client: SageClient, company: Company) -> list[dict[str, Any]]:
-    return await client.all_rows("bank_views", company, {"$orderby": "code asc"})
+async def bank_accounts(client: SageClient, company: Company) -> list[BankAccount]:
+    rows = await client.all_rows("bank_views", company, {"$orderby": "code asc"})
+    return [BankAccount.model_validate(row) for row in rows]
 
 
-REFERENCE_DATA = {
-    "tax_codes": (
+async def tax_codes(client: SageClient, company: Company) -> list[TaxCode]:
+    rows = await client.all_rows(
         "tax_codes",
+        company,
         {"$orderby": "code asc", "$select": "id,code,name,tax_rate,terms_description"},
-    ),
-    "currencies": (
+    )
+    return [TaxCode.model_validate(row) for row in rows]
+
+
+async def currencies(client: SageClient, company: Company) -> list[Currency]:
+    rows = await client.all_rows(
         "currencies",
+        company,
         {
             "$orderby": "id asc",
             "$expand": "currency_iso_code",
             "$select": "id,name,symbol,core_currency_rate,is_base_currency,currency_iso_code.code",
         },
-    ),
-    "financial_periods": (
+    )
+    return [Currency.model_validate(row) for row in rows]
+
+
+async def financial_periods(client: SageClient, company: Company) -> list[FinancialPeriod]:
+    """Every period of every financial year Sage keeps, oldest first."""
+    rows = await client.all_rows(
         "financial_year_period_views",
+        company,
         {
             "$orderby": "financial_year_start_date asc, period_number asc",
             "$select": "financial_year_start_date,financial_year_end_date,"
             "year_relative_to_current_year,period_number,period_start_date,period_end_date",
         },
-    ),
-}
-
-
-async def reference_data(client: SageClient, company: Company, kind: str) -> list[dict[str, Any]]:
-    path, params = REFERENCE_DATA[kind]
-    return await client.all_rows(path, company, params)
+    )
+    return [FinancialPeriod.model_validate(row) for row in rows]

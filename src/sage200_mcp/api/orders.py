@@ -8,8 +8,8 @@ from typing import Any
 
 from sage200_mcp.api import odata
 from sage200_mcp.api.client import Company, SageClient
-from sage200_mcp.api.errors import NotFound
-from sage200_mcp.api.ledgers import Page, page_of
+from sage200_mcp.api.errors import NotFound, UnexpectedAnswer
+from sage200_mcp.api.ledgers import PURCHASE, SALES, Ledger, Page, page_of
 from sage200_mcp.api.lookups import (
     POP_PROGRESS,
     POP_STATUS,
@@ -19,6 +19,7 @@ from sage200_mcp.api.lookups import (
     enumeration,
     name_numbers,
 )
+from sage200_mcp.api.views import Order
 
 # The statuses a tool can ask for, and how Sage's names for them end (the names themselves come
 # from the company's lookup resource: EnumDocumentStatusDispute, not ...Disputed).
@@ -39,26 +40,26 @@ class OrderBook:
 
     kind: str  # "sales" | "purchase"
     orders: str
-    lines: str
-    party: str  # "customer" | "supplier"
+    ledger: Ledger  # whose orders: customers' or suppliers'
     party_document: str  # the other side's own reference for the order
-    delivered: str  # the line field of quantities despatched (sales) or received (purchases)
     progress: str  # the order field of despatch/receipt progress
     statuses: Lookup  # document statuses
     progresses: Lookup  # despatch/receipt and invoice progress statuses
 
     @property
+    def party(self) -> str:
+        return self.ledger.party
+
+    @property
     def party_id(self) -> str:
-        return f"{self.party}_id"
+        return self.ledger.party_id
 
 
 SALES_ORDERS = OrderBook(
     "sales",
     "sop_orders",
-    "sop_order_lines",
-    "customer",
+    SALES,
     "customer_document_no",
-    "despatch_receipt_quantity",
     "despatch_receipt_status",
     SOP_STATUS,
     SOP_PROGRESS,
@@ -66,10 +67,8 @@ SALES_ORDERS = OrderBook(
 PURCHASE_ORDERS = OrderBook(
     "purchase",
     "pop_orders",
-    "pop_order_lines",
-    "supplier",
+    PURCHASE,
     "supplier_document_no",
-    "receipt_return_quantity",
     "receipt_return_status",
     POP_STATUS,
     POP_PROGRESS,
@@ -133,7 +132,7 @@ async def search_orders(
     offset: int,
     limit: int,
     want_total: bool,
-) -> Page[dict[str, Any]]:
+) -> Page[Order]:
     """Newest first (ties by id), each with its customer's or supplier's reference and name.
     Statuses are Sage's names, whether Sage sent names or numbers."""
     params = {
@@ -149,8 +148,7 @@ async def search_orders(
     if expression is not None:
         params["$filter"] = str(expression)
     found = await page_of(client, book.orders, company, params, offset, limit, want_total, dict)
-    await _name_statuses(client, book, company, found.rows)
-    return found
+    return Page(await _orders(client, book, company, found.rows), found.has_more, found.total)
 
 
 async def find_order(client: SageClient, book: OrderBook, company: Company, text: str) -> int:
@@ -164,39 +162,51 @@ async def find_order(client: SageClient, book: OrderBook, company: Company, text
         candidates.append(odata.eq("id", number))
     elif text.upper().startswith("PO") and odata.record_id(text[2:]) is not None:
         candidates.append(odata.eq("document_no", "PO" + text[2:].zfill(7)))
-    rows = await client.get_list(
-        book.orders,
-        company,
-        {"$filter": str(odata.any_of(candidates)), "$select": "id,document_no", "$top": "5"},
-    )
-    numbers = {row.get("document_no") for row in rows}
-    if not rows:
+    found = [
+        Order.model_validate(row)
+        for row in await client.get_list(
+            book.orders,
+            company,
+            {"$filter": str(odata.any_of(candidates)), "$select": "id,document_no", "$top": "5"},
+        )
+    ]
+    numbers = sorted({order.document_no for order in found})
+    if not found:
         raise NotFound(
             f"No {book.kind} order in {company.describe()} has the number or reference"
             f" '{text}'. Find it with list_{book.kind}_orders."
         )
     if len(numbers) > 1:
         raise NotFound(
-            f"'{text}' matches several {book.kind} orders ({', '.join(map(str, numbers))});"
+            f"'{text}' matches several {book.kind} orders ({', '.join(numbers)});"
             " use the document number."
         )
-    return int(rows[0]["id"])
+    order_id = found[0].id
+    if order_id is None:
+        raise UnexpectedAnswer(
+            f"Sage listed {book.kind} order {numbers[0] or text} without its id, so its lines"
+            f" cannot be read here; the query tool reads {book.orders} as Sage sends them."
+        )
+    return order_id
 
 
 async def order_with_lines(
     client: SageClient, book: OrderBook, company: Company, order_id: int
-) -> dict[str, Any]:
-    order = await client.get_item(
+) -> Order:
+    """The order with its lines and its customer or supplier."""
+    record = await client.get_item(
         f"{book.orders}/{order_id}", company, {"$expand": f"lines,{book.party}"}
     )
-    await _name_statuses(client, book, company, [order])
+    (order,) = await _orders(client, book, company, [record])
     return order
 
 
-async def _name_statuses(
-    client: SageClient, book: OrderBook, company: Company, orders: list[dict[str, Any]]
-) -> None:
-    await name_numbers(client, company, book.statuses, orders, "document_status")
+async def _orders(
+    client: SageClient, book: OrderBook, company: Company, rows: list[dict[str, Any]]
+) -> list[Order]:
+    """Orders as models, statuses sent as numbers named."""
+    await name_numbers(client, company, book.statuses, rows, "document_status")
     await name_numbers(
-        client, company, book.progresses, orders, book.progress, "invoice_credit_status"
+        client, company, book.progresses, rows, book.progress, "invoice_credit_status"
     )
+    return [Order.model_validate(row) for row in rows]

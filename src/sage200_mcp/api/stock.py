@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sage200_mcp.api import odata
 from sage200_mcp.api.client import Company, SageClient
 from sage200_mcp.api.errors import NotFound
 from sage200_mcp.api.ledgers import Page, page_of
+from sage200_mcp.api.views import Product, ProductView, Warehouse
 
 ROW_FIELDS = (
     "id",
@@ -23,7 +23,8 @@ ROW_FIELDS = (
     "selling_price",
     "status_type",
 )
-SORT_FIELDS = ("code", "name", "free_stock_quantity")
+# what a list can be sorted by, and the field that holds it
+SORTS = {"code": "code", "name": "name", "free_stock": "free_stock_quantity"}
 
 
 @dataclass(frozen=True)
@@ -55,18 +56,27 @@ async def search_products(
     offset: int,
     limit: int,
     want_total: bool,
-) -> Page[dict[str, Any]]:
+) -> Page[ProductView]:
     params = {
         "$select": ",".join(ROW_FIELDS),
-        "$orderby": f"{sort} {'desc' if descending else 'asc'}, id asc",
+        "$orderby": f"{SORTS[sort]} {'desc' if descending else 'asc'}, id asc",
     }
     expression = search.filter()
     if expression is not None:
         params["$filter"] = str(expression)
-    return await page_of(client, "product_views", company, params, offset, limit, want_total, dict)
+    return await page_of(
+        client,
+        "product_views",
+        company,
+        params,
+        offset,
+        limit,
+        want_total,
+        ProductView.model_validate,
+    )
 
 
-async def find_product(client: SageClient, company: Company, text: str) -> list[dict[str, Any]]:
+async def find_product(client: SageClient, company: Company, text: str) -> list[ProductView]:
     """Products ``text`` may mean: an id, an exact code (any case), else codes or names
     containing it."""
     text = text.strip()
@@ -79,23 +89,23 @@ async def find_product(client: SageClient, company: Company, text: str) -> list[
         company,
         {"$filter": str(odata.any_of(exact)), "$select": "id,code,name", "$top": "2"},
     )
-    if rows:
-        return rows
-    return await client.get_list(
-        "product_views",
-        company,
-        {
-            "$filter": str(ProductSearch(text).filter()),
-            "$select": "id,code,name",
-            "$orderby": "code asc",
-            "$top": "11",
-        },
-    )
+    if not rows:
+        rows = await client.get_list(
+            "product_views",
+            company,
+            {
+                "$filter": str(ProductSearch(text).filter()),
+                "$select": "id,code,name",
+                "$orderby": "code asc",
+                "$top": "11",
+            },
+        )
+    return [ProductView.model_validate(row) for row in rows]
 
 
 async def product_with_holdings(
     client: SageClient, company: Company, product_id: int
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[Product, ProductView]:
     """The product (with its warehouse holdings) and its product_views row."""
     record = await client.get_item(
         f"products/{product_id}", company, {"$expand": "warehouse_holdings"}
@@ -105,4 +115,11 @@ async def product_with_holdings(
     )
     if not views:
         raise NotFound(f"There is no product with id {product_id} in {company.describe()}.")
-    return record, views[0]
+    return Product.model_validate(record), ProductView.model_validate(views[0])
+
+
+async def warehouses(client: SageClient, company: Company) -> list[Warehouse]:
+    rows = await client.all_rows(
+        "warehouses", company, {"$select": "id,name", "$orderby": "id asc"}
+    )
+    return [Warehouse.model_validate(row) for row in rows]

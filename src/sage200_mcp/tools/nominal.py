@@ -3,31 +3,36 @@ bank balances, and the company's reference data."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
-from sage200_mcp.api.models import lenient_number
+from sage200_mcp.api.client import Company, SageClient
+from sage200_mcp.api.models import SageRecord
 from sage200_mcp.api.nominal import (
     bank_accounts,
+    currencies,
     current_year_start,
+    financial_periods,
     nominal_activity,
     nominal_codes_named,
-    reference_data,
     search_nominal_codes,
+    tax_codes,
 )
+from sage200_mcp.api.views import BankAccount, Currency, NominalCodeView, NominalPosting
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.arguments import naming
-from sage200_mcp.tools.errors import guarded
+from sage200_mcp.tools.listing import shown_page
 from sage200_mcp.tools.output import CompanyRef, PageInfo, fit, respond
 from sage200_mcp.tools.paging import CursorArg, Limit
-from sage200_mcp.tools.reference import currency_codes
-from sage200_mcp.tools.state import app_state
-from sage200_mcp.tools.toolkit import READ_ONLY, current_company
+from sage200_mcp.tools.reference import currency_codes, label
+from sage200_mcp.tools.state import AppState, app_state
+from sage200_mcp.tools.toolkit import READ_ONLY, ToolContext, add_tool, current_company
 
 Kind = Literal["tax_codes", "currencies", "financial_periods"]
 
@@ -102,36 +107,193 @@ class ReferenceData(BaseModel):
     truncated: bool = False
 
 
-def nominal_row(view: dict[str, Any]) -> NominalRow:
+def nominal_row(view: NominalCodeView, code_id: int) -> NominalRow:
     return NominalRow(
-        id=int(view.get("id", 0)),
-        reference=str(view.get("reference", "")),
-        name=str(view.get("name", "")),
-        cost_centre=view.get("cost_centre_code") or None,
-        department=view.get("department_code") or None,
-        category=view.get("report_category_description") or None,
-        balance=lenient_number(view.get("balance_year_to_date")),
-        debits_this_year=lenient_number(view.get("debit_year_to_date")),
-        credits_this_year=lenient_number(view.get("credit_year_to_date")),
-        brought_forward=lenient_number(view.get("brought_forward_balance")),
+        id=code_id,
+        reference=view.reference,
+        name=view.name,
+        cost_centre=view.cost_centre_code or None,
+        department=view.department_code or None,
+        category=view.report_category_description or None,
+        balance=view.balance_year_to_date,
+        debits_this_year=view.debit_year_to_date,
+        credits_this_year=view.credit_year_to_date,
+        brought_forward=view.brought_forward_balance,
     )
 
 
-def _reference_row(kind: str, row: dict[str, Any]) -> dict[str, Any]:
-    """A reference row without Sage's bookkeeping fields, dates as plain dates."""
-    shaped = {
-        k: (v[:10] if isinstance(v, str) and k.endswith("date") else v)
-        for k, v in row.items()
-        if not k.startswith("date_time")
-    }
-    iso = shaped.pop("currency_iso_code", None)
-    if kind == "currencies" and isinstance(iso, dict):
-        shaped["code"] = iso.get("code")
-    return shaped
+def posting(entry: NominalPosting) -> Posting:
+    return Posting(
+        date=entry.transaction_date.isoformat() if entry.transaction_date else None,
+        reference=entry.reference or None,
+        narrative=entry.narrative or None,
+        debit=entry.debit,
+        credit=entry.credit,
+        source=entry.source or None,
+    )
 
 
-def register(mcp: MCPServer[Any]) -> None:
-    @mcp.tool(
+def bank_row(bank: BankAccount, currencies: dict[int, str]) -> BankRow:
+    return BankRow(
+        code=bank.code,
+        name=bank.description,
+        bank=bank.bank_name or None,
+        sort_code=bank.sort_code or None,
+        account_number=bank.account_no or None,
+        currency=bank.currency_iso_code or label(currencies, bank.currency_id),
+        balance=bank.balance,
+        overdraft_limit=bank.overdraft_limit,
+        statement_balance=bank.statement_balance,
+        statement_date=bank.statement_date.isoformat() if bank.statement_date else None,
+    )
+
+
+def reference_row(record: SageRecord) -> dict[str, Any]:
+    """The fields the model declares (those asked for: a model keeps whatever else Sage adds),
+    as JSON, without those Sage left empty; a currency's ISO code flattened to ``code``."""
+    shown = record.model_dump(mode="json", include=set(type(record).model_fields))
+    if isinstance(record, Currency):
+        shown["code"] = shown.pop("currency_iso_code")["code"]
+    return {name: value for name, value in shown.items() if value not in (None, "")}
+
+
+async def _reference_records(
+    client: SageClient, company: Company, kind: Kind
+) -> Sequence[SageRecord]:
+    if kind == "tax_codes":
+        return await tax_codes(client, company)
+    if kind == "currencies":
+        return await currencies(client, company)
+    return await financial_periods(client, company)
+
+
+async def list_nominal_codes(
+    ctx: ToolContext,
+    search: Annotated[
+        str | None,
+        Field(
+            max_length=60,
+            description=("Start of a reference or part of a name, e.g. '7500' or 'printing'."),
+        ),
+    ] = None,
+    limit: Limit = 50,
+    cursor: CursorArg = None,
+) -> Annotated[CallToolResult, NominalList]:
+    state = app_state(ctx)
+    company = await current_company(state)
+    pages = paging.for_search(
+        state.settings, "list_nominal_codes", company.site_id, company.company_id, search
+    )
+    position = pages.start(cursor)
+    found = await search_nominal_codes(
+        state.client,
+        company,
+        search,
+        offset=position.offset,
+        limit=limit,
+        want_total=cursor is None,
+    )
+    rows, page = shown_page(
+        found, nominal_row, position, pages, state.settings.max_result_chars, "nominal accounts"
+    )
+    return respond(
+        NominalList(company=CompanyRef.of(company), nominal_codes=rows, **page.model_dump())
+    )
+
+
+async def get_nominal_activity(
+    code: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=20,
+            description=("The nominal account reference, e.g. '7500'."),
+        ),
+        naming("a nominal account reference such as 7500"),
+    ],
+    ctx: ToolContext,
+    from_date: Annotated[date | None, Field(description="First day (inclusive).")] = None,
+    to_date: Annotated[date | None, Field(description="Last day (inclusive).")] = None,
+    latest: Annotated[
+        int, Field(ge=0, le=100, description=("How many of the most recent postings to show."))
+    ] = 10,
+) -> Annotated[CallToolResult, NominalActivity]:
+    state = app_state(ctx)
+    company = await current_company(state)
+    accounts = _identified(await nominal_codes_named(state.client, company, code), code, company)
+    start = (
+        from_date
+        or await current_year_start(state.client, company)
+        or state.clock.today().replace(month=1, day=1)
+    )
+    end = to_date or state.clock.today()
+    if start > end:
+        raise ToolError(f"from_date {start} is after to_date {end}; swap them.")
+    found = await nominal_activity(state.client, company, list(accounts), start, end, latest)
+    return respond(
+        NominalActivity(
+            company=CompanyRef.of(company),
+            accounts=[nominal_row(view, code_id) for code_id, view in accounts.items()],
+            from_date=start.isoformat(),
+            to_date=end.isoformat(),
+            debits=found.debit,
+            credits=found.credit,
+            net=round(found.debit - found.credit, 2),
+            postings=found.count,
+            latest=[posting(entry) for entry in found.latest],
+        )
+    )
+
+
+def _identified(
+    accounts: list[NominalCodeView], code: str, company: Company
+) -> dict[int, NominalCodeView]:
+    """The accounts by id; an error when there are none, or when one has no id, whose postings
+    could not be read (totals without them would be wrong, not just short)."""
+    if not accounts:
+        raise ToolError(
+            f"No nominal account '{code}' in {company.describe()}. Find the"
+            " reference with list_nominal_codes(search=...)."
+        )
+    if any(view.id is None for view in accounts):
+        raise ToolError(
+            f"Sage sent nominal account '{code}' (or one of its cost centres or departments)"
+            " without its id, so its postings cannot be read and the totals would be wrong;"
+            " list_nominal_codes shows its year-to-date figures."
+        )
+    return {view.id: view for view in accounts if view.id is not None}
+
+
+async def list_bank_accounts(ctx: ToolContext) -> Annotated[CallToolResult, BankList]:
+    state = app_state(ctx)
+    company = await current_company(state)
+    codes = await currency_codes(state, company)
+    rows = [bank_row(bank, codes) for bank in await bank_accounts(state.client, company)]
+    return respond(BankList(company=CompanyRef.of(company), bank_accounts=rows))
+
+
+async def get_reference_data(
+    kind: Annotated[Kind, Field(description="Which list.")],
+    ctx: ToolContext,
+) -> Annotated[CallToolResult, ReferenceData]:
+    state = app_state(ctx)
+    company = await current_company(state)
+    rows = [reference_row(r) for r in await _reference_records(state.client, company, kind)]
+    kept = fit(rows, state.settings.max_result_chars)
+    return respond(
+        ReferenceData(
+            company=CompanyRef.of(company),
+            kind=kind,
+            rows=rows[:kept],
+            truncated=kept < len(rows),
+        )
+    )
+
+
+def register(mcp: MCPServer[AppState]) -> None:
+    add_tool(
+        mcp,
+        list_nominal_codes,
         title="List nominal accounts with balances",
         description=(
             "The selected company's chart of accounts with this financial year's figures:"
@@ -141,46 +303,9 @@ def register(mcp: MCPServer[Any]) -> None:
         ),
         annotations=READ_ONLY,
     )
-    @guarded
-    async def list_nominal_codes(
-        ctx: Context[Any, Any],
-        search: Annotated[
-            str | None,
-            Field(
-                max_length=60,
-                description=("Start of a reference or part of a name, e.g. '7500' or 'printing'."),
-            ),
-        ] = None,
-        limit: Limit = 50,
-        cursor: CursorArg = None,
-    ) -> Annotated[CallToolResult, NominalList]:
-        state = app_state(ctx)
-        company = await current_company(state)
-        pages = paging.for_search(
-            state.settings, "list_nominal_codes", company.site_id, company.company_id, search
-        )
-        position = pages.start(cursor)
-        found = await search_nominal_codes(
-            state.client,
-            company,
-            search,
-            offset=position.offset,
-            limit=limit,
-            want_total=cursor is None,
-        )
-        rows = [nominal_row(view) for view in found.rows]
-        page = paging.page_info(
-            rows, found, position, pages, state.settings.max_result_chars, "nominal accounts"
-        )
-        return respond(
-            NominalList(
-                company=CompanyRef.of(company),
-                nominal_codes=rows[: page.returned],
-                **page.model_dump(),
-            )
-        )
-
-    @mcp.tool(
+    add_tool(
+        mcp,
+        get_nominal_activity,
         title="Postings to a nominal account over a period",
         description=(
             "What was posted to one nominal account (e.g. 7500, printing and stationery) between"
@@ -190,68 +315,9 @@ def register(mcp: MCPServer[Any]) -> None:
         ),
         annotations=READ_ONLY,
     )
-    @guarded
-    async def get_nominal_activity(
-        code: Annotated[
-            str,
-            Field(
-                min_length=1,
-                max_length=20,
-                description=("The nominal account reference, e.g. '7500'."),
-            ),
-            naming("a nominal account reference such as 7500"),
-        ],
-        ctx: Context[Any, Any],
-        from_date: Annotated[date | None, Field(description="First day (inclusive).")] = None,
-        to_date: Annotated[date | None, Field(description="Last day (inclusive).")] = None,
-        latest: Annotated[
-            int, Field(ge=0, le=100, description=("How many of the most recent postings to show."))
-        ] = 10,
-    ) -> Annotated[CallToolResult, NominalActivity]:
-        state = app_state(ctx)
-        company = await current_company(state)
-        accounts = await nominal_codes_named(state.client, company, code)
-        if not accounts:
-            raise ToolError(
-                f"No nominal account '{code}' in {company.describe()}. Find the"
-                " reference with list_nominal_codes(search=...)."
-            )
-        start = (
-            from_date
-            or await current_year_start(state.client, company)
-            or state.clock.today().replace(month=1, day=1)
-        )
-        end = to_date or state.clock.today()
-        if start > end:
-            raise ToolError(f"from_date {start} is after to_date {end}; swap them.")
-        found = await nominal_activity(
-            state.client, company, [int(a["id"]) for a in accounts], start, end, latest
-        )
-        return respond(
-            NominalActivity(
-                company=CompanyRef.of(company),
-                accounts=[nominal_row(a) for a in accounts],
-                from_date=start.isoformat(),
-                to_date=end.isoformat(),
-                debits=found.debit,
-                credits=found.credit,
-                net=round(found.debit - found.credit, 2),
-                postings=found.count,
-                latest=[
-                    Posting(
-                        date=str(r.get("transaction_date", ""))[:10] or None,
-                        reference=r.get("reference") or None,
-                        narrative=r.get("narrative") or None,
-                        debit=lenient_number(r.get("debit")),
-                        credit=lenient_number(r.get("credit")),
-                        source=r.get("source") or None,
-                    )
-                    for r in found.latest
-                ],
-            )
-        )
-
-    @mcp.tool(
+    add_tool(
+        mcp,
+        list_bank_accounts,
         title="Bank accounts with balances",
         description=(
             "The selected company's bank accounts (cash book): balance, overdraft limit and the"
@@ -259,29 +325,9 @@ def register(mcp: MCPServer[Any]) -> None:
         ),
         annotations=READ_ONLY,
     )
-    @guarded
-    async def list_bank_accounts(ctx: Context[Any, Any]) -> Annotated[CallToolResult, BankList]:
-        state = app_state(ctx)
-        company = await current_company(state)
-        currencies = await currency_codes(state, company)
-        rows = [
-            BankRow(
-                code=str(b.get("code", "")),
-                name=str(b.get("description", "")),
-                bank=b.get("bank_name") or None,
-                sort_code=b.get("sort_code") or None,
-                account_number=b.get("account_no") or None,
-                currency=b.get("currency_iso_code") or currencies.get(b.get("currency_id", -1)),
-                balance=lenient_number(b.get("balance")),
-                overdraft_limit=lenient_number(b.get("overdraft_limit")),
-                statement_balance=lenient_number(b.get("statement_balance")),
-                statement_date=str(b.get("statement_date", ""))[:10] or None,
-            )
-            for b in await bank_accounts(state.client, company)
-        ]
-        return respond(BankList(company=CompanyRef.of(company), bank_accounts=rows))
-
-    @mcp.tool(
+    add_tool(
+        mcp,
+        get_reference_data,
         title="Reference data",
         description=(
             "The selected company's tax codes (with rates), currencies (with exchange rates"
@@ -290,20 +336,3 @@ def register(mcp: MCPServer[Any]) -> None:
         ),
         annotations=READ_ONLY,
     )
-    @guarded
-    async def get_reference_data(
-        kind: Annotated[Kind, Field(description="Which list.")],
-        ctx: Context[Any, Any],
-    ) -> Annotated[CallToolResult, ReferenceData]:
-        state = app_state(ctx)
-        company = await current_company(state)
-        rows = [_reference_row(kind, r) for r in await reference_data(state.client, company, kind)]
-        kept = fit(rows, state.settings.max_result_chars)
-        return respond(
-            ReferenceData(
-                company=CompanyRef.of(company),
-                kind=kind,
-                rows=rows[:kept],
-                truncated=kept < len(rows),
-            )
-        )

@@ -1,21 +1,25 @@
-"""Sales and purchase orders: what is on order, for whom, how far along, and each line."""
+"""Sales and purchase orders: what is on order, for whom, how far along, and each line.
+
+Sales and purchase orders answer the same questions with different words. One body lists the
+orders of either book and one reads an order of either; the table at the end (``SALES``,
+``PURCHASES``) holds what differs, from which ``toolkit.specialise`` makes the four tools.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import BaseModel, BeforeValidator, Field
 
-from sage200_mcp.api import ledgers
+from sage200_mcp.api import ledgers, views
 from sage200_mcp.api.client import Company
 from sage200_mcp.api.errors import NotFound
-from sage200_mcp.api.ledgers import PURCHASE, SALES
 from sage200_mcp.api.lookups import progress, words
-from sage200_mcp.api.models import lenient_number
 from sage200_mcp.api.orders import (
     PURCHASE_ORDERS,
     SALES_ORDERS,
@@ -28,12 +32,12 @@ from sage200_mcp.api.orders import (
 )
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.arguments import naming
-from sage200_mcp.tools.errors import guarded
+from sage200_mcp.tools.listing import shown_page
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
 from sage200_mcp.tools.paging import CursorArg, Limit
-from sage200_mcp.tools.reference import currency_codes, warehouse_names
+from sage200_mcp.tools.reference import currency_codes, label, warehouse_names
 from sage200_mcp.tools.state import AppState, app_state
-from sage200_mcp.tools.toolkit import READ_ONLY, current_company
+from sage200_mcp.tools.toolkit import READ_ONLY, ToolContext, add_tool, current_company, specialise
 
 # Sage's document statuses (api/orders.py STATUSES); "disputed", the name this tool used to
 # offer, is still understood as "dispute".
@@ -58,7 +62,7 @@ class OrderRow(BaseModel):
     account: Party = Field(description="The customer (sales) or supplier (purchases).")
     status: str
     delivered: str | None = Field(
-        default=None, description=("Despatched (sales) or received (purchases): none, part or all.")
+        default=None, description="Despatched (sales) or received (purchases): none, part or all."
     )
     invoiced: str | None = Field(default=None, description="none, part or all.")
     currency: str | None = None
@@ -105,31 +109,47 @@ class OrderAnswer(BaseModel):
     order: OrderDetail
 
 
-def _date(value: Any) -> str | None:
-    return value[:10] if isinstance(value, str) and value else None
-
-
-def order_row(book: OrderBook, order: dict[str, Any], currencies: dict[int, str]) -> OrderRow:
-    party = order.get(book.party) if isinstance(order.get(book.party), dict) else {}
-    assert isinstance(party, dict)
-    status = str(order.get("document_status", ""))
+def order_row(order: views.Order, order_id: int, currencies: dict[int, str]) -> OrderRow:
     return OrderRow(
-        id=int(order.get("id", 0)),
-        number=str(order.get("document_no", "")),
-        date=_date(order.get("document_date")),
+        id=order_id,
+        number=order.document_no,
+        date=_date(order.document_date),
         account=Party(
-            id=order.get(book.party_id), reference=party.get("reference"), name=party.get("name")
+            id=order.party_id,
+            reference=order.party.reference or None,
+            name=order.party.name or None,
         ),
-        status=_status_word(status),
-        delivered=_progress(order.get(book.progress)),
-        invoiced=_progress(order.get("invoice_credit_status")),
-        currency=currencies.get(_currency_id(order, party)),
-        net=lenient_number(order.get("total_net_value")),
-        tax=lenient_number(order.get("total_tax_value")),
-        gross=lenient_number(order.get("total_gross_value")),
-        their_reference=order.get(book.party_document) or None,
-        requested_delivery=_date(order.get("requested_delivery_date")),
+        status=_status_word(order.document_status),
+        delivered=_progress(order.delivery_status),
+        invoiced=_progress(order.invoice_credit_status),
+        currency=label(currencies, order.currency),
+        net=order.total_net_value,
+        tax=order.total_tax_value,
+        gross=order.total_gross_value,
+        their_reference=order.party_document_no or None,
+        requested_delivery=_date(order.requested_delivery_date),
     )
+
+
+def order_line(line: views.OrderLine, warehouses: dict[int, str]) -> OrderLine:
+    return OrderLine(
+        number=line.line_number,
+        code=line.code or None,
+        description=line.description or None,
+        warehouse=label(warehouses, line.warehouse_id),
+        quantity=line.line_quantity,
+        unit_price=line.unit_price,
+        discount_percent=line.unit_discount_percent or None,
+        net=line.line_total_value,
+        tax=line.line_tax_value,
+        allocated=line.allocated_quantity,
+        delivered=line.delivered_quantity,
+        invoiced=line.invoice_credit_quantity,
+    )
+
+
+def _date(value: date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _status_word(name: str) -> str:
@@ -140,94 +160,17 @@ def _status_word(name: str) -> str:
     return words(name, "EnumDocumentStatus")
 
 
-def _progress(value: Any) -> str | None:
+def _progress(name: str) -> str | None:
     """none, part or all; Sage's own word when it is none of those."""
-    if value is None or value == "":
-        return None
-    return progress(value) or str(value)
-
-
-def _currency_id(order: dict[str, Any], party: dict[str, Any]) -> int:
-    value = order.get("currency_id", party.get("currency_id"))
-    return value if isinstance(value, int) else -1
-
-
-def order_line(book: OrderBook, line: dict[str, Any], warehouses: dict[int, str]) -> OrderLine:
-    unit = line.get("discounted_unit_price", line.get("unit_buying_price"))
-    return OrderLine(
-        number=line.get("line_number"),
-        code=line.get("code") or None,
-        description=line.get("description") or None,
-        warehouse=warehouses.get(line.get("warehouse_id", -1)),
-        quantity=lenient_number(line.get("line_quantity")),
-        unit_price=lenient_number(unit),
-        discount_percent=lenient_number(line.get("unit_discount_percent")) or None,
-        net=lenient_number(line.get("line_total_value")),
-        tax=lenient_number(line.get("line_tax_value")),
-        allocated=lenient_number(line.get("allocated_quantity")) if book is SALES_ORDERS else None,
-        delivered=lenient_number(line.get(book.delivered)),
-        invoiced=lenient_number(line.get("invoice_credit_quantity")),
-    )
-
-
-async def _list(
-    state: AppState,
-    book: OrderBook,
-    who: str | None,
-    status: Status | None,
-    from_date: date | None,
-    to_date: date | None,
-    limit: int,
-    cursor: str | None,
-) -> OrderList:
-    company = await current_company(state)
-    ledger = SALES if book is SALES_ORDERS else PURCHASE
-    party_id = await ledgers.resolve_account(state.client, ledger, company, who) if who else None
-    search = OrderSearch(party_id, status, from_date, to_date)
-    pages = paging.for_search(
-        state.settings, f"list_{book.kind}_orders", company.site_id, company.company_id, search
-    )
-    position = pages.start(cursor)
-    found = await search_orders(
-        state.client,
-        book,
-        company,
-        search,
-        offset=position.offset,
-        limit=limit,
-        want_total=cursor is None,
-    )
-    currencies = await currency_codes(state, company)
-    rows = [order_row(book, order, currencies) for order in found.rows]
-    page = paging.page_info(rows, found, position, pages, state.settings.max_result_chars, "orders")
-    return OrderList(
-        company=CompanyRef.of(company), orders=rows[: page.returned], **page.model_dump()
-    )
-
-
-async def _get(state: AppState, book: OrderBook, text: str) -> OrderAnswer:
-    company = await current_company(state)
-    try:
-        order = await order_with_lines(
-            state.client, book, company, await find_order(state.client, book, company, text)
-        )
-    except NotFound as error:
-        raise ToolError(str(error)) from None
-    return OrderAnswer(
-        company=CompanyRef.of(company), order=await _detail(state, book, company, order)
-    )
+    return (progress(name) or name) if name else None
 
 
 async def _detail(
-    state: AppState, book: OrderBook, company: Company, order: dict[str, Any]
+    state: AppState, company: Company, order: views.Order, order_id: int
 ) -> OrderDetail:
     warehouses = await warehouse_names(state, company)
-    lines = [
-        order_line(book, line, warehouses)
-        for line in order.get("lines") or []
-        if isinstance(line, dict)
-    ]
-    row = order_row(book, order, await currency_codes(state, company))
+    lines = [order_line(line, warehouses) for line in order.lines]
+    row = order_row(order, order_id, await currency_codes(state, company))
     return OrderDetail(
         **row.model_dump(),
         lines=lines,
@@ -236,7 +179,7 @@ async def _detail(
     )
 
 
-Order = Annotated[
+OrderArg = Annotated[
     str,
     Field(
         min_length=1,
@@ -253,99 +196,161 @@ StatusArg = Annotated[
 ]
 From = Annotated[date | None, Field(description="Ordered on or after this date.")]
 To = Annotated[date | None, Field(description="Ordered on or before this date.")]
+Customer = Annotated[
+    str | None,
+    Field(max_length=100, description="Only this customer's orders (id, reference or name)."),
+    naming("a customer's id, reference or name, or leave it out"),
+]
+Supplier = Annotated[
+    str | None,
+    Field(max_length=100, description="Only this supplier's orders (id, reference or name)."),
+    naming("a supplier's id, reference or name, or leave it out"),
+]
 
 
-def register(mcp: MCPServer[Any]) -> None:
-    @mcp.tool(
-        title="List sales orders",
-        description=(
-            "Sales orders of the selected company, newest first: number, customer, date, status"
-            " (live, on_hold, complete, dispute, cancelled, draft, printed), how much is"
-            " despatched and invoiced,"
-            " and totals. Narrow by `customer` (id, reference or name), `status` and dates. For"
-            " one order with its lines, use get_sales_order."
-        ),
-        annotations=READ_ONLY,
+# -- the shared tool bodies -----------------------------------------------------------------------
+
+
+async def list_orders(
+    book: OrderBook,
+    ctx: ToolContext,
+    party: str | None = None,
+    status: StatusArg = None,
+    from_date: From = None,
+    to_date: To = None,
+    limit: Limit = 25,
+    cursor: CursorArg = None,
+) -> CallToolResult:
+    state = app_state(ctx)
+    company = await current_company(state)
+    party_id = (
+        await ledgers.resolve_account(state.client, book.ledger, company, party) if party else None
     )
-    @guarded
-    async def list_sales_orders(
-        ctx: Context[Any, Any],
-        customer: Annotated[
-            str | None,
-            Field(
-                max_length=100, description=("Only this customer's orders (id, reference or name).")
-            ),
-            naming("a customer's id, reference or name, or leave it out"),
-        ] = None,
-        status: StatusArg = None,
-        from_date: From = None,
-        to_date: To = None,
-        limit: Limit = 25,
-        cursor: CursorArg = None,
-    ) -> Annotated[CallToolResult, OrderList]:
-        return respond(
-            await _list(
-                app_state(ctx), SALES_ORDERS, customer, status, from_date, to_date, limit, cursor
-            )
+    search = OrderSearch(party_id, status, from_date, to_date)
+    pages = paging.for_search(
+        state.settings, f"list_{book.kind}_orders", company.site_id, company.company_id, search
+    )
+    position = pages.start(cursor)
+    found = await search_orders(
+        state.client,
+        book,
+        company,
+        search,
+        offset=position.offset,
+        limit=limit,
+        want_total=cursor is None,
+    )
+    currencies = await currency_codes(state, company)
+    rows, page = shown_page(
+        found,
+        lambda order, order_id: order_row(order, order_id, currencies),
+        position,
+        pages,
+        state.settings.max_result_chars,
+        "orders",
+    )
+    return respond(OrderList(company=CompanyRef.of(company), orders=rows, **page.model_dump()))
+
+
+async def get_order(book: OrderBook, order: OrderArg, ctx: ToolContext) -> CallToolResult:
+    state = app_state(ctx)
+    company = await current_company(state)
+    try:
+        order_id = await find_order(state.client, book, company, order)
+        found = await order_with_lines(state.client, book, company, order_id)
+    except NotFound as error:
+        raise ToolError(str(error)) from None
+    detail = await _detail(state, company, found, order_id)
+    return respond(OrderAnswer(company=CompanyRef.of(company), order=detail))
+
+
+# -- what each book's tools say and take ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Texts:
+    name: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class OrderTools:
+    """One book's two tools; the list's argument naming the other side is called after it
+    (``customer``, ``supplier``) and typed by ``party``."""
+
+    book: OrderBook
+    party: object
+    list: Texts
+    get: Texts
+
+
+SALES = OrderTools(
+    SALES_ORDERS,
+    Customer,
+    Texts(
+        "list_sales_orders",
+        "List sales orders",
+        "Sales orders of the selected company, newest first: number, customer, date, status"
+        " (live, on_hold, complete, dispute, cancelled, draft, printed), how much is despatched"
+        " and invoiced, and totals. Narrow by `customer` (id, reference or name), `status` and"
+        " dates. For one order with its lines, use get_sales_order.",
+    ),
+    Texts(
+        "get_sales_order",
+        "Get a sales order with its lines",
+        "One sales order: header (customer, dates, status, totals) and every line (product"
+        " code, description, warehouse, quantity, price, discount, net, tax, allocated,"
+        " despatched, invoiced). The lines' sums are given beside the order's totals.",
+    ),
+)
+PURCHASES = OrderTools(
+    PURCHASE_ORDERS,
+    Supplier,
+    Texts(
+        "list_purchase_orders",
+        "List purchase orders",
+        "Purchase orders of the selected company, newest first: number, supplier, date,"
+        " status, how much is received and invoiced, and totals. Narrow by `supplier` (id,"
+        " reference or name), `status` and dates. For one order with its lines, use"
+        " get_purchase_order.",
+    ),
+    Texts(
+        "get_purchase_order",
+        "Get a purchase order with its lines",
+        "One purchase order: header (supplier, dates, status, totals) and every line (code,"
+        " description, warehouse, quantity, price, net, tax, received, invoiced).",
+    ),
+)
+
+
+def register(mcp: MCPServer[AppState]) -> None:
+    for tools in (SALES, PURCHASES):
+        listed = specialise(
+            list_orders,
+            name=tools.list.name,
+            fixed={"book": tools.book},
+            renamed={"party": tools.book.party},
+            types={"party": tools.party},
+            returns=Annotated[CallToolResult, OrderList],
         )
-
-    @mcp.tool(
-        title="Get a sales order with its lines",
-        description=(
-            "One sales order: header (customer, dates, status, totals) and every line (product"
-            " code, description, warehouse, quantity, price, discount, net, tax, allocated,"
-            " despatched, invoiced). The lines' sums are given beside the order's totals."
-        ),
-        annotations=READ_ONLY,
-    )
-    @guarded
-    async def get_sales_order(
-        order: Order, ctx: Context[Any, Any]
-    ) -> Annotated[CallToolResult, OrderAnswer]:
-        return respond(await _get(app_state(ctx), SALES_ORDERS, order))
-
-    @mcp.tool(
-        title="List purchase orders",
-        description=(
-            "Purchase orders of the selected company, newest first: number, supplier, date,"
-            " status, how much is received and invoiced, and totals. Narrow by `supplier` (id,"
-            " reference or name), `status` and dates. For one order with its lines, use"
-            " get_purchase_order."
-        ),
-        annotations=READ_ONLY,
-    )
-    @guarded
-    async def list_purchase_orders(
-        ctx: Context[Any, Any],
-        supplier: Annotated[
-            str | None,
-            Field(
-                max_length=100, description=("Only this supplier's orders (id, reference or name).")
-            ),
-            naming("a supplier's id, reference or name, or leave it out"),
-        ] = None,
-        status: StatusArg = None,
-        from_date: From = None,
-        to_date: To = None,
-        limit: Limit = 25,
-        cursor: CursorArg = None,
-    ) -> Annotated[CallToolResult, OrderList]:
-        return respond(
-            await _list(
-                app_state(ctx), PURCHASE_ORDERS, supplier, status, from_date, to_date, limit, cursor
-            )
+        add_tool(
+            mcp,
+            listed,
+            title=tools.list.title,
+            description=tools.list.description,
+            annotations=READ_ONLY,
         )
-
-    @mcp.tool(
-        title="Get a purchase order with its lines",
-        description=(
-            "One purchase order: header (supplier, dates, status, totals) and every line (code,"
-            " description, warehouse, quantity, price, net, tax, received, invoiced)."
-        ),
-        annotations=READ_ONLY,
-    )
-    @guarded
-    async def get_purchase_order(
-        order: Order, ctx: Context[Any, Any]
-    ) -> Annotated[CallToolResult, OrderAnswer]:
-        return respond(await _get(app_state(ctx), PURCHASE_ORDERS, order))
+        one = specialise(
+            get_order,
+            name=tools.get.name,
+            fixed={"book": tools.book},
+            returns=Annotated[CallToolResult, OrderAnswer],
+        )
+        add_tool(
+            mcp,
+            one,
+            title=tools.get.title,
+            description=tools.get.description,
+            annotations=READ_ONLY,
+        )

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from sage200_mcp.api.query import MAX_TOP, build_query, run_query
 from sage200_mcp.tools.arguments import naming
-from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import CompanyRef, fit, respond
-from sage200_mcp.tools.state import app_state
-from sage200_mcp.tools.toolkit import READ_ONLY, current_company
+from sage200_mcp.tools.state import AppState, app_state
+from sage200_mcp.tools.toolkit import READ_ONLY, ToolContext, add_tool, current_company
 
 
 class QueryResult(BaseModel):
@@ -34,8 +33,71 @@ class QueryResult(BaseModel):
 Names = Annotated[list[str] | None, Field(max_length=60)]
 
 
-def register(mcp: MCPServer[Any]) -> None:
-    @mcp.tool(
+async def query(
+    resource: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=200,
+            description="The collection, e.g. 'nominal_transaction_enquiry_views'.",
+        ),
+        naming("a collection, e.g. 'nominal_transaction_enquiry_views'"),
+    ],
+    ctx: ToolContext,
+    filter: Annotated[str | None, Field(max_length=2000, description="OData $filter.")] = None,
+    select: Annotated[
+        Names,
+        Field(
+            description=(
+                "Fields to return (fewer is better); 'customer.name' reaches into an expansion."
+            )
+        ),
+    ] = None,
+    orderby: Annotated[
+        str | None,
+        Field(max_length=300, description="e.g. 'transaction_date desc, id desc'."),
+    ] = None,
+    expand: Annotated[Names, Field(description="Related objects to include.")] = None,
+    top: Annotated[int, Field(ge=1, le=MAX_TOP, description="Rows to return.")] = 50,
+    skip: Annotated[int, Field(ge=0, description="Rows to skip (needs orderby).")] = 0,
+) -> Annotated[CallToolResult, QueryResult]:
+    state = app_state(ctx)
+    checked = build_query(
+        resource,
+        await state.client.resolve_edition(),
+        filter_text=filter,
+        select=select,
+        expand=expand,
+        orderby=orderby,
+        top=top,
+        skip=skip,
+    )
+    company = await current_company(state)
+    rows, more = await run_query(state.client, company, checked)
+    kept = fit(rows, state.settings.max_result_chars)
+    note = None
+    if kept < len(rows):
+        note = (
+            f"Showing {kept} of {len(rows)} rows to keep the answer small; select fewer"
+            " fields, or continue with next_skip."
+        )
+    return respond(
+        QueryResult(
+            company=CompanyRef.of(company),
+            resource=checked.collection.template,
+            rows=rows[:kept],
+            returned=kept,
+            truncated=kept < len(rows),
+            note=note,
+            next_skip=skip + kept if more or kept < len(rows) else None,
+        )
+    )
+
+
+def register(mcp: MCPServer[AppState]) -> None:
+    add_tool(
+        mcp,
+        query,
         title="Query any Sage 200 collection (advanced)",
         description=(
             "Read any GET collection of the Sage 200 API for the selected company, e.g."
@@ -49,63 +111,3 @@ def register(mcp: MCPServer[Any]) -> None:
         ),
         annotations=READ_ONLY,
     )
-    @guarded
-    async def query(
-        resource: Annotated[
-            str,
-            Field(
-                min_length=1,
-                max_length=200,
-                description=("The collection, e.g. 'nominal_transaction_enquiry_views'."),
-            ),
-            naming("a collection, e.g. 'nominal_transaction_enquiry_views'"),
-        ],
-        ctx: Context[Any, Any],
-        filter: Annotated[str | None, Field(max_length=2000, description="OData $filter.")] = None,
-        select: Annotated[
-            Names,
-            Field(
-                description=(
-                    "Fields to return (fewer is better); 'customer.name' reaches into an expansion."
-                )
-            ),
-        ] = None,
-        orderby: Annotated[
-            str | None,
-            Field(max_length=300, description=("e.g. 'transaction_date desc, id desc'.")),
-        ] = None,
-        expand: Annotated[Names, Field(description="Related objects to include.")] = None,
-        top: Annotated[int, Field(ge=1, le=MAX_TOP, description="Rows to return.")] = 50,
-        skip: Annotated[int, Field(ge=0, description="Rows to skip (needs orderby).")] = 0,
-    ) -> Annotated[CallToolResult, QueryResult]:
-        state = app_state(ctx)
-        checked = build_query(
-            resource,
-            await state.client.resolve_edition(),
-            filter_text=filter,
-            select=select,
-            expand=expand,
-            orderby=orderby,
-            top=top,
-            skip=skip,
-        )
-        company = await current_company(state)
-        rows, more = await run_query(state.client, company, checked)
-        kept = fit(rows, state.settings.max_result_chars)
-        note = None
-        if kept < len(rows):
-            note = (
-                f"Showing {kept} of {len(rows)} rows to keep the answer small; select fewer"
-                " fields, or continue with next_skip."
-            )
-        return respond(
-            QueryResult(
-                company=CompanyRef.of(company),
-                resource=checked.collection.template,
-                rows=rows[:kept],
-                returned=kept,
-                truncated=kept < len(rows),
-                note=note,
-                next_skip=skip + kept if more or kept < len(rows) else None,
-            )
-        )

@@ -3,27 +3,28 @@ warehouse."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
-from sage200_mcp.api.models import lenient_number
+from sage200_mcp.api.client import Company
 from sage200_mcp.api.stock import (
     ProductSearch,
     find_product,
     product_with_holdings,
     search_products,
 )
+from sage200_mcp.api.views import ProductView, WarehouseHolding
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.arguments import naming
-from sage200_mcp.tools.errors import guarded
+from sage200_mcp.tools.listing import shown_page
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
 from sage200_mcp.tools.paging import CursorArg, Limit
-from sage200_mcp.tools.state import app_state
-from sage200_mcp.tools.toolkit import READ_ONLY, current_company
+from sage200_mcp.tools.state import AppState, app_state
+from sage200_mcp.tools.toolkit import READ_ONLY, ToolContext, add_tool, current_company
 
 Sort = Literal["code", "-code", "name", "-name", "free_stock", "-free_stock"]
 
@@ -72,39 +73,124 @@ class ProductAnswer(BaseModel):
     product: ProductDetail
 
 
-def product_row(view: dict[str, Any]) -> ProductRow:
+def product_row(view: ProductView, product_id: int) -> ProductRow:
     return ProductRow(
-        id=int(view.get("id", 0)),
-        code=str(view.get("code", "")),
-        name=str(view.get("name", "")),
-        group=view.get("product_group_description") or None,
-        unit=view.get("stock_unit_name") or None,
-        free_stock=lenient_number(view.get("free_stock_quantity")),
-        in_stock=lenient_number(view.get("confirmed_quantity_in_stock")),
-        allocated=lenient_number(view.get("quantity_allocated_sop")),
-        on_order=lenient_number(view.get("quantity_on_pop_order")),
-        price=lenient_number(view.get("selling_price")),
+        id=product_id,
+        code=view.code,
+        name=view.name,
+        group=view.product_group_description or None,
+        unit=view.stock_unit_name or None,
+        free_stock=view.free_stock_quantity,
+        in_stock=view.confirmed_quantity_in_stock,
+        allocated=view.quantity_allocated_sop,
+        on_order=view.quantity_on_pop_order,
+        price=view.selling_price,
     )
 
 
-def holding(row: dict[str, Any]) -> Holding:
-    free, reorder = (
-        lenient_number(row.get("free_stock_available")),
-        lenient_number(row.get("reorder_level")),
-    )
+def holding(held: WarehouseHolding) -> Holding:
+    free, reorder = held.free_stock_available, held.reorder_level
+    number = "" if held.warehouse_id is None else str(held.warehouse_id)
     return Holding(
-        warehouse=str(row.get("warehouse_name") or row.get("warehouse_id", "")),
-        in_stock=lenient_number(row.get("quantity_in_stock")),
-        allocated=lenient_number(row.get("quantity_allocated")),
+        warehouse=held.warehouse_name or number,
+        in_stock=held.quantity_in_stock,
+        allocated=held.quantity_allocated,
         free_stock=free,
-        on_order=lenient_number(row.get("quantity_on_order")),
+        on_order=held.quantity_on_order,
         reorder_level=reorder,
         below_reorder_level=free < reorder if free is not None and reorder else None,
     )
 
 
-def register(mcp: MCPServer[Any]) -> None:
-    @mcp.tool(
+async def list_products(
+    ctx: ToolContext,
+    search: Annotated[
+        str | None,
+        Field(
+            max_length=100,
+            description=("Part of a product code or name, e.g. 'BOARD' or 'whiteboard'."),
+        ),
+    ] = None,
+    in_stock_only: Annotated[bool, Field(description="Only products with free stock.")] = False,
+    group: Annotated[
+        str | None, Field(max_length=60, description=("Part of the product group's name."))
+    ] = None,
+    sort: Annotated[Sort, Field(description="Order of the rows; '-' for descending.")] = "code",
+    limit: Limit = 25,
+    cursor: CursorArg = None,
+) -> Annotated[CallToolResult, ProductList]:
+    state = app_state(ctx)
+    company = await current_company(state)
+    wanted = ProductSearch(search, in_stock_only, group)
+    pages = paging.for_search(
+        state.settings, "list_products", company.site_id, company.company_id, wanted, sort
+    )
+    position = pages.start(cursor)
+    found = await search_products(
+        state.client,
+        company,
+        wanted,
+        sort=sort.lstrip("-"),
+        descending=sort.startswith("-"),
+        offset=position.offset,
+        limit=limit,
+        want_total=cursor is None,
+    )
+    rows, page = shown_page(
+        found, product_row, position, pages, state.settings.max_result_chars, "products"
+    )
+    return respond(ProductList(company=CompanyRef.of(company), products=rows, **page.model_dump()))
+
+
+async def get_product(
+    product: Annotated[
+        str,
+        Field(min_length=1, max_length=100, description=("Product code, id or name.")),
+        naming("a product's code, id or name"),
+    ],
+    ctx: ToolContext,
+) -> Annotated[CallToolResult, ProductAnswer]:
+    state = app_state(ctx)
+    company = await current_company(state)
+    chosen = _one_product(await find_product(state.client, company, product), product, company)
+    record, view = await product_with_holdings(state.client, company, chosen)
+    detail = ProductDetail(
+        **product_row(view, chosen).model_dump(),
+        description=record.description or None,
+        barcode=record.barcode or None,
+        status=view.status_type or None,
+        average_buying_price=record.average_buying_price,
+        warehouses=[holding(held) for held in record.warehouse_holdings],
+    )
+    return respond(ProductAnswer(company=CompanyRef.of(company), product=detail))
+
+
+def _one_product(candidates: list[ProductView], text: str, company: Company) -> int:
+    """The id of the one product ``text`` means: the candidate whose code or name it is, else
+    the only candidate; an error saying why there is none."""
+    typed = text.strip().lower()
+    exact = [c for c in candidates if typed in (c.code.lower(), c.name.lower())]
+    chosen = exact if len(exact) == 1 else candidates
+    if not chosen:
+        raise ToolError(
+            f"No product in {company.describe()} matches '{text}'. Try"
+            " list_products with a shorter search."
+        )
+    if len(chosen) > 1:
+        listing = "; ".join(f"{c.code} {c.name}" for c in chosen[:10])
+        raise ToolError(f"Several products match '{text}': {listing}. Use the code.")
+    if chosen[0].id is None:
+        raise ToolError(
+            f"Sage sent product {chosen[0].code or text} without its id, so its stock by"
+            " warehouse cannot be read; list_products shows its totals."
+        )
+    return chosen[0].id
+
+
+def register(mcp: MCPServer[AppState]) -> None:
+    add_tool(
+        mcp,
+        list_products,
         title="List or search products",
         description=(
             "Products of the selected company with their stock over all warehouses: free stock"
@@ -115,55 +201,9 @@ def register(mcp: MCPServer[Any]) -> None:
         ),
         annotations=READ_ONLY,
     )
-    @guarded
-    async def list_products(
-        ctx: Context[Any, Any],
-        search: Annotated[
-            str | None,
-            Field(
-                max_length=100,
-                description=("Part of a product code or name, e.g. 'BOARD' or 'whiteboard'."),
-            ),
-        ] = None,
-        in_stock_only: Annotated[bool, Field(description="Only products with free stock.")] = False,
-        group: Annotated[
-            str | None, Field(max_length=60, description=("Part of the product group's name."))
-        ] = None,
-        sort: Annotated[Sort, Field(description="Order of the rows; '-' for descending.")] = "code",
-        limit: Limit = 25,
-        cursor: CursorArg = None,
-    ) -> Annotated[CallToolResult, ProductList]:
-        state = app_state(ctx)
-        company = await current_company(state)
-        wanted = ProductSearch(search, in_stock_only, group)
-        pages = paging.for_search(
-            state.settings, "list_products", company.site_id, company.company_id, wanted, sort
-        )
-        position = pages.start(cursor)
-        field = {"code": "code", "name": "name", "free_stock": "free_stock_quantity"}[
-            sort.lstrip("-")
-        ]
-        found = await search_products(
-            state.client,
-            company,
-            wanted,
-            sort=field,
-            descending=sort.startswith("-"),
-            offset=position.offset,
-            limit=limit,
-            want_total=cursor is None,
-        )
-        rows = [product_row(view) for view in found.rows]
-        page = paging.page_info(
-            rows, found, position, pages, state.settings.max_result_chars, "products"
-        )
-        return respond(
-            ProductList(
-                company=CompanyRef.of(company), products=rows[: page.returned], **page.model_dump()
-            )
-        )
-
-    @mcp.tool(
+    add_tool(
+        mcp,
+        get_product,
         title="Get one product with stock by warehouse",
         description=(
             "One product: its totals and, for each warehouse, stock in hand, allocated, free,"
@@ -172,43 +212,3 @@ def register(mcp: MCPServer[Any]) -> None:
         ),
         annotations=READ_ONLY,
     )
-    @guarded
-    async def get_product(
-        product: Annotated[
-            str,
-            Field(min_length=1, max_length=100, description=("Product code, id or name.")),
-            naming("a product's code, id or name"),
-        ],
-        ctx: Context[Any, Any],
-    ) -> Annotated[CallToolResult, ProductAnswer]:
-        state = app_state(ctx)
-        company = await current_company(state)
-        candidates = await find_product(state.client, company, product)
-        exact = [
-            c
-            for c in candidates
-            if str(c.get("code", "")).lower() == product.strip().lower()
-            or str(c.get("name", "")).lower() == product.strip().lower()
-        ]
-        chosen = exact if len(exact) == 1 else candidates
-        if not chosen:
-            raise ToolError(
-                f"No product in {company.describe()} matches '{product}'. Try"
-                " list_products with a shorter search."
-            )
-        if len(chosen) > 1:
-            listing = "; ".join(f"{c.get('code')} {c.get('name')}" for c in chosen[:10])
-            raise ToolError(f"Several products match '{product}': {listing}. Use the code.")
-        record, view = await product_with_holdings(state.client, company, int(chosen[0]["id"]))
-        holdings = [
-            holding(h) for h in record.get("warehouse_holdings") or [] if isinstance(h, dict)
-        ]
-        detail = ProductDetail(
-            **product_row(view).model_dump(),
-            description=record.get("description") or None,
-            barcode=record.get("barcode") or None,
-            status=view.get("status_type") or None,
-            average_buying_price=lenient_number(record.get("average_buying_price")),
-            warehouses=holdings,
-        )
-        return respond(ProductAnswer(company=CompanyRef.of(company), product=detail))

@@ -256,7 +256,7 @@ async def test_an_order_status_filter_uses_the_companys_name_for_it(client: Sage
         want_total=False,
     )
     assert filter_of(route) == "document_status eq 'DocumentStatusDispute'"
-    row = order_row(SALES_ORDERS, found.rows[0], {})
+    row = order_row(found.rows[0], 1, {})
     assert (row.status, row.delivered, row.invoiced) == ("dispute", "part", "all")
 
 
@@ -277,7 +277,7 @@ async def test_order_statuses_fall_back_to_the_sdks_numbering(client: SageClient
         want_total=False,
     )
     assert filter_of(route) == "document_status eq 'EnumDocumentStatusPrinted'"
-    row = order_row(PURCHASE_ORDERS, found.rows[0], {})
+    row = order_row(found.rows[0], 1, {})
     assert (row.status, row.delivered) == ("on hold", "none")
 
 

@@ -1,0 +1,164 @@
+"""Through the tools, records Sage sends with ``{"id": null}`` and nulls everywhere else: each
+answer says what it left out, or why it cannot answer, and never fails bare.
+
+Sage is mocked (respx) so it can send what the sandbox never does; the client, the models and
+the tools are the real ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+import pytest
+import respx
+from mcp import Client
+from mcp.server.mcpserver import MCPServer
+from mcp.types import CallToolResult, TextContent
+
+from sage200_mcp.api.client import RetryPolicy, SageClient
+from sage200_mcp.auth.background import BackgroundSignIn
+from sage200_mcp.auth.session import Session
+from sage200_mcp.config import Settings
+from sage200_mcp.tools import nominal, orders, stock
+from sage200_mcp.tools.state import AppState
+from tests.unit.api.fakes import API, Clock, Tokens
+
+pytestmark = pytest.mark.anyio
+
+SITE = {"site_id": "site-guid", "site_name": "Site", "company_id": 7, "company_name": "Company"}
+NULLS = {
+    "code": None,
+    "name": None,
+    "document_no": None,
+    "document_date": None,
+    "document_status": None,
+    "free_stock_quantity": None,
+    "total_net_value": None,
+}
+
+
+def serve(rows: list[dict[str, Any]]) -> Callable[[httpx.Request], httpx.Response]:
+    """A collection holding ``rows``, paged by $skip and $top as Sage pages."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        skip = int(request.url.params.get("$skip", "0"))
+        top = int(request.url.params.get("$top", "500"))
+        return httpx.Response(200, json=rows[skip : skip + top])
+
+    return answer
+
+
+@pytest.fixture
+def sage() -> Any:
+    with respx.mock(base_url=API, assert_all_called=False) as mock:
+        mock.get("sites").respond(json=[SITE])
+        mock.get("currencies").respond(json=[{"id": None}, {"id": 1, "symbol": None}])
+        mock.get("warehouses").respond(json=[{"id": None, "name": "Lost"}, {"id": 3, "name": "W"}])
+        yield mock
+
+
+@pytest.fixture
+async def mcp(tmp_path: Path, sage: Any) -> AsyncIterator[Client]:
+    settings = Settings.load(environ={"SAGE200_CONFIG_DIR": str(tmp_path), "SAGE200_API_URL": API})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        async with httpx.AsyncClient() as http:
+            clock = Clock()
+            client = SageClient(settings, Tokens(), http, RetryPolicy(), clock.sleep, clock)
+            # tools reading the books never sign in: no session or sign-in is needed
+            unused = cast(Any, None)
+            yield AppState(settings, cast(Session, unused), client, cast(BackgroundSignIn, unused))
+
+    server = MCPServer("nulls", lifespan=lifespan)
+    for toolset in (orders, stock, nominal):
+        toolset.register(server)
+    async with Client(server, raise_exceptions=True) as client:
+        yield client
+
+
+async def answer(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
+    result = await client.call_tool(tool, arguments)
+    assert isinstance(result, CallToolResult) and not result.is_error, result.content
+    assert isinstance(result.structured_content, dict)
+    return result.structured_content
+
+
+async def refusal(client: Client, tool: str, **arguments: Any) -> str:
+    result = await client.call_tool(tool, arguments)
+    assert isinstance(result, CallToolResult) and result.is_error
+    assert isinstance(result.content[0], TextContent)
+    return result.content[0].text
+
+
+async def test_a_list_leaves_out_rows_without_an_id_and_says_so(mcp: Client, sage: Any) -> None:
+    sage.get("product_views").mock(
+        side_effect=serve([{"id": None, **NULLS}, {"id": 7, **NULLS}, {"id": 8, "code": "B"}])
+    )
+    first = await answer(mcp, "list_products", limit=2)
+    assert [p["id"] for p in first["products"]] == [7] and first["returned"] == 1
+    assert (
+        "Left out 1 of the products on this page: Sage sent them without an id." in (first["note"])
+    )
+    # the row left out still counts for the cursor: the next page is the third row, not the 2nd
+    second = await answer(mcp, "list_products", limit=2, cursor=first["next_cursor"])
+    assert [p["id"] for p in second["products"]] == [8] and "note" not in second
+
+
+async def test_orders_with_null_ids_and_parties(mcp: Client, sage: Any) -> None:
+    unnamed = {"id": None, "customer": None, "lines": None, **NULLS}
+    sparse = {"id": 12, "customer": None, "customer_id": None, "currency_id": None, **NULLS}
+    sage.get("sop_orders").mock(side_effect=serve([unnamed, sparse]))
+    page = await answer(mcp, "list_sales_orders")
+    assert page["orders"] == [{"id": 12, "number": "", "account": {}, "status": ""}]
+    assert "Left out 1 of the orders" in page["note"]
+
+
+async def test_an_order_listed_without_an_id_cannot_be_read_and_says_why(
+    mcp: Client, sage: Any
+) -> None:
+    sage.get("pop_orders").respond(json=[{"id": None, "document_no": "PO0000042"}])
+    text = await refusal(mcp, "get_purchase_order", order="PO42")
+    assert "Sage listed purchase order PO0000042 without its id" in text
+
+
+async def test_an_order_read_by_its_id_keeps_that_id_whatever_it_says(
+    mcp: Client, sage: Any
+) -> None:
+    sage.get("sop_orders").respond(json=[{"id": 12, "document_no": "0000000012"}])
+    record = {"id": None, "customer": "?", "lines": [None, {"warehouse_id": 3, **NULLS}], **NULLS}
+    sage.get("sop_orders/12").respond(json=record)
+    order = (await answer(mcp, "get_sales_order", order="12"))["order"]
+    assert (order["id"], order["lines"], order["lines_net"]) == (12, [{"warehouse": "W"}], 0)
+
+
+async def test_a_product_without_an_id_cannot_be_read_and_says_why(mcp: Client, sage: Any) -> None:
+    sage.get("product_views").respond(json=[{"id": None, "code": "BOARD001", "name": None}])
+    text = await refusal(mcp, "get_product", product="board001")
+    assert "Sage sent product BOARD001 without its id" in text
+
+
+async def test_nominal_accounts_without_ids(mcp: Client, sage: Any) -> None:
+    views = [{"id": None, "reference": "7500", **NULLS}, {"id": 2, "reference": "7500"}]
+    sage.get("nominal_code_views").mock(side_effect=serve(views))
+    listed = await answer(mcp, "list_nominal_codes")
+    assert [c["id"] for c in listed["nominal_codes"]] == [2] and "Left out 1" in listed["note"]
+    text = await refusal(mcp, "get_nominal_activity", code="7500", from_date="2026-01-01")
+    assert "Sage sent nominal account '7500'" in text and "totals would be wrong" in text
+
+
+async def test_banks_and_reference_data_with_nulls(mcp: Client, sage: Any) -> None:
+    sage.get("bank_views").mock(
+        side_effect=serve([{"id": None, "code": None, "statement_date": None, "currency_id": 1}])
+    )
+    banks = (await answer(mcp, "list_bank_accounts"))["bank_accounts"]
+    assert banks == [{"code": "", "name": ""}]
+    sage.get("tax_codes").mock(side_effect=serve([{"id": None, "code": None, "tax_rate": "20"}]))
+    taxes = await answer(mcp, "get_reference_data", kind="tax_codes")
+    assert taxes["rows"] == [{"tax_rate": 20.0}]
+    json.dumps(taxes)
