@@ -62,6 +62,20 @@ def _lenient_int(value: Any) -> int | None:
     return int(number) if number is not None and number.is_integer() else None
 
 
+def nested_record(value: Any) -> Any:
+    """A nested record as sent, or an empty one for anything else (null, or not expanded)."""
+    return value if isinstance(value, dict) else {}
+
+
+def nested_records(value: Any) -> list[Any]:
+    """The records of a nested list; anything else in it, or a list that is not one, is no row."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _record_or_none(value: Any) -> Any:
+    return value if isinstance(value, dict) else None
+
+
 SageDate = Annotated[date | None, BeforeValidator(_lenient_date)]
 Number = Annotated[float | None, BeforeValidator(lenient_number)]
 Text = Annotated[str, BeforeValidator(_lenient_text)]
@@ -181,8 +195,8 @@ class Account(SageRecord):
     last_credit_review: SageDate = None
     next_credit_review: SageDate = None
     date_time_updated: SageDate = None
-    main_address: Address | None = None
-    contacts: list[Contact] = []
+    main_address: Annotated[Address | None, BeforeValidator(_record_or_none)] = None
+    contacts: Annotated[list[Contact], BeforeValidator(nested_records)] = []
 
     def analysis_codes(self) -> dict[str, str]:
         """The analysis codes (1..20) that hold a value."""

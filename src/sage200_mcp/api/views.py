@@ -15,17 +15,16 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, BeforeValidator, Field
 
-from sage200_mcp.api.models import Flag, Id, Number, SageDate, SageRecord, Text
-
-
-def _record(value: Any) -> Any:
-    """A nested record as sent, or an empty one for anything else (null, or not expanded)."""
-    return value if isinstance(value, dict) else {}
-
-
-def _records(value: Any) -> list[Any]:
-    """The records of a nested list; anything else in it, or a list that is not one, is no row."""
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+from sage200_mcp.api.models import (
+    Flag,
+    Id,
+    Number,
+    SageDate,
+    SageRecord,
+    Text,
+    nested_record,
+    nested_records,
+)
 
 
 def _either(sales: str, purchases: str, default: Any = None) -> Any:
@@ -78,10 +77,10 @@ class Order(SageRecord):
     currency_id: Id = None  # sales orders only: a purchase order's is its supplier's
     party_id: Id = _either("customer_id", "supplier_id")
     party_document_no: Text = _either("customer_document_no", "supplier_document_no", "")
-    party: Annotated[OrderParty, BeforeValidator(_record)] = Field(
+    party: Annotated[OrderParty, BeforeValidator(nested_record)] = Field(
         default_factory=OrderParty, validation_alias=AliasChoices("customer", "supplier")
     )
-    lines: Annotated[list[OrderLine], BeforeValidator(_records)] = Field(default_factory=list)
+    lines: Annotated[list[OrderLine], BeforeValidator(nested_records)] = Field(default_factory=list)
 
     @property
     def currency(self) -> int | None:
@@ -126,7 +125,7 @@ class Product(SageRecord):
     description: Text = ""
     barcode: Text = ""
     average_buying_price: Number = None
-    warehouse_holdings: Annotated[list[WarehouseHolding], BeforeValidator(_records)] = Field(
+    warehouse_holdings: Annotated[list[WarehouseHolding], BeforeValidator(nested_records)] = Field(
         default_factory=list
     )
 
@@ -212,7 +211,7 @@ class Currency(SageRecord):
     symbol: Text = ""
     core_currency_rate: Number = None
     is_base_currency: Flag = None
-    currency_iso_code: Annotated[CurrencyIsoCode, BeforeValidator(_record)] = Field(
+    currency_iso_code: Annotated[CurrencyIsoCode, BeforeValidator(nested_record)] = Field(
         default_factory=CurrencyIsoCode
     )
 
