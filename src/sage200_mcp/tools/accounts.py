@@ -154,9 +154,11 @@ class AgedResult(PageInfo):
 # -- shaping --------------------------------------------------------------------------------------
 
 
-def account_row(view: AccountView, extra_fields: tuple[str, ...] = ()) -> AccountRow:
+def account_row(
+    view: AccountView, account_id: int, extra_fields: tuple[str, ...] = ()
+) -> AccountRow:
     return AccountRow(
-        id=view.id or 0,
+        id=account_id,
         reference=view.reference,
         name=view.name,
         balance=view.balance,

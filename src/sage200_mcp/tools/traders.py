@@ -47,6 +47,7 @@ from sage200_mcp.tools.accounts import (
     transaction_row,
 )
 from sage200_mcp.tools.arguments import naming
+from sage200_mcp.tools.listing import shown_page
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
 from sage200_mcp.tools.paging import CursorArg, Limit
 from sage200_mcp.tools.state import AppState, app_state
@@ -131,15 +132,19 @@ async def list_accounts(
         extra_fields=extra,
         want_total=cursor is None,
     )
-    rows = [account_row(view, extra) for view in found.rows]
-    page = paging.page_info(
-        rows, found, position, pages, state.settings.max_result_chars, traders.plural
+    rows, page = shown_page(
+        found,
+        lambda view, account_id: account_row(view, account_id, extra),
+        position,
+        pages,
+        state.settings.max_result_chars,
+        traders.plural,
     )
     return respond(
         traders.list_answer.model_validate(
             {
                 "company": CompanyRef.of(company),
-                traders.plural: rows[: page.returned],
+                traders.plural: rows,
                 **page.model_dump(),
             }
         )
@@ -200,7 +205,7 @@ async def list_transactions(
     return respond(
         TransactionList(
             company=CompanyRef.of(company),
-            account=account_row(view or AccountView(id=account_id)),
+            account=account_row(view or AccountView(), account_id),
             transactions=rows[: page.returned],
             **page.model_dump(),
         )

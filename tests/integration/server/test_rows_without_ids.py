@@ -21,10 +21,9 @@ from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult, TextContent
 
 from sage200_mcp.api.client import RetryPolicy, SageClient
-from sage200_mcp.auth.background import BackgroundSignIn
-from sage200_mcp.auth.session import Session
+from sage200_mcp.auth import SignIn
 from sage200_mcp.config import Settings
-from sage200_mcp.tools import nominal, orders, stock
+from sage200_mcp.tools import nominal, orders, stock, traders
 from sage200_mcp.tools.state import AppState
 from tests.unit.api.fakes import API, Clock, Tokens
 
@@ -73,11 +72,16 @@ async def mcp(tmp_path: Path, sage: Any) -> AsyncIterator[Client]:
             client = SageClient(settings, Tokens(), http, RetryPolicy(), clock.sleep, clock)
             # tools reading the books never sign in: no session or sign-in is needed
             unused = cast(Any, None)
-            yield AppState(settings, cast(Session, unused), client, cast(BackgroundSignIn, unused))
+            yield AppState(settings, client, cast(SignIn, unused), unused)
 
     server = MCPServer("nulls", lifespan=lifespan)
-    for toolset in (orders, stock, nominal):
-        toolset.register(server)
+    for register in (
+        orders.register,
+        stock.register,
+        nominal.register,
+        traders.register_customers,
+    ):
+        register(server)
     async with Client(server, raise_exceptions=True) as client:
         yield client
 
@@ -162,3 +166,15 @@ async def test_banks_and_reference_data_with_nulls(mcp: Client, sage: Any) -> No
     taxes = await answer(mcp, "get_reference_data", kind="tax_codes")
     assert taxes["rows"] == [{"tax_rate": 20.0}]
     json.dumps(taxes)
+
+
+async def test_customers_without_ids_are_left_out_not_shown_as_id_0(mcp: Client, sage: Any) -> None:
+    sage.get("account_status_types").respond(json=[])  # Sage's own names then
+    sage.get("customer_views").mock(
+        side_effect=serve(
+            [{"id": None, "reference": "GHOST", "name": "No id"}, {"id": 9, "name": None}]
+        )
+    )
+    listed = await answer(mcp, "list_customers", limit=5)
+    assert [c["id"] for c in listed["customers"]] == [9]
+    assert "Left out 1 of the customers" in listed["note"]
