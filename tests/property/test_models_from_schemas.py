@@ -98,7 +98,7 @@ SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 @given(st.sampled_from([SALES, PURCHASE]), st.data())
 def test_list_rows_show_what_the_view_sent(ledger: Ledger, data: st.DataObject) -> None:
     body = data.draw(entity(ledger.module, ledger.view_schema))
-    row = account_row(AccountView.model_validate(body))
+    row = account_row(AccountView.model_validate(body), 1)
     assert row.reference == (body.get("reference") or "") and row.name == (body.get("name") or "")
     assert same_number(row.balance, body.get("balance"))
     assert same_number(row.credit_limit, body.get("credit_limit"))

@@ -319,6 +319,6 @@ async def test_active_accounts_are_filtered_and_hidden_ones_told_by_the_lookup(
     )
     found = await search_accounts(client, SALES, COMPANY, AccountSearch())
     assert filter_of(route) == "account_status_type eq 'EnumAccountStatusActive'"
-    assert account_row(found.rows[0]).status == "hidden"
+    assert account_row(found.rows[0], 1).status == "hidden"
     await search_accounts(client, SALES, COMPANY, AccountSearch(include_hidden=True))
     assert "$filter" not in route.calls[-1].request.url.params
