@@ -34,7 +34,6 @@ EDITION_PATHS: dict[Edition, str] = {
     "professional": "uk/sage200extra/accounts/v1/",
     "standard": "uk/sage200/accounts/v1/",
 }
-API_URLS: dict[Edition, str] = {e: DEFAULT_API_ORIGIN + path for e, path in EDITION_PATHS.items()}
 DEFAULT_REFRESH_TOKEN_DAYS = 90.0
 
 # setting name -> environment variable

@@ -22,10 +22,6 @@ class SignInState:
     ends_at: float | None = None  # when Sage stops renewing it (an estimate), epoch seconds
     problem: str | None = None  # why there is no usable sign-in, when the cause is known
 
-    @property
-    def signed_in(self) -> bool:
-        return self.user is not None
-
 
 class SignIn:
     def __init__(self, session: Session, background: BackgroundSignIn) -> None:
