@@ -56,6 +56,14 @@ def loopback_redirect(server: Any) -> str:
     return uri
 
 
+def sandbox_requests(url: str) -> int:
+    """How many requests the sandbox at ``url`` has had from clients, to Sage ID's token endpoint
+    and the Sage 200 API (its own control endpoints are not counted): read before and after a
+    call, the difference is what that call sent."""
+    stats = httpx.get(f"{url}/_sandbox/stats", timeout=30).json()
+    return int(stats["api_requests_total"]) + sum(stats["token_requests"].values())
+
+
 def free_port() -> int:
     """A port nothing listens on right now (for redirect URIs and servers started by port)."""
     with socket.socket() as probe:
