@@ -168,6 +168,20 @@ async def test_a_user_with_one_company_needs_no_choice(
     assert "company_id = 3" in settings.profile_config_path.read_text()
 
 
+PAGING_TOOLS = {  # every tool with a `limit`, and what it needs besides
+    "list_customers": {},
+    "list_suppliers": {},
+    "list_customer_transactions": {"customer": "ABS001"},
+    "list_supplier_transactions": {"supplier": "SOU001"},
+    "list_sales_orders": {},
+    "list_purchase_orders": {},
+    "list_products": {},
+    "list_nominal_codes": {},
+    "get_aged_debt": {},
+    "get_aged_creditors": {},
+}
+
+
 # -- customers ----------------------------------------------------------------------------------
 
 
@@ -278,6 +292,20 @@ async def test_cursors_belong_to_one_search_and_one_company(mcp: Client) -> None
     assert again["customers"]
 
 
+@pytest.mark.parametrize("tool", sorted(PAGING_TOOLS))
+async def test_no_paging_tool_takes_a_cursor_from_another_company(mcp: Client, tool: str) -> None:
+    """The UK and Irish companies share a site, and a search with the same filters: only the
+    company in the cursor's fingerprint tells their cursors apart. A cursor from one used in the
+    other would quietly page through the wrong books."""
+    await call(mcp, "switch_site", site="1")
+    first = await call(mcp, tool, limit=2, **PAGING_TOOLS[tool])
+    assert "next_cursor" in first, f"{tool} has too few rows in the UK company to page"
+    await call(mcp, "switch_site", site="2")
+    text = await failure(mcp, tool, limit=2, cursor=first["next_cursor"], **PAGING_TOOLS[tool])
+    assert f"belongs to another {tool} search" in text and "another company" in text
+    assert "next_cursor" in await call(mcp, tool, limit=2, **PAGING_TOOLS[tool])  # it pages there
+
+
 async def test_extra_fields_are_checked_against_the_schema(mcp: Client) -> None:
     await call(mcp, "switch_site", site="1")
     found = await call(
@@ -308,20 +336,6 @@ async def test_bad_arguments_are_refused_before_any_call(
     text = await failure(mcp, "list_customers", **arguments)
     assert words in text and next(iter(arguments)) in text, text
     assert sandbox_requests(sandbox_server.url) == before, "a refused call reached the sandbox"
-
-
-PAGING_TOOLS = {  # every tool with a `limit`, and what it needs besides
-    "list_customers": {},
-    "list_suppliers": {},
-    "list_customer_transactions": {"customer": "ABS001"},
-    "list_supplier_transactions": {"supplier": "ABS001"},
-    "list_sales_orders": {},
-    "list_purchase_orders": {},
-    "list_products": {},
-    "list_nominal_codes": {},
-    "get_aged_debt": {},
-    "get_aged_creditors": {},
-}
 
 
 async def test_every_paging_tool_is_listed_here(mcp: Client) -> None:
