@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import re
 import secrets
 import socket
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,6 +33,7 @@ AUDIENCE = "s200ukipd/sage200"
 PRO = "/uk/sage200extra/accounts/v1"
 STD = "/uk/sage200/accounts/v1"
 TODAY = "2026-11-28"
+TOOL_SNAPSHOTS = Path(__file__).resolve().parent / "snapshots" / "tools"  # <tool>.json each
 
 
 # The unknowns of the real API, played one way for a whole run (`make test-variants`): the
@@ -46,6 +49,12 @@ def sandbox_variant() -> dict[str, Any]:
         name, _, value = item.partition("=")
         variant[name.strip()] = int(value) if value.strip().isdigit() else value.strip()
     return variant
+
+
+def tool_snapshots() -> list[dict[str, Any]]:
+    """Every tool as its snapshot pins it (tests/snapshots/tools/), in name order: what
+    test_tool_schemas keeps equal to the live server's."""
+    return [json.loads(path.read_text()) for path in sorted(TOOL_SNAPSHOTS.glob("*.json"))]
 
 
 def loopback_redirect(server: Any) -> str:
@@ -179,8 +188,6 @@ def tokens_for(
 
 
 def jwt_claims(token: str) -> dict[str, Any]:
-    import json
-
     payload = token.split(".")[1]
     return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
 
