@@ -53,5 +53,10 @@ test-variants: $(STAMP)
 		SAGE200_TEST_SANDBOX=$$variant $(PYTEST) -q; \
 	done
 
+# every behaviour broken on purpose must be noticed by its tests (tests/mutations.md)
+.PHONY: mutations
+mutations: $(STAMP)
+	$(BIN)/python -m tests.mutate
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import re
 import secrets
 import socket
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,6 +33,7 @@ AUDIENCE = "s200ukipd/sage200"
 PRO = "/uk/sage200extra/accounts/v1"
 STD = "/uk/sage200/accounts/v1"
 TODAY = "2026-11-28"
+TOOL_SNAPSHOTS = Path(__file__).resolve().parent / "snapshots" / "tools"  # <tool>.json each
 
 
 # The unknowns of the real API, played one way for a whole run (`make test-variants`): the
@@ -48,12 +51,26 @@ def sandbox_variant() -> dict[str, Any]:
     return variant
 
 
+def tool_snapshots() -> list[dict[str, Any]]:
+    """Every tool as its snapshot pins it (tests/snapshots/tools/), in name order: what
+    test_tool_schemas keeps equal to the live server's."""
+    return [json.loads(path.read_text()) for path in sorted(TOOL_SNAPSHOTS.glob("*.json"))]
+
+
 def loopback_redirect(server: Any) -> str:
     """A redirect URI on a free loopback port, registered with the sandbox ``server``: a test
     that may start a sign-in must not share the default port 8765 with one running beside it."""
     uri = f"http://127.0.0.1:{free_port()}/callback"
     server.sandbox.identity.add_redirect_uri(uri)
     return uri
+
+
+def sandbox_requests(url: str) -> int:
+    """How many requests the sandbox at ``url`` has had from clients, to Sage ID's token endpoint
+    and the Sage 200 API (its own control endpoints are not counted): read before and after a
+    call, the difference is what that call sent."""
+    stats = httpx.get(f"{url}/_sandbox/stats", timeout=30).json()
+    return int(stats["api_requests_total"]) + sum(stats["token_requests"].values())
 
 
 def free_port() -> int:
@@ -171,8 +188,6 @@ def tokens_for(
 
 
 def jwt_claims(token: str) -> dict[str, Any]:
-    import json
-
     payload = token.split(".")[1]
     return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
 

@@ -35,8 +35,8 @@ from sage200_mcp.openapi.odata_syntax import (
     parse_filter,
 )
 from sage200_mcp.server import create_server
+from tests.helpers import tool_snapshots
 
-SNAPSHOT = Path(__file__).resolve().parents[1] / "snapshots" / "tools.json"
 API = "http://sage.invalid/uk/sage200extra/accounts/v1"
 SITE = {"site_id": "S1", "site_name": "Sandbox", "company_id": 7, "company_name": "Demo Ltd"}
 # What a required argument gets while another one is being fuzzed.
@@ -122,7 +122,7 @@ def string_arguments() -> list[tuple[Tool, str]]:
 
     Read from the schema snapshot, which test_tool_schemas keeps equal to the live server's.
     """
-    tools = [Tool.model_validate(tool) for tool in json.loads(SNAPSHOT.read_text())]
+    tools = [Tool.model_validate(tool) for tool in tool_snapshots()]
     return [
         (tool, name)
         for tool in tools

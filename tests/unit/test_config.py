@@ -149,6 +149,9 @@ def test_names_from_sage_with_control_characters_keep_the_profile_readable(
 
 def test_the_client_type_is_detected_from_the_secret_or_set(tmp_path: Path) -> None:
     base = {"SAGE200_CONFIG_DIR": str(tmp_path), "SAGE200_CLIENT_ID": "id"}
+    unsaid = Settings.load(environ=base)  # no secret, no type: Sage registered a desktop app
+    assert unsaid.client_type == "desktop" and unsaid.secret_to_send is None
+    assert unsaid.sign_in_redirect() == "http://localhost:8765/callback"
     web = Settings.load(environ={**base, "SAGE200_CLIENT_SECRET": "s"})
     assert web.client_type == "web" and web.secret_to_send == "s"
     with pytest.raises(ConfigError, match="https redirect URL registered"):

@@ -6,14 +6,17 @@ outstanding items, an order's totals are its lines, a nominal account's year is 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+import httpx
 import pytest
 from mcp import Client
 
 from sage200_mcp.config import Settings
 from sage200_mcp.sandbox.server import SandboxServer
 from sage200_mcp.server import create_server
+from tests.helpers import PRO, TODAY
 from tests.integration.server.test_tools import call, failure, match_count, sandbox_views
 
 pytestmark = pytest.mark.anyio
@@ -96,6 +99,66 @@ async def test_aged_debt_is_sorted_by_most_overdue_and_totals_are_the_companys(
     base = sum(cents(v["base_balance"]) for v in views)
     assert abs(cents(aged["total_outstanding"]) - base) <= 100  # base conversions round per item
     assert cents(aged["total_outstanding"]) == sum(cents(t["amount"]) for t in aged["totals"])
+
+
+def open_items(server: SandboxServer, headers: dict[str, str]) -> list[dict[str, Any]]:
+    """Every outstanding sales item of a company, read straight from the sandbox."""
+    rows: list[dict[str, Any]] = []
+    while True:
+        answer = httpx.get(
+            f"{server.url}{PRO}/sales_transaction_views",
+            headers=headers,
+            params={
+                "$filter": "document_outstanding_value ne 0",
+                "$orderby": "posted_customer_transaction_id asc",
+                "$top": "250",
+                "$skip": str(len(rows)),
+            },
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        rows += answer.json()
+        if len(answer.json()) < 250:
+            return rows
+
+
+# days before today -> the period an item that old falls in: Sage's periods include their last day
+BOUNDARIES = {
+    0: "current",
+    1: "1 to 30 days",
+    30: "1 to 30 days",
+    31: "31 to 60 days",
+    60: "31 to 60 days",
+    61: "61 to 90 days",
+    90: "61 to 90 days",
+    91: "91 to 120 days",
+}
+
+
+@pytest.mark.parametrize(
+    ("ageing", "field"), [("duedate", "due_date"), ("transactiondate", "transaction_date")]
+)
+async def test_an_item_exactly_on_a_period_boundary_falls_in_the_period_it_ends(
+    uk: Client,
+    sandbox_server: SandboxServer,
+    company_headers: dict[int, dict[str, str]],
+    ageing: str,
+    field: str,
+) -> None:
+    """The session sandbox's today is pinned (tests/helpers.TODAY), so an item due exactly 30 days
+    before it is known to be in "1 to 30 days", not "31 to 60 days"; and one due today is
+    current. Each age in BOUNDARIES is looked up in the books, then asked of get_aged_debt."""
+    today = date.fromisoformat(TODAY)
+    chosen: dict[int, dict[str, Any]] = {}
+    for item in open_items(sandbox_server, company_headers[1]):
+        age = (today - date.fromisoformat(item[field][:10])).days
+        if age in BOUNDARIES and age not in chosen and item["document_outstanding_value"] > 0:
+            chosen[age] = item
+    assert {0, 30, 60, 90} <= set(chosen), f"the books have no item on some boundary: {chosen}"
+    for age, item in sorted(chosen.items()):
+        aged = await call(uk, "get_aged_debt", customer=item["customer_reference"], ageing=ageing)
+        periods = {i["reference"]: i["period"] for i in aged["items"]}
+        assert periods[item["reference"]] == BOUNDARIES[age], (age, item["reference"], periods)
 
 
 async def test_ageing_by_calendar_month_names_the_months(uk: Client) -> None:

@@ -15,7 +15,7 @@ from mcp.types import CallToolResult
 from sage200_mcp.config import Settings
 from sage200_mcp.sandbox.server import SandboxServer
 from sage200_mcp.server import create_server
-from tests.helpers import PRO, sandbox_variant
+from tests.helpers import PRO, sandbox_requests, sandbox_variant
 
 pytestmark = pytest.mark.anyio
 
@@ -168,6 +168,20 @@ async def test_a_user_with_one_company_needs_no_choice(
     assert "company_id = 3" in settings.profile_config_path.read_text()
 
 
+PAGING_TOOLS = {  # every tool with a `limit`, and what it needs besides
+    "list_customers": {},
+    "list_suppliers": {},
+    "list_customer_transactions": {"customer": "ABS001"},
+    "list_supplier_transactions": {"supplier": "SOU001"},
+    "list_sales_orders": {},
+    "list_purchase_orders": {},
+    "list_products": {},
+    "list_nominal_codes": {},
+    "get_aged_debt": {},
+    "get_aged_creditors": {},
+}
+
+
 # -- customers ----------------------------------------------------------------------------------
 
 
@@ -278,6 +292,20 @@ async def test_cursors_belong_to_one_search_and_one_company(mcp: Client) -> None
     assert again["customers"]
 
 
+@pytest.mark.parametrize("tool", sorted(PAGING_TOOLS))
+async def test_no_paging_tool_takes_a_cursor_from_another_company(mcp: Client, tool: str) -> None:
+    """The UK and Irish companies share a site, and a search with the same filters: only the
+    company in the cursor's fingerprint tells their cursors apart. A cursor from one used in the
+    other would quietly page through the wrong books."""
+    await call(mcp, "switch_site", site="1")
+    first = await call(mcp, tool, limit=2, **PAGING_TOOLS[tool])
+    assert "next_cursor" in first, f"{tool} has too few rows in the UK company to page"
+    await call(mcp, "switch_site", site="2")
+    text = await failure(mcp, tool, limit=2, cursor=first["next_cursor"], **PAGING_TOOLS[tool])
+    assert f"belongs to another {tool} search" in text and "another company" in text
+    assert "next_cursor" in await call(mcp, tool, limit=2, **PAGING_TOOLS[tool])  # it pages there
+
+
 async def test_extra_fields_are_checked_against_the_schema(mcp: Client) -> None:
     await call(mcp, "switch_site", site="1")
     found = await call(
@@ -289,19 +317,47 @@ async def test_extra_fields_are_checked_against_the_schema(mcp: Client) -> None:
 
 
 @pytest.mark.parametrize(
-    "arguments",
+    ("arguments", "words"),
     [
-        {"limit": 0},
-        {"limit": 201},
-        {"sort": "sideways"},
-        {"search": "x" * 101},
-        {"fields": ["a"] * 21},
+        ({"limit": 0}, "greater than or equal to 1"),
+        ({"limit": 201}, "less than or equal to 200"),
+        ({"sort": "sideways"}, "'name'"),
+        ({"search": "x" * 101}, "at most 100 characters"),
+        ({"fields": ["a"] * 21}, "at most 20 items"),
     ],
 )
 async def test_bad_arguments_are_refused_before_any_call(
-    mcp: Client, arguments: dict[str, Any]
+    mcp: Client, sandbox_server: SandboxServer, arguments: dict[str, Any], words: str
 ) -> None:
-    await failure(mcp, "list_customers", **arguments)
+    """With a company chosen, so that nothing else could refuse the call: the argument itself is
+    refused, the message names the bound it breaks, and Sage never hears of it."""
+    await call(mcp, "switch_site", site="1")
+    before = sandbox_requests(sandbox_server.url)
+    text = await failure(mcp, "list_customers", **arguments)
+    assert words in text and next(iter(arguments)) in text, text
+    assert sandbox_requests(sandbox_server.url) == before, "a refused call reached the sandbox"
+
+
+async def test_every_paging_tool_is_listed_here(mcp: Client) -> None:
+    """A new tool with a `limit` joins PAGING_TOOLS, so its bounds are checked below."""
+    tools = (await mcp.list_tools()).tools
+    assert {t.name for t in tools if "limit" in t.input_schema.get("properties", {})} == set(
+        PAGING_TOOLS
+    )
+
+
+@pytest.mark.parametrize("tool", sorted(PAGING_TOOLS))
+@pytest.mark.parametrize(
+    ("limit", "words"), [(0, "greater than or equal to 1"), (201, "less than or equal to 200")]
+)
+async def test_a_limit_out_of_bounds_is_refused_naming_the_bound_and_sends_nothing(
+    mcp: Client, sandbox_server: SandboxServer, tool: str, limit: int, words: str
+) -> None:
+    await call(mcp, "switch_site", site="1")
+    before = sandbox_requests(sandbox_server.url)
+    text = await failure(mcp, tool, limit=limit, **PAGING_TOOLS[tool])
+    assert "limit" in text and words in text, text
+    assert sandbox_requests(sandbox_server.url) == before, "a refused call reached the sandbox"
 
 
 async def test_a_page_too_big_for_the_budget_is_cut_and_says_so(

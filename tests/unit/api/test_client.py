@@ -163,12 +163,18 @@ async def test_retry_after_is_honoured_in_seconds_or_as_a_date(
     assert clock.slept[0] == 2 and 1 < clock.slept[1] <= 3
 
 
+@pytest.mark.parametrize("seconds", [120, 15])  # 15: past the policy's 10, within its budget
 @respx.mock
-async def test_a_long_retry_after_is_not_waited_for(client: SageClient, clock: Clock) -> None:
-    respx.get(f"{API}customers").respond(429, headers={"Retry-After": "120"})
+async def test_a_long_retry_after_is_not_waited_for(
+    client: SageClient, clock: Clock, seconds: int
+) -> None:
+    """Beyond the policy's longest wait the call fails at once, saying when, even where the
+    retry budget could have waited that long: a tool call must not sit on it."""
+    route = respx.get(f"{API}customers").respond(429, headers={"Retry-After": str(seconds)})
     with pytest.raises(RateLimited) as raised:
         await client.get_list("customers", COMPANY)
-    assert raised.value.retry_after == 120 and clock.slept == []
+    assert raised.value.retry_after == seconds and clock.slept == []
+    assert route.call_count == 1
 
 
 @pytest.mark.parametrize(

@@ -60,8 +60,10 @@ class RotatingSageId:
         self.lose: list[Exception] = []
         self.reuse = 0
         self.asked = asyncio.Event()
+        self.arrived = 0  # requests that reached the endpoint, answered or still held
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.arrived += 1
         self.asked.set()
         if self.gate is not None:
             await self.gate.wait()
@@ -140,6 +142,9 @@ async def test_short_lived_tokens_use_a_proportional_margin(
 async def test_fifty_overlapping_callers_cause_one_refresh(
     session: Session, clock: FakeClock
 ) -> None:
+    """Sage ID's answer is held until all fifty callers are waiting for a token, so they truly
+    overlap (no caller can finish first and hand the next a fresh token): one refresh is sent,
+    and one task takes the token file's lock; the other forty-nine await that task."""
     sage_id = RotatingSageId()
     sage_id.gate = asyncio.Event()
     route = rotating_token_endpoint(sage_id)
@@ -154,9 +159,21 @@ async def test_fifty_overlapping_callers_cause_one_refresh(
         return hold()
 
     session.store.lock.hold_async = counted  # type: ignore[method-assign]
-    callers = [asyncio.create_task(session.access_token()) for _ in range(50)]
+    waiting = 0
+    all_waiting = asyncio.Event()
+
+    async def caller() -> str:
+        nonlocal waiting
+        waiting += 1
+        if waiting == 50:
+            all_waiting.set()
+        # nothing in access_token awaits before the refresh, so this caller now waits on it
+        return await session.access_token()
+
+    callers = [asyncio.create_task(caller()) for _ in range(50)]
+    await asyncio.wait_for(all_waiting.wait(), 5)
     await asyncio.wait_for(sage_id.asked.wait(), 5)  # a refresh is in flight, held at the gate
-    await asyncio.sleep(0.05)  # every caller has reached the session by now
+    assert not any(c.done() for c in callers) and sage_id.arrived == 1
     sage_id.gate.set()
     assert set(await asyncio.gather(*callers)) == {"access-1"}
     assert route.call_count == 1 and sage_id.reuse == 0
