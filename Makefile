@@ -1,10 +1,12 @@
-# Two entry points, each doing its own set-up: `make demo` and `make test`.
+# Two entry points, each doing its own set-up: `make demo` and `make check` (the README's).
+# `make check` is `make test` (lint, types, import contracts, every test once: the everyday
+# loop, under four minutes here) and then `make test-variants`: the product's integration tests
+# once more against a sandbox playing each unknown of the real API (docs/SAGE200_API.md §8)
+# another way: every combination of $count answer and error body (the default pair is the main
+# run), and a Professional tunnel that times out above 600 rows.
 # `make sandbox` serves the emulator on http://127.0.0.1:8200 for trying things by hand;
-# `make bench` prints the benchmark's six figures (README, Performance).
-# `make test` ends with `make test-variants`: the product's integration tests once more against
-# a sandbox playing each unknown of the real API (docs/SAGE200_API.md §8) another way: every
-# combination of $count answer and error body (the default pair is the main run), and a
-# Professional tunnel that times out above 600 rows.
+# `make bench` prints the benchmark's figures (README, Performance); `make mutations` breaks
+# each listed behaviour on purpose and checks its tests notice (tests/mutations.toml).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -18,7 +20,7 @@ VARIANTS := \
 	count_style=unsupported,error_style=gateway count_style=unsupported,error_style=empty \
 	tunnel_timeout_rows=600
 
-.PHONY: demo test test-variants lint typecheck sandbox bench clean
+.PHONY: demo check test test-variants lint typecheck sandbox bench mutations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,9 +45,11 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy --strict bench
 
+check: test
+	$(MAKE) --no-print-directory test-variants
+
 test: lint typecheck
 	$(PYTEST)
-	$(MAKE) --no-print-directory test-variants
 
 test-variants: $(STAMP)
 	@set -e; for variant in $(VARIANTS); do \
@@ -54,7 +58,6 @@ test-variants: $(STAMP)
 	done
 
 # every behaviour broken on purpose must be noticed by its tests (tests/mutations.md)
-.PHONY: mutations
 mutations: $(STAMP)
 	$(BIN)/python -m tests.mutate
 
