@@ -9,7 +9,6 @@ import functools
 import os
 import webbrowser
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 
@@ -33,7 +32,7 @@ from sage200_mcp.tools import (
 from sage200_mcp.tools.state import AppState
 
 # groups of tools a user can turn on or off (--toolsets); sites, status and login are always on
-TOOLSETS: dict[str, Callable[[MCPServer[Any]], None]] = {
+TOOLSETS: dict[str, Callable[[MCPServer[AppState]], None]] = {
     "customers": traders.register_customers,
     "suppliers": traders.register_suppliers,
     "orders": orders.register,

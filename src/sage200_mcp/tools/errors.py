@@ -21,7 +21,7 @@ from mcp.types import ElicitRequestURLParams
 
 from sage200_mcp.auth import AuthError, NotSignedIn, Started
 from sage200_mcp.errors import Sage200Error
-from sage200_mcp.tools.state import app_state
+from sage200_mcp.tools.state import AppState, app_state
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -45,7 +45,7 @@ def guarded(tool: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     return run
 
 
-async def sign_in_prompt(ctx: Context[Any, Any], cause: NotSignedIn) -> Exception:
+async def sign_in_prompt(ctx: Context[AppState, Any], cause: NotSignedIn) -> Exception:
     """Start (or reuse) a background sign-in and return the error that tells the user.
 
     The cause comes first when there is one to tell (the sign-in expired, was revoked, the
