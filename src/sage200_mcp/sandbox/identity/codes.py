@@ -10,15 +10,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sage200_mcp.sandbox.identity.clients import Client
-from sage200_mcp.sandbox.identity.counters import Counters
 from sage200_mcp.sandbox.identity.oauth import OAuthError
-from sage200_mcp.sandbox.identity.settings import IdentitySettings
+from sage200_mcp.sandbox.identity.settings import Shared
 from sage200_mcp.sandbox.identity.signing import b64url
 from sage200_mcp.sandbox.identity.tokens import Tokens
 from sage200_mcp.sandbox.seed.companies import UserPlan
@@ -54,47 +51,35 @@ class Code:
 class AuthorizationCodes:
     """Sign-ins under way and the codes they ended in."""
 
-    def __init__(
-        self,
-        settings: IdentitySettings,
-        clock: Callable[[], float],
-        lock: threading.RLock,
-        tokens: Tokens,
-        counters: Counters,
-        issued: list[str],
-    ) -> None:
-        self._settings = settings
-        self._clock = clock
-        self._lock = lock
+    def __init__(self, shared: Shared, tokens: Tokens) -> None:
+        self._shared = shared
         self._tokens = tokens
-        self._counters = counters
-        self._issued = issued
         self._pending: dict[str, Authorization] = {}
         self._codes: dict[str, Code] = {}
 
     def begin(self, authorization: Authorization) -> str:
         """Remember a checked authorization request; the id travels in the sign-in form."""
         transaction = secrets.token_urlsafe(16)
-        with self._lock:
+        with self._shared.lock:
             self._pending[transaction] = authorization
         return transaction
 
     def pending(self, transaction: str) -> Authorization | None:
-        with self._lock:
+        with self._shared.lock:
             return self._pending.get(transaction)
 
     def finish(self, transaction: str) -> None:
-        with self._lock:
+        with self._shared.lock:
             self._pending.pop(transaction, None)
 
     def issue(self, authorization: Authorization, user: UserPlan) -> str:
         value = secrets.token_urlsafe(24)
-        with self._lock:
-            self._issued.append(value)
+        with self._shared.lock:
+            self._shared.issued.append(value)
             self._codes[value] = Code(
-                value, authorization, user, self._clock() + self._settings.code_ttl
+                value, authorization, user, self._shared.clock() + self._shared.settings.code_ttl
             )
-            self._counters.sign_in()
+            self._shared.counters.sign_in()
         return value
 
     def redeem(
@@ -106,7 +91,7 @@ class AuthorizationCodes:
         *,
         issuer: str,
     ) -> dict[str, Any]:
-        with self._lock:
+        with self._shared.lock:
             grant = self._codes.get(code)
             if grant is None:
                 raise OAuthError("invalid_grant", "Invalid authorization code.")
@@ -115,7 +100,7 @@ class AuthorizationCodes:
                     self._tokens.revoke_family(grant.family)
                 raise OAuthError("invalid_grant", "Authorization code has already been used.")
             grant.used = True
-            if self._clock() > grant.expires_at:
+            if self._shared.clock() > grant.expires_at:
                 raise OAuthError("invalid_grant", "Authorization code has expired.")
             request = grant.authorization
             if request.client_id != client.client_id:
@@ -140,13 +125,13 @@ class AuthorizationCodes:
                 grant.user,
                 request.scope,
                 family,
-                self._clock(),
+                self._shared.clock(),
                 request.nonce,
                 issuer=issuer,
             )
 
     def clear(self) -> None:
-        with self._lock:
+        with self._shared.lock:
             self._pending.clear()
             self._codes.clear()
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import secrets
 import string
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sage200_mcp.sandbox.identity.clients import Client
 from sage200_mcp.sandbox.identity.oauth import OAuthError
-from sage200_mcp.sandbox.identity.settings import IdentitySettings
+from sage200_mcp.sandbox.identity.settings import Shared
 from sage200_mcp.sandbox.identity.tokens import Tokens
 from sage200_mcp.sandbox.seed.companies import UserPlan
 
@@ -38,19 +36,9 @@ class DeviceGrant:
 
 
 class DeviceFlow:
-    def __init__(
-        self,
-        settings: IdentitySettings,
-        clock: Callable[[], float],
-        lock: threading.RLock,
-        tokens: Tokens,
-        issued: list[str],
-    ) -> None:
-        self._settings = settings
-        self._clock = clock
-        self._lock = lock
+    def __init__(self, shared: Shared, tokens: Tokens) -> None:
+        self._shared = shared
         self._tokens = tokens
-        self._issued = issued
         self._grants: dict[str, DeviceGrant] = {}
 
     def start(self, client: Client, scope: str) -> DeviceGrant:
@@ -60,37 +48,40 @@ class DeviceFlow:
             f"{user_code[:4]}-{user_code[4:]}",
             client.client_id,
             scope,
-            self._clock() + self._settings.device_code_ttl,
-            self._settings.device_interval,
+            self._shared.clock() + self._shared.settings.device_code_ttl,
+            self._shared.settings.device_interval,
         )
-        with self._lock:
-            self._issued.append(grant.device_code)
+        with self._shared.lock:
+            self._shared.issued.append(grant.device_code)
             self._grants[grant.device_code] = grant
         return grant
 
     def by_user_code(self, user_code: str) -> DeviceGrant | None:
         """The live grant a person typed the code of (any case, with or without the dash)."""
         wanted = "".join(ch for ch in user_code.upper() if ch in string.ascii_uppercase)
-        with self._lock:
+        with self._shared.lock:
             for grant in self._grants.values():
-                if grant.user_code.replace("-", "") == wanted and self._clock() <= grant.expires_at:
+                if (
+                    grant.user_code.replace("-", "") == wanted
+                    and self._shared.clock() <= grant.expires_at
+                ):
                     return grant
         return None
 
     def decide(self, grant: DeviceGrant, user: UserPlan | None) -> None:
         """Record the person's answer: approved as ``user``, or denied (None)."""
-        with self._lock:
+        with self._shared.lock:
             if user is None:
                 grant.denied = True
             else:
                 grant.user = user
 
     def poll(self, client: Client, device_code: str, *, issuer: str) -> dict[str, Any]:
-        with self._lock:
+        with self._shared.lock:
             grant = self._grants.get(device_code)
             if grant is None or grant.client_id != client.client_id or grant.redeemed:
                 raise OAuthError("invalid_grant", "Unknown or used device code.")
-            now = self._clock()
+            now = self._shared.clock()
             if now > grant.expires_at:
                 raise OAuthError("expired_token", "The device code has expired; start again.")
             if grant.denied:
@@ -114,5 +105,5 @@ class DeviceFlow:
             )
 
     def clear(self) -> None:
-        with self._lock:
+        with self._shared.lock:
             self._grants.clear()

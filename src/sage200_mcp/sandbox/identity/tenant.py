@@ -17,7 +17,7 @@ from sage200_mcp.sandbox.identity.clients import check_grant as check_client_gra
 from sage200_mcp.sandbox.identity.codes import AuthorizationCodes
 from sage200_mcp.sandbox.identity.counters import Counters
 from sage200_mcp.sandbox.identity.device import DeviceFlow
-from sage200_mcp.sandbox.identity.settings import IdentitySettings
+from sage200_mcp.sandbox.identity.settings import IdentitySettings, Shared
 from sage200_mcp.sandbox.identity.tokens import Tokens
 from sage200_mcp.sandbox.seed.companies import USERS, UserPlan
 
@@ -33,12 +33,11 @@ class Identity:
         self.counters = Counters()
         self._lock = threading.RLock()
         self._issued: list[str] = []
+        shared = Shared(settings, clock, self._lock, self.counters, self._issued)
         self.clients = ClientRegistry(self._lock)
-        self.tokens = Tokens(settings, clock, self._lock, self.counters, self._issued)
-        self.codes = AuthorizationCodes(
-            settings, clock, self._lock, self.tokens, self.counters, self._issued
-        )
-        self.devices = DeviceFlow(settings, clock, self._lock, self.tokens, self._issued)
+        self.tokens = Tokens(shared)
+        self.codes = AuthorizationCodes(shared, self.tokens)
+        self.devices = DeviceFlow(shared, self.tokens)
         for uri in redirect_uris:
             self.clients.add_redirect_uri(uri)
 

@@ -10,15 +10,12 @@ the user.
 from __future__ import annotations
 
 import secrets
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sage200_mcp.sandbox.identity.clients import Client
-from sage200_mcp.sandbox.identity.counters import Counters
 from sage200_mcp.sandbox.identity.oauth import AUDIENCE, OAuthError
-from sage200_mcp.sandbox.identity.settings import IdentitySettings
+from sage200_mcp.sandbox.identity.settings import Shared
 from sage200_mcp.sandbox.identity.signing import Signer
 from sage200_mcp.sandbox.seed.companies import UserPlan
 
@@ -52,19 +49,8 @@ class Tokens:
     """Every live token and revoked family. Callers share the tenant's lock, so a grant that
     checks a code and issues tokens does both in one step."""
 
-    def __init__(
-        self,
-        settings: IdentitySettings,
-        clock: Callable[[], float],
-        lock: threading.RLock,
-        counters: Counters,
-        issued: list[str],
-    ) -> None:
-        self._settings = settings
-        self._clock = clock
-        self._lock = lock
-        self._counters = counters
-        self._issued = issued
+    def __init__(self, shared: Shared) -> None:
+        self._shared = shared
         self._signer = Signer()
         self._refresh: dict[str, RefreshToken] = {}
         self._access: dict[str, AccessToken] = {}
@@ -83,9 +69,9 @@ class Tokens:
     ) -> dict[str, Any]:
         """The token endpoint's answer to a grant: an access token, a refresh token if
         ``offline_access`` was asked for, an ID token if ``openid`` was."""
-        with self._lock:
-            now = self._clock()
-            ttl = self._settings.access_token_ttl
+        with self._shared.lock:
+            now = self._shared.clock()
+            ttl = self._shared.settings.access_token_ttl
             jti = secrets.token_urlsafe(12)
             self._access[jti] = AccessToken(jti, user, now + ttl, family)
             access = self._signer.sign(
@@ -100,7 +86,7 @@ class Tokens:
                     "jti": jti,
                 }
             )
-            self._issued.append(access)
+            self._shared.issued.append(access)
             body: dict[str, Any] = {
                 "access_token": access,
                 "scope": scope,
@@ -110,7 +96,7 @@ class Tokens:
             scopes = scope.split()
             if "offline_access" in scopes:
                 refresh = secrets.token_urlsafe(36)
-                self._issued.append(refresh)
+                self._shared.issued.append(refresh)
                 self._refresh[refresh] = RefreshToken(
                     refresh, family, client_id, user, scope, family_started
                 )
@@ -134,18 +120,18 @@ class Tokens:
     def refresh(self, client: Client, token: str, *, issuer: str) -> dict[str, Any]:
         """Rotate a refresh token. Each refusal says its real cause, since a client tells the
         user: reused (Auth0's own words, counted, the family revoked), revoked, or expired."""
-        with self._lock:
+        with self._shared.lock:
             record = self._refresh.get(token)
             if record is None or record.client_id != client.client_id:
                 raise OAuthError("invalid_grant", REFRESH_UNKNOWN)
             if record.family in self._revoked_families:
                 raise OAuthError("invalid_grant", REFRESH_REVOKED)
             if record.spent:
-                self._counters.reuse()
+                self._shared.counters.reuse()
                 self.revoke_family(record.family)
                 raise OAuthError("invalid_grant", REFRESH_UNKNOWN)
-            lifetime = self._settings.refresh_token_ttl_days * 86400
-            if self._clock() > record.family_started + lifetime:
+            lifetime = self._shared.settings.refresh_token_ttl_days * 86400
+            if self._shared.clock() > record.family_started + lifetime:
                 raise OAuthError("invalid_grant", REFRESH_EXPIRED)
             record.spent = True
             return self.issue(
@@ -160,8 +146,8 @@ class Tokens:
 
     def revoke(self, client: Client, token: str) -> None:
         """RFC 7009: revoking a refresh token ends its whole family; unknown tokens are ignored."""
-        with self._lock:
-            self._counters.revocation()
+        with self._shared.lock:
+            self._shared.counters.revocation()
             record = self._refresh.get(token)
             if record is not None and record.client_id == client.client_id:
                 self.revoke_family(record.family)
@@ -172,27 +158,27 @@ class Tokens:
 
     def revoke_family(self, family: str) -> None:
         """End a sign-in's refresh tokens and the access tokens they gave."""
-        with self._lock:
+        with self._shared.lock:
             self._revoked_families.add(family)
             for jti in [j for j, a in self._access.items() if a.family == family]:
                 del self._access[jti]
 
     def user_for(self, access_token: str) -> UserPlan | None:
         """The user an access token speaks for, if it is genuine, unexpired and not revoked."""
-        with self._lock:
+        with self._shared.lock:
             record = self._access_record(access_token)
-            if record is None or self._clock() >= record.expires_at:
+            if record is None or self._shared.clock() >= record.expires_at:
                 return None
             return record.user
 
     def expire_access_tokens(self) -> None:
         """Make every access token stale now (for tests of refresh-on-401)."""
-        with self._lock:
+        with self._shared.lock:
             for record in self._access.values():
-                record.expires_at = self._clock()
+                record.expires_at = self._shared.clock()
 
     def clear(self) -> None:
-        with self._lock:
+        with self._shared.lock:
             self._refresh.clear()
             self._access.clear()
             self._revoked_families.clear()
