@@ -127,7 +127,10 @@ def test_bad_requests_go_back_to_the_app_with_an_error_and_the_state(
     assert query["state"] == params["state"]
 
 
-def test_a_wrong_password_shows_the_page_again_with_an_error(http: httpx.Client) -> None:
+@pytest.mark.parametrize("password", ["nope", "pässwörd", "密码"])
+def test_a_wrong_password_shows_the_page_again_with_an_error(
+    http: httpx.Client, password: str
+) -> None:
     _, challenge = pkce_pair()
     page = http.get("/authorize", params=authorize_params(challenge))
     again = http.post(
@@ -135,7 +138,7 @@ def test_a_wrong_password_shows_the_page_again_with_an_error(http: httpx.Client)
         data={
             "transaction": transaction_of(page.text),
             "username": "demo@example.com",
-            "password": "nope",
+            "password": password,
             "action": "approve",
         },
     )
@@ -239,6 +242,7 @@ def test_a_code_expires_after_60_seconds(http: httpx.Client, clock: FakeClock) -
         ({"client_secret": "wrong"}, 401, "invalid_client"),
         ({"client_id": "other"}, 401, "invalid_client"),
         ({"code_verifier": "x" * 50}, 400, "invalid_grant"),
+        ({"code_verifier": "é" * 50}, 400, "invalid_grant"),
         ({"code_verifier": ""}, 400, "invalid_grant"),
         ({"redirect_uri": "http://localhost:8765/other"}, 400, "invalid_grant"),
         ({"code": "made-up"}, 400, "invalid_grant"),
@@ -354,7 +358,7 @@ def test_the_web_client_signs_in_on_its_https_redirect_with_its_secret(
     assert rotated.status_code == 200
 
 
-@pytest.mark.parametrize("secret", ["wrong", ""])
+@pytest.mark.parametrize("secret", ["wrong", "", "sécret"])
 def test_the_web_client_needs_its_own_secret(http: httpx.Client, secret: str) -> None:
     sign_in = get_code(http, client_id=WEB_CLIENT_ID, redirect_uri=WEB_REDIRECT_URI)
     answer = exchange(http, sign_in, client_id=WEB_CLIENT_ID, client_secret=secret)
@@ -717,3 +721,12 @@ def test_after_ms_holds_the_real_answer_back(http: httpx.Client) -> None:
 def test_after_ms_with_a_status_is_refused(http: httpx.Client) -> None:
     answer = http.post("/_sandbox/faults", json={"status": 500, "after_ms": 100})
     assert answer.status_code == 400 and "after_ms" in answer.json()["error"]
+
+
+@pytest.mark.parametrize("token", ["not.a.token", "a.b.\u00e9t\u00e9", "\u00e9"])
+def test_a_bearer_token_that_is_not_ours_is_refused_not_a_crash(
+    http: httpx.Client, token: str
+) -> None:
+    # bytes: httpx sends str headers as ASCII only, and a client may send anything
+    answer = http.get(f"{PRO}/sites", headers={"Authorization": f"Bearer {token}".encode()})
+    assert answer.status_code == 401

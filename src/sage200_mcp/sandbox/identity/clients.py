@@ -8,7 +8,6 @@ authenticates each kind the way Sage ID does.
 
 from __future__ import annotations
 
-import hmac
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from sage200_mcp.sandbox.identity.oauth import (
     KNOWN_GRANTS,
     OAuthError,
 )
+from sage200_mcp.sandbox.identity.signing import same_text
 
 WEB_CLIENT = "sandbox-client"
 WEB_SECRET = "sandbox-secret"
@@ -130,7 +130,7 @@ class ClientRegistry(Mapping[str, Client]):
             if secret:
                 raise OAuthError("invalid_client", PUBLIC_CLIENT_SENT_SECRET, 401)
             return client
-        if not secret or not hmac.compare_digest(client.secret, secret):
+        if not secret or not same_text(secret, client.secret):
             raise OAuthError("invalid_client", "Client authentication failed.", 401)
         return client
 

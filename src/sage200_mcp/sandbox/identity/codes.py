@@ -8,7 +8,6 @@ a code shown twice revokes the tokens its first use gave. PKCE is S256 only.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from sage200_mcp.sandbox.identity.clients import Client
 from sage200_mcp.sandbox.identity.oauth import OAuthError
 from sage200_mcp.sandbox.identity.settings import Shared
-from sage200_mcp.sandbox.identity.signing import b64url
+from sage200_mcp.sandbox.identity.signing import b64url, same_text
 from sage200_mcp.sandbox.identity.tokens import Tokens
 from sage200_mcp.sandbox.seed.companies import UserPlan
 
@@ -114,7 +113,7 @@ class AuthorizationCodes:
             if request.code_challenge is not None:
                 if not verifier:
                     raise OAuthError("invalid_grant", "Missing code_verifier.")
-                if not hmac.compare_digest(pkce_challenge(verifier), request.code_challenge):
+                if not same_text(pkce_challenge(verifier), request.code_challenge):
                     raise OAuthError("invalid_grant", "Failed to verify code_verifier.")
             elif verifier:
                 raise OAuthError("invalid_grant", "code_verifier sent but no code_challenge was.")

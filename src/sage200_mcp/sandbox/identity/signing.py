@@ -14,6 +14,12 @@ import secrets
 from typing import Any
 
 
+def same_text(received: str, expected: str) -> bool:
+    """Constant-time, and as bytes: ``hmac.compare_digest`` raises on a non-ASCII ``str``, and
+    what a client sends (a password, a secret, a verifier, a token) may be anything."""
+    return hmac.compare_digest(received.encode("utf-8", "replace"), expected.encode("utf-8"))
+
+
 class Signer:
     def __init__(self) -> None:
         self._key = secrets.token_bytes(32)
@@ -30,7 +36,7 @@ class Signer:
         if len(parts) != 3:
             return None
         expected = hmac.new(self._key, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256)
-        if not hmac.compare_digest(b64url(expected.digest()), parts[2]):
+        if not same_text(parts[2], b64url(expected.digest())):
             return None
         try:
             claims: dict[str, Any] = json.loads(_unb64(parts[1]))

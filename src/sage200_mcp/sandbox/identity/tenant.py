@@ -8,7 +8,6 @@ from many threads.
 
 from __future__ import annotations
 
-import hmac
 import threading
 from collections.abc import Callable
 
@@ -18,6 +17,7 @@ from sage200_mcp.sandbox.identity.codes import AuthorizationCodes
 from sage200_mcp.sandbox.identity.counters import Counters
 from sage200_mcp.sandbox.identity.device import DeviceFlow
 from sage200_mcp.sandbox.identity.settings import IdentitySettings, Shared
+from sage200_mcp.sandbox.identity.signing import same_text
 from sage200_mcp.sandbox.identity.tokens import Tokens
 from sage200_mcp.sandbox.seed.companies import USERS, UserPlan
 
@@ -53,7 +53,7 @@ class Identity:
 
     def check_user(self, username: str, password: str) -> UserPlan | None:
         user = self.users.get(username.strip().lower())
-        if user is None or not hmac.compare_digest(user.password, password):
+        if user is None or not same_text(password, user.password):
             return None
         return user
 
