@@ -38,6 +38,7 @@ EnumMaps = Mapping[str, Mapping[str, int]]
 _SQL_OPS = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 _SWAPPED = {"eq": "eq", "ne": "ne", "gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}
 _NUMERIC = (Kind.INTEGER, Kind.NUMBER)
+_DIGITS = re.compile("[0-9]+")  # an enum's number in quotes; not str.isdigit, which takes "²"
 
 
 @dataclass
@@ -157,14 +158,21 @@ def to_epoch(value: date | datetime) -> float:
 
 
 def _enum_value(name: str, mapping: Mapping[str, int], literal: Literal) -> str:
-    if literal.kind == "int":
+    number = _enum_number(name, mapping, literal)
+    return next(label for label, value in mapping.items() if value == number)
+
+
+def _enum_number(name: str, mapping: Mapping[str, int], literal: Literal) -> int:
+    """The number a literal stands for: an enum's name, in any case, or its number, quoted or not
+    (Sage's documentation filters ``document_status eq '2'``)."""
+    text = str(literal.value)
+    if literal.kind == "int" or (literal.kind == "string" and _DIGITS.fullmatch(text)):
+        if int(text) in mapping.values():
+            return int(text)
+    elif literal.kind == "string":
         for label, number in mapping.items():
-            if number == literal.value:
-                return label
-    if literal.kind == "string":
-        for label in mapping:
-            if label.lower() == str(literal.value).lower():
-                return label
+            if label.lower() == text.lower():
+                return number
     raise ODataError(
         f"The value {_literal_name(literal)} is not valid for '{name}'. Valid values: "
         + ", ".join(f"'{label}' ({number})" for label, number in mapping.items())

@@ -96,6 +96,7 @@ def ids(db: sqlite3.Connection, text: str) -> list[int]:
         ("status eq 'statushidden'", [3]),
         ("status eq 1", [3]),
         ("status ne 0", [3]),
+        ("status eq '1'", [3]),  # Sage's documentation: a number in quotes too
         ("id eq 1 or id eq 2 and on_hold eq false", [1, 2]),  # and binds tighter
     ],
 )
@@ -124,6 +125,8 @@ def test_filter_selects_the_right_rows(
         ("opened gt 2020-13-01", "Invalid date"),
         ("status eq 'Nope'", "not valid for 'status'"),
         ("status eq 7", "not valid for 'status'"),
+        ("status eq '7'", "not valid for 'status'"),
+        ("status eq '+1'", "not valid for 'status'"),
         ("tolower(name) eq 'x'", "Unknown function 'tolower'"),
         ("contains(balance,'1')", "applies to text fields"),
         ("contains(name)", "takes a field and a string"),
