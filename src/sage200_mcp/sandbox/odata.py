@@ -9,6 +9,7 @@ String comparisons are case-insensitive, as on Sage 200's SQL Server (case-insen
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +37,14 @@ __all__ = ["ODataError", "compile_filter", "compile_orderby", "quote", "split_pa
 EnumMaps = Mapping[str, Mapping[str, int]]
 
 _SQL_OPS = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+_TESTS = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+}
 _SWAPPED = {"eq": "eq", "ne": "ne", "gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}
 _NUMERIC = (Kind.INTEGER, Kind.NUMBER)
 _DIGITS = re.compile("[0-9]+")  # an enum's number in quotes; not str.isdigit, which takes "²"
@@ -116,14 +125,23 @@ class _Compiler:
             if op not in ("eq", "ne"):
                 raise ODataError(f"Only 'eq' and 'ne' can compare with null, not '{op}'.")
             return f"({quote(left.name)} IS {'' if op == 'eq' else 'NOT '}NULL)"
+        mapping = self.enums.get(column.name)
+        if column.kind is Kind.STRING and mapping is not None:
+            return self.compare_enum(column.name, mapping, right, op)
         self.params.append(self.value(column, right, op))
         return f"({quote(left.name)} {_SQL_OPS[op]} ?)"
 
+    def compare_enum(self, name: str, mapping: Mapping[str, int], literal: Literal, op: str) -> str:
+        """Sage stores an enum as its number, so the number orders it: ``document_status lt 2``
+        is Live and On Hold, not the names before 'EnumDocumentStatusComplete' in the alphabet.
+        The sandbox stores the names, so the comparison becomes the list of names it picks."""
+        number = _enum_number(name, mapping, literal)
+        labels = [label for label, value in mapping.items() if _TESTS[op](value, number)]
+        self.params += labels
+        return f"({quote(name)} IN ({', '.join('?' * len(labels))}))"
+
     def value(self, column: Column, literal: Literal, op: str) -> Any:
         kind = column.kind
-        mapping = self.enums.get(column.name)
-        if kind is Kind.STRING and mapping is not None:
-            return _enum_value(column.name, mapping, literal)
         if kind is Kind.STRING and literal.kind == "string":
             return literal.value
         if kind in _NUMERIC and literal.kind in ("int", "decimal"):
@@ -155,11 +173,6 @@ def to_epoch(value: date | datetime) -> float:
     if isinstance(value, datetime):
         return value.timestamp()
     return datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp()
-
-
-def _enum_value(name: str, mapping: Mapping[str, int], literal: Literal) -> str:
-    number = _enum_number(name, mapping, literal)
-    return next(label for label, value in mapping.items() if value == number)
 
 
 def _enum_number(name: str, mapping: Mapping[str, int], literal: Literal) -> int:

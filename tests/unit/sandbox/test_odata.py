@@ -32,7 +32,7 @@ COLUMNS = {
     "opened": Column("opened", Kind.DATETIME, None, False),
     "status": Column("status", Kind.STRING, "", False),
 }
-ENUMS = {"status": {"StatusActive": 0, "StatusHidden": 1}}
+ENUMS = {"status": {"StatusActive": 0, "StatusHidden": 1, "StatusArchived": 2}}
 
 ROWS = [
     # name, reference, balance, credit_limit, id, on_hold, opened, status
@@ -97,6 +97,10 @@ def ids(db: sqlite3.Connection, text: str) -> list[int]:
         ("status eq 1", [3]),
         ("status ne 0", [3]),
         ("status eq '1'", [3]),  # Sage's documentation: a number in quotes too
+        ("status lt 2", [1, 2, 3, 4]),  # by number: by name, only 'StatusActive' comes first
+        ("status ge 'statushidden'", [3]),
+        ("0 lt status", [3]),
+        ("status gt 1", []),
         ("id eq 1 or id eq 2 and on_hold eq false", [1, 2]),  # and binds tighter
     ],
 )
