@@ -102,6 +102,15 @@ def ids(db: sqlite3.Connection, text: str) -> list[int]:
         ("0 lt status", [3]),
         ("status gt 1", []),
         ("id eq 1 or id eq 2 and on_hold eq false", [1, 2]),  # and binds tighter
+        ("contains(name,'Ltd') eq false", [1, 3, 4]),  # Sage's forum: a function compared
+        ("startswith(name,'a') ne true", [1, 3]),
+        ("contains(name,'Ltd') eq on_hold", [3, 4]),
+        ("1 eq 1", [1, 2, 3, 4]),  # constants are compared too
+        ("1 eq 2 or id eq 3", [3]),
+        ("'abs' eq 'ABS'", [1, 2, 3, 4]),  # ignoring case, as SQL Server's collation
+        ("null eq null", [1, 2, 3, 4]),
+        ("true", [1, 2, 3, 4]),
+        ("balance lt 9999999999999999999999", [1, 2, 3, 4]),  # beyond SQLite's 64 bits
     ],
 )
 def test_filter_selects_the_right_rows(
@@ -134,11 +143,15 @@ def test_filter_selects_the_right_rows(
         ("tolower(name) eq 'x'", "Unknown function 'tolower'"),
         ("contains(balance,'1')", "applies to text fields"),
         ("contains(name)", "takes a field and a string"),
-        ("contains(name,'a') eq true", "cannot be compared"),
+        ("contains(status,'Active')", "applies to text fields"),
+        ("contains(name,'a') eq 1", "incompatible types"),
+        ("1 eq 'x'", "incompatible types"),
+        ("status eq reference", "compares only with one of its values"),
+        ("status eq 1.5", "not valid for 'status'"),
         ("balance gt null", "Only 'eq' and 'ne'"),
-        ("1 eq 1", "needs a field"),
         ("name", "must be a condition"),
-        ("name gt on_hold", "Cannot compare"),
+        ("'x'", "must be a condition"),
+        ("name gt on_hold", "incompatible types"),
         ("main_address.city eq 'Leeds'", "related field"),
         ("name eq 'a' ; DROP TABLE t", "unexpected ';'"),
     ],
