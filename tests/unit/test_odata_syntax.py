@@ -31,8 +31,10 @@ DEEP = 5000  # far beyond Python's recursion limit
         "(" * DEEP,
         "contains(" * DEEP + "name,'a')",
         "not (" * DEEP + "on_hold" + ")" * DEEP,
+        "on_hold" + " eq true" * DEEP,  # a chain of comparisons, built without recursion
+        "a eq " + "(" * DEEP + "1" + ")" * DEEP,
     ],
-    ids=["brackets", "nots", "unclosed", "calls", "mixed"],
+    ids=["brackets", "nots", "unclosed", "calls", "mixed", "chain", "bracketed value"],
 )
 def test_deep_nesting_is_refused_with_a_clear_error(text: str) -> None:
     with pytest.raises(ODataError, match=f"more than {MAX_DEPTH} levels deep"):

@@ -193,10 +193,12 @@ class _Fields:
         return str(spec.get("type"))
 
 
-def _check_condition(node: Node, fields: _Fields) -> None:
+def _check_condition(node: Node, fields: _Fields, refusal: str | None = None) -> None:
     """The filter, each side of and/or, and what not negates must be true or false."""
     if _type(node, fields) == "boolean":
         return
+    if refusal is not None:
+        raise InvalidQuery(refusal)
     if isinstance(node, FieldRef):
         raise InvalidQuery(
             f"'{node.name}' alone is not a condition; compare it, e.g. {node.name} eq ..."
@@ -215,7 +217,7 @@ def _type(node: Node, fields: _Fields) -> str:
         _check_condition(node.left, fields)
         _check_condition(node.right, fields)
     elif isinstance(node, Not):
-        _check_condition(node.operand, fields)
+        _check_condition(node.operand, fields, _NOT_BINDS)
     elif isinstance(node, Call):
         _check_call(node, fields)
     else:
@@ -269,6 +271,10 @@ def _named(node: Node, kind: str) -> str:
     return "a condition"
 
 
+_NOT_BINDS = (
+    "'not' negates a condition and binds tighter than eq, gt and the others: write"
+    " not (balance gt 1000), with brackets, not: not balance gt 1000."
+)
 # kinds of fields and of literals that compare with each other, under one name
 _SORT = {
     "int": "number",

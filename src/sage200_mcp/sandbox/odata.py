@@ -62,6 +62,11 @@ _LITERALS: dict[str, Callable[[Any], tuple[str, Any]]] = {
     "date": lambda value: ("datetime", to_epoch(value)),
     "datetime": lambda value: ("datetime", to_epoch(value)),
 }
+_NOT_A_CONDITION = "The $filter expression must be a condition, such as name eq 'x'."
+_NOT_BINDS = (
+    "'not' applies to a condition and binds tighter than comparisons: write not (balance gt 1),"
+    " with brackets."
+)
 _DIGITS = re.compile("[0-9]+")  # an enum's number in quotes; not str.isdigit, which takes "²"
 
 
@@ -86,11 +91,11 @@ class _Compiler:
     def __post_init__(self) -> None:
         self.params: list[Any] = []  # in the order their ? appear in the SQL
 
-    def condition(self, node: Node) -> str:
+    def condition(self, node: Node, refusal: str = _NOT_A_CONDITION) -> str:
         """SQL for what must be true or false: the filter, each side of and/or, what not negates."""
         operand = self.operand(node)
         if operand.type != "boolean":
-            raise ODataError("The $filter expression must be a condition, such as name eq 'x'.")
+            raise ODataError(refusal)
         return operand.sql
 
     def operand(self, node: Node) -> _Operand:
@@ -101,7 +106,7 @@ class _Compiler:
         if isinstance(node, Logical):
             sql = f"({self.condition(node.left)} {node.op.upper()} {self.condition(node.right)})"
         elif isinstance(node, Not):
-            sql = f"(NOT {self.condition(node.operand)})"
+            sql = f"(NOT {self.condition(node.operand, _NOT_BINDS)})"
         elif isinstance(node, Compare):
             sql = self.compare(node)
         else:

@@ -102,6 +102,11 @@ def ids(db: sqlite3.Connection, text: str) -> list[int]:
         ("0 lt status", [3]),
         ("status gt 1", []),
         ("id eq 1 or id eq 2 and on_hold eq false", [1, 2]),  # and binds tighter
+        ("not on_hold eq false", [1]),  # (not on_hold) eq false
+        ("balance eq (3000)", [2]),
+        ("contains((name),('ltd'))", [2]),
+        ("(balance gt 100) eq on_hold", [1, 3, 4]),
+        ("balance gt 100 eq on_hold", [1, 3, 4]),  # eq binds looser than gt
         ("contains(name,'Ltd') eq false", [1, 3, 4]),  # Sage's forum: a function compared
         ("startswith(name,'a') ne true", [1, 3]),
         ("contains(name,'Ltd') eq on_hold", [3, 4]),
@@ -150,6 +155,7 @@ def test_filter_selects_the_right_rows(
         ("status eq 1.5", "not valid for 'status'"),
         ("balance gt null", "Only 'eq' and 'ne'"),
         ("name", "must be a condition"),
+        ("not balance gt 1", "binds tighter than comparisons"),  # (not balance) gt 1
         ("'x'", "must be a condition"),
         ("name gt on_hold", "incompatible types"),
         ("main_address.city eq 'Leeds'", "related field"),
