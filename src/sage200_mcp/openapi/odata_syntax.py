@@ -90,7 +90,7 @@ _TOKEN = re.compile(
   | (?P<string>'(?:[^']|'')*')
   | (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})?)
   | (?P<date>\d{4}-\d{2}-\d{2})
-  | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[mMdDfFlL]?)
+  | (?P<number>[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[mMdDfFlL]?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:[./][A-Za-z_][A-Za-z0-9_]*)*)
   | (?P<punct>[(),])
     """,
@@ -103,11 +103,13 @@ class Token:
     kind: str
     text: str
     position: int
+    spaced: bool = False  # whitespace comes before it
 
 
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     position = 0
+    spaced = False
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
@@ -116,7 +118,8 @@ def tokenize(text: str) -> list[Token]:
             raise ODataError(f"Syntax error at position {position}: unexpected {text[position]!r}.")
         kind = match.lastgroup or ""
         if kind != "space":
-            tokens.append(Token(kind, match.group(), position))
+            tokens.append(Token(kind, match.group(), position, spaced))
+        spaced = kind == "space"
         position = match.end()
     return tokens
 
@@ -165,10 +168,23 @@ class _Parser:
 
     def keyword(self, *words: str) -> str | None:
         token = self.peek()
-        if token is not None and token.kind == "name" and token.text in words:
-            self.index += 1
-            return token.text
-        return None
+        if token is None or token.kind != "name" or token.text not in words:
+            return None
+        self.index += 1
+        self.check_spacing(token)
+        return token.text
+
+    def check_spacing(self, operator: Token) -> None:
+        """OData puts whitespace around its operators, so '1and' or 'x eq'a'' is no filter; we
+        also take not( for not (, as Microsoft's parser does."""
+        after = self.peek()
+        spaced_after = after is None or after.spaced
+        where = f"Syntax error at position {operator.position}"
+        if operator.text != "not":
+            if not (operator.spaced and spaced_after):
+                raise ODataError(f"{where}: put a space before and after '{operator.text}'.")
+        elif not (spaced_after or (after is not None and after.text == "(")):
+            raise ODataError(f"{where}: put a space after 'not'.")
 
     def punct(self, char: str) -> bool:
         token = self.peek()
@@ -306,7 +322,7 @@ def _too_deep() -> ODataError:
 def _number(token: Token) -> Literal:
     text = token.text.rstrip("mMdDfFlL")
     try:
-        if re.fullmatch(r"-?\d+", text):
+        if re.fullmatch(r"[+-]?\d+", text):
             return Literal("int", int(text))
         return Literal("decimal", Decimal(text))
     except (ValueError, InvalidOperation) as exc:  # pragma: no cover - the regex guards this

@@ -185,7 +185,7 @@ BRACKETS = "OData allows brackets around any expression"
 NOT_BINDS = (
     "OData binds not tighter than comparisons: (not a) eq 1, which Sage refuses for a number"
 )
-SPACES = "OData needs whitespace around operators; ours reads '1and' as '1 and'"
+SPACES = "OData needs whitespace around operators"
 PLUS = "OData allows a leading + on a number"
 SUFFIX = "OData 2's type suffixes, read by ours (Sage's API is 'more version 2-ish', Sage forum)"
 
@@ -324,9 +324,15 @@ GRAMMAR = [
     Case("a eq 1 gt 2", why=f"{TYPES}; eq binds looser than gt, so a eq (1 gt 2)"),
     Case("a gt 1 eq true", why="eq binds looser than gt: (a gt 1) eq true"),
     Case("a ne b le c", why="(OData 4) a ne (b le c)"),
-    Case("a eq +1", "bug", PLUS),
-    Case("a eq 1and b eq 2", "bug", SPACES),
-    Case("a eq 'x'and b eq 'y'", "bug", SPACES),
+    Case("a eq +1", why=PLUS),
+    Case("a eq +1.5e+3", why=PLUS),
+    Case("a eq + 1", why=PLUS),
+    Case("a eq 1and b eq 2", why=SPACES),
+    Case("a eq 'x'and b eq 'y'", why=SPACES),
+    Case("a eq'x'", why=SPACES),
+    Case("a eq 1 or(b eq 2)", why=SPACES),
+    Case("(a eq 1)and(b eq 2)", why=SPACES),
+    Case("not'x' eq a", why=SPACES),
 ]
 
 
@@ -716,7 +722,8 @@ ROWS = [
     Case("(balance gt 1000) ne (credit_limit gt 0)", why=BRACKETS),
     Case("balance gt 1000 eq account_is_on_hold", why="eq binds looser than gt"),
     Case("balance gt 5 lt 6", why=TYPES),
-    Case("balance gt +1000", "bug", PLUS),
+    Case("balance gt +1000", why=PLUS),
+    Case("account_status_type eq +1", why=PLUS),
 ]
 
 

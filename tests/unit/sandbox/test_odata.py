@@ -83,6 +83,8 @@ def ids(db: sqlite3.Connection, text: str) -> list[int]:
         ("(on_hold eq true) or (id eq 3)", [1, 3]),
         ("balance ge 120.5", [1, 2]),
         ("balance ge 120.5m", [1, 2]),
+        ("balance gt +100", [1, 2]),
+        ("status eq +1", [3]),
         ("100 lt balance", [1, 2]),
         ("balance gt credit_limit", [1]),
         ("credit_limit ne 0 and balance gt credit_limit", [1]),
