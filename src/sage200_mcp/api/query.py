@@ -212,7 +212,7 @@ def _type(node: Node, fields: _Fields) -> str:
     if isinstance(node, FieldRef):
         return fields.kind(node)
     if isinstance(node, Literal):
-        return node.kind
+        return _SORT.get(node.kind, node.kind)  # true is a condition too
     if isinstance(node, Logical):
         _check_condition(node.left, fields)
         _check_condition(node.right, fields)

@@ -640,6 +640,8 @@ ROWS = [
             "1 eq 1",
             "1 eq 2 or balance gt 1000",
             "'ltd' eq 'LTD' and balance gt 1000",
+            "true and balance gt 1000",
+            "not false and account_is_on_hold",
             "balance gt 1000 or reference eq 'ABS001' and account_is_on_hold",
         ],
     ),
