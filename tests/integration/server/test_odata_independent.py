@@ -511,7 +511,7 @@ class Table:
     def compare_enum(self, node: Any, op: str) -> Value:
         """An enum against its name or number; Sage keeps the number, so that is what orders."""
         field, other = node.left, node.right
-        if not isinstance(field, theirs.Identifier):
+        if not (isinstance(field, theirs.Identifier) and field.name in self.enums):
             field, other = other, field
             op = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}.get(op, op)
         numbers = self.enums[field.name]
@@ -705,6 +705,7 @@ ROWS = [
             "balance eq account_is_on_hold",
             "1 eq 'x'",
             "account_status_type eq reference",
+            "balance eq account_status_type",
             "contains(account_status_type,'Active')",
             "date_of_last_transaction gt 2026-11-01T00:00:00",  # OData's ABNF wants a zone too
         ],
