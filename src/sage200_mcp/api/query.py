@@ -212,7 +212,7 @@ def _type(node: Node, fields: _Fields) -> str:
     if isinstance(node, FieldRef):
         return fields.kind(node)
     if isinstance(node, Literal):
-        return _SORT.get(node.kind, node.kind)  # true is a condition too
+        return _COMPARED_AS.get(node.kind, node.kind)  # true is a condition too
     if isinstance(node, Logical):
         _check_condition(node.left, fields)
         _check_condition(node.right, fields)
@@ -255,11 +255,19 @@ def _check_compare(node: Compare, fields: _Fields) -> None:
         if isinstance(value, Literal) and isinstance(field, FieldRef):
             _check_value(value, kind, node)
             return
-    if "enum" in kinds or _SORT.get(kinds[0], kinds[0]) != _SORT.get(kinds[1], kinds[1]):
+    if not _alike(*kinds):
         raise InvalidQuery(
             f"'{node.op}' cannot compare {_named(node.left, kinds[0])} with"
             f" {_named(node.right, kinds[1])}: both sides must be of one type."
         )
+
+
+def _alike(one: str, other: str) -> bool:
+    """Whether two kinds compare: a whole number with a decimal, a date with a date-time. An enum
+    compares only with a value, its name or number, which _check_value has seen to."""
+    return "enum" not in (one, other) and _COMPARED_AS.get(one, one) == _COMPARED_AS.get(
+        other, other
+    )
 
 
 def _named(node: Node, kind: str) -> str:
@@ -267,7 +275,7 @@ def _named(node: Node, kind: str) -> str:
         return f"the {kind} field '{node.name}'"
     if isinstance(node, Literal):
         shown = node.value.isoformat() if node.kind in ("date", "datetime") else repr(node.value)
-        return f"the {_SORT.get(node.kind, node.kind)} {shown}"
+        return f"the {_COMPARED_AS.get(node.kind, node.kind)} {shown}"
     return "a condition"
 
 
@@ -276,7 +284,7 @@ _NOT_BINDS = (
     " not (balance gt 1000), with brackets, not: not balance gt 1000."
 )
 # kinds of fields and of literals that compare with each other, under one name
-_SORT = {
+_COMPARED_AS = {
     "int": "number",
     "decimal": "number",
     "integer": "number",
