@@ -12,7 +12,10 @@ from sage200_mcp.openapi.odata_syntax import (
     MAX_DEPTH,
     MAX_FILTER_LENGTH,
     Compare,
+    FieldRef,
+    Literal,
     Logical,
+    Not,
     ODataError,
     depth,
     parse_filter,
@@ -31,8 +34,10 @@ DEEP = 5000  # far beyond Python's recursion limit
         "(" * DEEP,
         "contains(" * DEEP + "name,'a')",
         "not (" * DEEP + "on_hold" + ")" * DEEP,
+        "on_hold" + " eq true" * DEEP,  # a chain of comparisons, built without recursion
+        "a eq " + "(" * DEEP + "1" + ")" * DEEP,
     ],
-    ids=["brackets", "nots", "unclosed", "calls", "mixed"],
+    ids=["brackets", "nots", "unclosed", "calls", "mixed", "chain", "bracketed value"],
 )
 def test_deep_nesting_is_refused_with_a_clear_error(text: str) -> None:
     with pytest.raises(ODataError, match=f"more than {MAX_DEPTH} levels deep"):
@@ -87,3 +92,24 @@ def test_short_runs_are_built_as_before() -> None:
 def test_the_query_tool_says_what_is_wrong_with_a_deep_filter() -> None:
     with pytest.raises(InvalidQuery, match="levels deep"):
         build_query("customer_views", "professional", filter_text="(" * 40 + "on_hold" + ")" * 40)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a eq 1and b eq 2", "put a space before and after 'and'"),
+        ("a eq 'x'or b eq 2", "put a space before and after 'or'"),
+        ("a eq'x'", "put a space before and after 'eq'"),
+        ("(a eq 1)and(b eq 2)", "put a space before and after 'and'"),
+        ("not'x' eq a", "put a space after 'not'"),
+    ],
+)
+def test_operators_need_spaces_around_them(text: str, message: str) -> None:
+    """OData's grammar puts whitespace around operators: '1and' is a mistake, said as such."""
+    with pytest.raises(ODataError, match=message):
+        parse_filter(text)
+
+
+def test_not_takes_a_bracket_straight_after_it_and_a_number_its_plus() -> None:
+    assert parse_filter("not(on_hold)") == Not(FieldRef("on_hold"))
+    assert parse_filter("a eq +1") == Compare("eq", FieldRef("a"), Literal("int", 1))

@@ -165,56 +165,132 @@ def _check_filter(text: str, collection: Collection, fields: frozenset[str], ent
     except ODataError as error:
         raise InvalidQuery(f"The filter is not valid OData: {error}") from None
     specs = api_spec().properties(collection.module, collection.schema)
-    _walk(tree, fields, specs, entity)
+    _check_condition(tree, _Fields(fields, specs, entity))
 
 
-def _walk(node: Node, fields: frozenset[str], specs: dict[str, Any], entity: str) -> None:
+@dataclass(frozen=True)
+class _Fields:
+    """The fields a filter may name, their schemas, and the entity's name for messages."""
+
+    names: frozenset[str]
+    specs: dict[str, Any]
+    entity: str
+
+    def kind(self, ref: FieldRef) -> str:
+        if "." in ref.name or "/" in ref.name:
+            raise InvalidQuery(
+                f"Filters can only use {self.entity}'s own fields, not '{ref.name}'."
+            )
+        if ref.name not in self.names:
+            raise UnknownField(
+                f"'{ref.name}' is not a field of {self.entity}.{closest(ref.name, self.names)}"
+            )
+        spec = self.specs[ref.name]
+        if spec.get("type") == "string" and spec.get("format") == "date-time":
+            return "datetime"
+        if spec.get("type") == "string" and is_enum_valued(ref.name, spec):
+            return "enum"
+        return str(spec.get("type"))
+
+
+def _check_condition(node: Node, fields: _Fields, refusal: str | None = None) -> None:
+    """The filter, each side of and/or, and what not negates must be true or false."""
+    if _type(node, fields) == "boolean":
+        return
+    if refusal is not None:
+        raise InvalidQuery(refusal)
+    if isinstance(node, FieldRef):
+        raise InvalidQuery(
+            f"'{node.name}' alone is not a condition; compare it, e.g. {node.name} eq ..."
+        )
+    raise InvalidQuery("The filter must be a condition, e.g. balance gt 1000.")
+
+
+def _type(node: Node, fields: _Fields) -> str:
+    """What an expression holds, as Sage types it: a field's kind, a literal's, or boolean for a
+    condition (checked on the way, so that the whole tree is checked once)."""
+    if isinstance(node, FieldRef):
+        return fields.kind(node)
+    if isinstance(node, Literal):
+        return _COMPARED_AS.get(node.kind, node.kind)  # true is a condition too
     if isinstance(node, Logical):
-        _walk(node.left, fields, specs, entity)
-        _walk(node.right, fields, specs, entity)
+        _check_condition(node.left, fields)
+        _check_condition(node.right, fields)
     elif isinstance(node, Not):
-        _walk(node.operand, fields, specs, entity)
+        _check_condition(node.operand, fields, _NOT_BINDS)
     elif isinstance(node, Call):
-        if (
-            len(node.args) != 2
-            or not isinstance(node.args[0], FieldRef)
-            or not (isinstance(node.args[1], Literal) and node.args[1].kind == "string")
-        ):
-            raise InvalidQuery(
-                f"{node.name}() takes a field and a quoted text, e.g. {node.name}(name,'abc')."
-            )
-        if _kind(node.args[0], fields, specs, entity) != "string":
-            raise InvalidQuery(
-                f"{node.name}() applies to text fields; '{node.args[0].name}' is not one."
-            )
-    elif isinstance(node, Compare):
-        kinds = [
-            _kind(side, fields, specs, entity) if isinstance(side, FieldRef) else None
-            for side in (node.left, node.right)
-        ]
-        for side, other in ((node.left, kinds[1]), (node.right, kinds[0])):
-            if isinstance(side, Literal) and other is not None:
-                _check_value(side, other, node)
-    elif isinstance(node, FieldRef):
-        if _kind(node, fields, specs, entity) != "boolean":
-            raise InvalidQuery(
-                f"'{node.name}' alone is not a condition; compare it, e.g. {node.name} eq ..."
-            )
+        _check_call(node, fields)
     else:
-        raise InvalidQuery("The filter must be a condition, e.g. balance gt 1000.")
+        _check_compare(node, fields)
+    return "boolean"
 
 
-def _kind(ref: FieldRef, fields: frozenset[str], specs: dict[str, Any], entity: str) -> str:
-    if "." in ref.name or "/" in ref.name:
-        raise InvalidQuery(f"Filters can only use {entity}'s own fields, not '{ref.name}'.")
-    if ref.name not in fields:
-        raise UnknownField(f"'{ref.name}' is not a field of {entity}.{closest(ref.name, fields)}")
-    spec = specs[ref.name]
-    if spec.get("type") == "string" and spec.get("format") == "date-time":
-        return "datetime"
-    if spec.get("type") == "string" and is_enum_valued(ref.name, spec):
-        return "enum"
-    return str(spec.get("type"))
+def _check_call(node: Call, fields: _Fields) -> None:
+    if (
+        len(node.args) != 2
+        or not isinstance(node.args[0], FieldRef)
+        or not (isinstance(node.args[1], Literal) and node.args[1].kind == "string")
+    ):
+        raise InvalidQuery(
+            f"{node.name}() takes a field and a quoted text, e.g. {node.name}(name,'abc')."
+        )
+    if fields.kind(node.args[0]) != "string":
+        raise InvalidQuery(
+            f"{node.name}() applies to text fields; '{node.args[0].name}' is not one."
+        )
+
+
+def _check_compare(node: Compare, fields: _Fields) -> None:
+    """Any two expressions of one type compare, as in OData (``contains(name,'x') eq true``,
+    ``1 eq 1``); a field compared with a value says how to write the value for that field."""
+    kinds = (_type(node.left, fields), _type(node.right, fields))
+    if "null" in kinds:
+        if node.op not in ("eq", "ne"):
+            raise InvalidQuery(f"Only eq and ne can compare with null, not '{node.op}'.")
+        return
+    for value, field, kind in (
+        (node.left, node.right, kinds[1]),
+        (node.right, node.left, kinds[0]),
+    ):
+        if isinstance(value, Literal) and isinstance(field, FieldRef):
+            _check_value(value, kind, node)
+            return
+    if not _alike(*kinds):
+        raise InvalidQuery(
+            f"'{node.op}' cannot compare {_named(node.left, kinds[0])} with"
+            f" {_named(node.right, kinds[1])}: both sides must be of one type."
+        )
+
+
+def _alike(one: str, other: str) -> bool:
+    """Whether two kinds compare: a whole number with a decimal, a date with a date-time. An enum
+    compares only with a value, its name or number, which _check_value has seen to."""
+    return "enum" not in (one, other) and _COMPARED_AS.get(one, one) == _COMPARED_AS.get(
+        other, other
+    )
+
+
+def _named(node: Node, kind: str) -> str:
+    if isinstance(node, FieldRef):
+        return f"the {kind} field '{node.name}'"
+    if isinstance(node, Literal):
+        shown = node.value.isoformat() if node.kind in ("date", "datetime") else repr(node.value)
+        return f"the {_COMPARED_AS.get(node.kind, node.kind)} {shown}"
+    return "a condition"
+
+
+_NOT_BINDS = (
+    "'not' negates a condition and binds tighter than eq, gt and the others: write"
+    " not (balance gt 1000), with brackets, not: not balance gt 1000."
+)
+# kinds of fields and of literals that compare with each other, under one name
+_COMPARED_AS = {
+    "int": "number",
+    "decimal": "number",
+    "integer": "number",
+    "bool": "boolean",
+    "date": "datetime",
+}
 
 
 _ACCEPTS = {
@@ -237,8 +313,6 @@ _ADVICE = {
 
 
 def _check_value(literal: Literal, kind: str, node: Compare) -> None:
-    if literal.kind == "null" and node.op in ("eq", "ne"):
-        return
     if literal.kind not in _ACCEPTS.get(kind, (literal.kind,)):
         raise InvalidQuery(
             f"The value in '{node.op}' does not suit a {kind} field: {_ADVICE[kind]}."

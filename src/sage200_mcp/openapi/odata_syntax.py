@@ -6,10 +6,17 @@ dates, date-times ending in ``Z`` and enums by quoted name or by number. Like th
 beside it, this is Sage's contract, not client code: the sandbox evaluates the tree, and the
 server's ``query`` tool checks a filter against the schemas before sending it.
 
+The syntax is OData 4's, types aside: brackets may hold any expression (``balance eq (1000)``),
+``not`` binds tighter than comparisons (``not a eq 1`` is ``(not a) eq 1``), ``eq``/``ne`` looser
+than ``gt``/``ge``/``lt``/``le``, and comparisons chain from the left. Whether the operands suit
+each other (a number, a condition...) is for whoever evaluates the tree: the sandbox and the
+``query`` tool, which type it alike.
+
 Whatever the text, parsing ends in a tree or an ODataError, never a RecursionError: a filter is
 at most MAX_FILTER_LENGTH characters, and its tree at most MAX_DEPTH levels deep (brackets,
-``not``, functions and each level of ``and``/``or`` count; a run of one operator, ``a or b or c
-...``, is built as a balanced tree, so a long list of alternatives costs only a few levels).
+``not``, functions, comparisons and each level of ``and``/``or`` count; a run of one operator,
+``a or b or c ...``, is built as a balanced tree, so a long list of alternatives costs only a few
+levels).
 """
 
 from __future__ import annotations
@@ -43,14 +50,14 @@ class Literal:
 @dataclass(frozen=True)
 class Compare:
     op: str
-    left: Operand
-    right: Operand
+    left: Node
+    right: Node
 
 
 @dataclass(frozen=True)
 class Call:
     name: str
-    args: tuple[Operand, ...]
+    args: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
@@ -65,10 +72,11 @@ class Not:
     operand: Node
 
 
-Operand = FieldRef | Literal | Call
 Node = Compare | Call | Logical | Not | FieldRef | Literal
 
-COMPARISONS = ("eq", "ne", "gt", "ge", "lt", "le")
+EQUALITY = ("eq", "ne")
+ORDERING = ("gt", "ge", "lt", "le")
+COMPARISONS = EQUALITY + ORDERING
 MAX_FILTER_LENGTH = 10_000  # characters
 MAX_DEPTH = 32  # levels of the syntax tree
 FUNCTIONS = ("contains", "startswith", "endswith")
@@ -82,7 +90,7 @@ _TOKEN = re.compile(
   | (?P<string>'(?:[^']|'')*')
   | (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})?)
   | (?P<date>\d{4}-\d{2}-\d{2})
-  | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[mMdDfFlL]?)
+  | (?P<number>[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[mMdDfFlL]?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:[./][A-Za-z_][A-Za-z0-9_]*)*)
   | (?P<punct>[(),])
     """,
@@ -95,11 +103,13 @@ class Token:
     kind: str
     text: str
     position: int
+    spaced: bool = False  # whitespace comes before it
 
 
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     position = 0
+    spaced = False
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
@@ -108,13 +118,15 @@ def tokenize(text: str) -> list[Token]:
             raise ODataError(f"Syntax error at position {position}: unexpected {text[position]!r}.")
         kind = match.lastgroup or ""
         if kind != "space":
-            tokens.append(Token(kind, match.group(), position))
+            tokens.append(Token(kind, match.group(), position, spaced))
+        spaced = kind == "space"
         position = match.end()
     return tokens
 
 
 # ---------------------------------------------------------------------------------------------
-# Parser (recursive descent: or > and > not > comparison > operand)
+# Parser (recursive descent, OData 4's precedence from loosest to tightest: or, and, eq ne,
+# gt ge lt le, not, then brackets, values and calls)
 
 
 class _Parser:
@@ -156,10 +168,23 @@ class _Parser:
 
     def keyword(self, *words: str) -> str | None:
         token = self.peek()
-        if token is not None and token.kind == "name" and token.text in words:
-            self.index += 1
-            return token.text
-        return None
+        if token is None or token.kind != "name" or token.text not in words:
+            return None
+        self.index += 1
+        self.check_spacing(token)
+        return token.text
+
+    def check_spacing(self, operator: Token) -> None:
+        """OData puts whitespace around its operators, so '1and' or 'x eq'a'' is no filter; we
+        also take not( for not (, as Microsoft's parser does."""
+        after = self.peek()
+        spaced_after = after is None or after.spaced
+        where = f"Syntax error at position {operator.position}"
+        if operator.text != "not":
+            if not (operator.spaced and spaced_after):
+                raise ODataError(f"{where}: put a space before and after '{operator.text}'.")
+        elif not (spaced_after or (after is not None and after.text == "(")):
+            raise ODataError(f"{where}: put a space after 'not'.")
 
     def punct(self, char: str) -> bool:
         token = self.peek()
@@ -181,33 +206,44 @@ class _Parser:
         return _balanced("or", parts)
 
     def parse_and(self) -> Node:
-        parts = [self.parse_not()]
+        parts = [self.parse_equality()]
         while self.keyword("and"):
-            parts.append(self.parse_not())
+            parts.append(self.parse_equality())
         return _balanced("and", parts)
 
+    def parse_equality(self) -> Node:
+        """``a gt 1 eq true`` is ``(a gt 1) eq true``: eq and ne bind looser than the orderings."""
+        node = self.parse_ordering()
+        while (op := self.keyword(*EQUALITY)) is not None:
+            node = Compare(op, node, self.parse_ordering())
+        return node
+
+    def parse_ordering(self) -> Node:
+        """Comparisons chain from the left, as in OData; the types then refuse most chains (a gt
+        5 lt 6 compares a condition with a number), so no chain is refused here."""
+        node = self.parse_not()
+        while (op := self.keyword(*ORDERING)) is not None:
+            node = Compare(op, node, self.parse_not())
+        return node
+
     def parse_not(self) -> Node:
+        """``not`` binds tighter than any comparison (OData 4): ``not a eq 1`` is ``(not a) eq
+        1``, which the types refuse for a number; ``not (a eq 1)`` is what was meant."""
         if self.keyword("not"):
             self.enter()
             node = Not(self.parse_not())
             self.leave()
             return node
-        return self.parse_comparison()
+        return self.parse_primary()
 
-    def parse_comparison(self) -> Node:
+    def parse_primary(self) -> Node:
+        """Brackets around any expression (``balance eq (1000)``), a value, a field or a call."""
         if self.punct("("):
             self.enter()
             node = self.parse_or()
             self.expect_punct(")")
             self.leave()
             return node
-        left = self.parse_operand()
-        op = self.keyword(*COMPARISONS)
-        if op is None:
-            return left
-        return Compare(op, left, self.parse_operand())
-
-    def parse_operand(self) -> Operand:
         token = self.next("a value or a field")
         if token.kind == "string":
             return Literal("string", token.text[1:-1].replace("''", "'"))
@@ -221,7 +257,7 @@ class _Parser:
             return self.parse_name(token)
         raise ODataError(f"Syntax error at position {token.position}: unexpected {token.text!r}.")
 
-    def parse_name(self, token: Token) -> Operand:
+    def parse_name(self, token: Token) -> Node:
         word = token.text
         if word in ("true", "false"):
             return Literal("bool", word == "true")
@@ -233,9 +269,9 @@ class _Parser:
             if word not in FUNCTIONS:
                 raise ODataError(f"Unknown function '{word}'. Supported: {', '.join(FUNCTIONS)}.")
             self.enter()
-            args: list[Operand] = [self.parse_operand()]
+            args = [self.parse_or()]
             while self.punct(","):
-                args.append(self.parse_operand())
+                args.append(self.parse_or())
             self.expect_punct(")")
             self.leave()
             return Call(word, tuple(args))
@@ -254,7 +290,7 @@ def parse_filter(text: str) -> Node:
 def depth(node: Node) -> int:
     """How many levels deep the tree is (a comparison alone is 1); counted without recursion."""
     deepest = 0
-    stack: list[tuple[Node | Operand, int]] = [(node, 1)]
+    stack: list[tuple[Node, int]] = [(node, 1)]
     while stack:
         item, level = stack.pop()
         deepest = max(deepest, level)
@@ -286,7 +322,7 @@ def _too_deep() -> ODataError:
 def _number(token: Token) -> Literal:
     text = token.text.rstrip("mMdDfFlL")
     try:
-        if re.fullmatch(r"-?\d+", text):
+        if re.fullmatch(r"[+-]?\d+", text):
             return Literal("int", int(text))
         return Literal("decimal", Decimal(text))
     except (ValueError, InvalidOperation) as exc:  # pragma: no cover - the regex guards this

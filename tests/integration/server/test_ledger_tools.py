@@ -356,6 +356,8 @@ async def test_query_reads_any_collection(uk: Client) -> None:
         ({"resource": "customer_views", "filter": "account_opened gt '2020-01-01'"}, "unquoted"),
         ({"resource": "customer_views", "filter": "name eq"}, "not valid OData"),
         ({"resource": "customer_views", "filter": "contains(balance,'1')"}, "text fields"),
+        ({"resource": "customer_views", "filter": "not balance gt 3"}, "with brackets"),
+        ({"resource": "customer_views", "filter": "balance eq account_is_on_hold"}, "one type"),
         ({"resource": "customer_views", "orderby": "name sideways"}, "Cannot read"),
     ],
 )

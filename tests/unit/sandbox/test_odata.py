@@ -32,7 +32,7 @@ COLUMNS = {
     "opened": Column("opened", Kind.DATETIME, None, False),
     "status": Column("status", Kind.STRING, "", False),
 }
-ENUMS = {"status": {"StatusActive": 0, "StatusHidden": 1}}
+ENUMS = {"status": {"StatusActive": 0, "StatusHidden": 1, "StatusArchived": 2}}
 
 ROWS = [
     # name, reference, balance, credit_limit, id, on_hold, opened, status
@@ -83,6 +83,8 @@ def ids(db: sqlite3.Connection, text: str) -> list[int]:
         ("(on_hold eq true) or (id eq 3)", [1, 3]),
         ("balance ge 120.5", [1, 2]),
         ("balance ge 120.5m", [1, 2]),
+        ("balance gt +100", [1, 2]),
+        ("status eq +1", [3]),
         ("100 lt balance", [1, 2]),
         ("balance gt credit_limit", [1]),
         ("credit_limit ne 0 and balance gt credit_limit", [1]),
@@ -96,7 +98,26 @@ def ids(db: sqlite3.Connection, text: str) -> list[int]:
         ("status eq 'statushidden'", [3]),
         ("status eq 1", [3]),
         ("status ne 0", [3]),
+        ("status eq '1'", [3]),  # Sage's documentation: a number in quotes too
+        ("status lt 2", [1, 2, 3, 4]),  # by number: by name, only 'StatusActive' comes first
+        ("status ge 'statushidden'", [3]),
+        ("0 lt status", [3]),
+        ("status gt 1", []),
         ("id eq 1 or id eq 2 and on_hold eq false", [1, 2]),  # and binds tighter
+        ("not on_hold eq false", [1]),  # (not on_hold) eq false
+        ("balance eq (3000)", [2]),
+        ("contains((name),('ltd'))", [2]),
+        ("(balance gt 100) eq on_hold", [1, 3, 4]),
+        ("balance gt 100 eq on_hold", [1, 3, 4]),  # eq binds looser than gt
+        ("contains(name,'Ltd') eq false", [1, 3, 4]),  # Sage's forum: a function compared
+        ("startswith(name,'a') ne true", [1, 3]),
+        ("contains(name,'Ltd') eq on_hold", [3, 4]),
+        ("1 eq 1", [1, 2, 3, 4]),  # constants are compared too
+        ("1 eq 2 or id eq 3", [3]),
+        ("'abs' eq 'ABS'", [1, 2, 3, 4]),  # ignoring case, as SQL Server's collation
+        ("null eq null", [1, 2, 3, 4]),
+        ("true", [1, 2, 3, 4]),
+        ("balance lt 9999999999999999999999", [1, 2, 3, 4]),  # beyond SQLite's 64 bits
     ],
 )
 def test_filter_selects_the_right_rows(
@@ -124,14 +145,21 @@ def test_filter_selects_the_right_rows(
         ("opened gt 2020-13-01", "Invalid date"),
         ("status eq 'Nope'", "not valid for 'status'"),
         ("status eq 7", "not valid for 'status'"),
+        ("status eq '7'", "not valid for 'status'"),
+        ("status eq '+1'", "not valid for 'status'"),
         ("tolower(name) eq 'x'", "Unknown function 'tolower'"),
         ("contains(balance,'1')", "applies to text fields"),
         ("contains(name)", "takes a field and a string"),
-        ("contains(name,'a') eq true", "cannot be compared"),
+        ("contains(status,'Active')", "applies to text fields"),
+        ("contains(name,'a') eq 1", "incompatible types"),
+        ("1 eq 'x'", "incompatible types"),
+        ("status eq reference", "compares only with one of its values"),
+        ("status eq 1.5", "not valid for 'status'"),
         ("balance gt null", "Only 'eq' and 'ne'"),
-        ("1 eq 1", "needs a field"),
         ("name", "must be a condition"),
-        ("name gt on_hold", "Cannot compare"),
+        ("not balance gt 1", "binds tighter than comparisons"),  # (not balance) gt 1
+        ("'x'", "must be a condition"),
+        ("name gt on_hold", "incompatible types"),
         ("main_address.city eq 'Leeds'", "related field"),
         ("name eq 'a' ; DROP TABLE t", "unexpected ';'"),
     ],
