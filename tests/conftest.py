@@ -39,8 +39,9 @@ def pytest_report_header() -> str | None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A variant run repeats the product's tests that call the Sage 200 API of a variant
     sandbox. Left out: the sandbox's own tests (they check every variant explicitly, once, in
-    the main run) and the sign-ins in a browser (they talk to Sage ID, which no variant
-    changes)."""
+    the main run), the sign-ins in a browser (they talk to Sage ID, which no variant
+    changes), and tests marked same_in_every_variant (the sandbox's filter semantics, read by
+    status code and rows alone)."""
     if not sandbox_variant():
         return
     chosen, dropped = [], []
@@ -48,7 +49,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         uses = VARIANT_SANDBOXES & set(getattr(item, "fixturenames", ()))
         own = "tests/integration/sandbox/" in item.nodeid or "tests/unit/" in item.nodeid
         signing_in = item.get_closest_marker("browser") is not None  # Sage ID's pages only
-        (chosen if uses and not own and not signing_in else dropped).append(item)
+        unchanged = item.get_closest_marker("same_in_every_variant") is not None
+        (chosen if uses and not (own or signing_in or unchanged) else dropped).append(item)
     config.hook.pytest_deselected(items=dropped)
     items[:] = chosen
 

@@ -798,6 +798,7 @@ def outcome(case: Case, tables: dict[str, Table], reader: Reader) -> Outcome:
     return Outcome(independent, tool_accepts, sandbox)
 
 
+@pytest.mark.same_in_every_variant  # rows and status codes: no $count, no error bodies read
 @pytest.mark.parametrize("case", [case.param() for case in ROWS])
 def test_the_tool_and_the_sandbox_agree_with_an_independent_evaluation(
     case: Case,
