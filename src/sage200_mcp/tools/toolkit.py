@@ -70,6 +70,9 @@ def specialise(
     types = dict(types or {})
     original = {new: old for old, new in renamed.items()}
     signature = inspect.signature(body, eval_str=True)
+    unknown = (set(fixed) | set(renamed) | set(types)) - set(signature.parameters)
+    if unknown:  # a typo would otherwise loosen the schema or fail every call
+        raise ValueError(f"{body.__name__} has no argument(s) {', '.join(sorted(unknown))}")
     parameters = [
         parameter.replace(
             name=renamed.get(parameter.name, parameter.name),
