@@ -256,19 +256,22 @@ async def account_details(
     client: SageClient, ledger: Ledger, company: Company, account_id: int
 ) -> tuple[Account, AccountView | None]:
     """The full record (address and contacts expanded) and its view row, read together."""
-    try:
-        record, views = await asyncio.gather(
-            client.get_item(
-                f"{ledger.records}/{account_id}", company, {"$expand": "main_address,contacts"}
-            ),
-            client.get_list(
-                ledger.views, company, {"$filter": str(odata.eq("id", account_id)), "$top": "1"}
-            ),
-        )
-    except NotFound:
-        raise NotFound(
-            f"There is no {ledger.party} with id {account_id} in {company.describe()}."
-        ) from None
+    record, views = await asyncio.gather(
+        client.get_item(
+            f"{ledger.records}/{account_id}", company, {"$expand": "main_address,contacts"}
+        ),
+        client.get_list(
+            ledger.views, company, {"$filter": str(odata.eq("id", account_id)), "$top": "1"}
+        ),
+        return_exceptions=True,
+    )
+    # only the record's 404 means "no such account"; the view's would mean a wrong path
+    if isinstance(record, NotFound):
+        raise NotFound(f"There is no {ledger.party} with id {account_id} in {company.describe()}.")
+    if isinstance(record, BaseException):
+        raise record
+    if isinstance(views, BaseException):
+        raise views
     await name_numbers(client, company, ACCOUNT_STATUS, [record], "account_status_type")
     view = await _views(client, company, views[:1])
     return Account.model_validate(record), (view[0] if view else None)
