@@ -178,18 +178,24 @@ async def get_status(ctx: ToolContext) -> Annotated[CallToolResult, StatusResult
 
 async def login(ctx: ToolContext) -> Annotated[CallToolResult, LoginResult]:
     state = app_state(ctx)
-    user = state.sign_in.state().user
-    if user is not None:
+    signed = state.sign_in.state()
+    if signed.user is not None:
         return respond(
-            LoginResult(signed_in=True, user=user, message=f"Already signed in as {user}.")
+            LoginResult(
+                signed_in=True, user=signed.user, message=f"Already signed in as {signed.user}."
+            )
         )
     started = await state.sign_in.begin()
+    # the cause first (expired, revoked, a damaged token file), as every other tool says it
+    told = [signed.problem, sign_in_steps(started)]
+    if state.sign_in.last_failure:
+        told.append(f"(The previous attempt failed: {state.sign_in.last_failure})")
     return respond(
         LoginResult(
             signed_in=False,
             url=started.url,
             complete_with=started.paste_from,
-            message=sign_in_steps(started),
+            message=" ".join(filter(None, told)),
         )
     )
 

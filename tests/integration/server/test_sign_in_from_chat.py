@@ -117,3 +117,17 @@ async def test_a_busy_callback_port_points_to_the_terminal(signed_out: Settings)
             result = await client.call_tool("list_sites", {})
     text = result.content[0].text  # type: ignore[union-attr]
     assert result.is_error and f"Port {port}" in text and "sage200-mcp login --no-browser" in text
+
+
+async def test_the_login_tool_says_why_the_sign_in_is_gone_before_the_steps(
+    signed_out: Settings,
+) -> None:
+    signed_out.tokens_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    signed_out.tokens_path.write_text("{ not json")  # a damaged token file
+    signed_out.tokens_path.chmod(0o600)
+    async with Client(create_server(signed_out)) as client:
+        answer: dict[str, Any] = (await client.call_tool("login", {})).structured_content  # type: ignore[assignment]
+    assert answer["signed_in"] is False
+    cause, _, steps = answer["message"].partition(" To sign in to Sage, open")
+    assert "not a valid token file" in cause, answer["message"]
+    assert answer["url"] in steps
