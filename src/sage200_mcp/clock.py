@@ -1,9 +1,10 @@
 """The date the tools treat as "today".
 
-Overdue days, default date ranges and "as at" labels all hang on one date. Reading it from one
-injectable clock, rather than the wall clock in each tool, lets a user pin it (``SAGE200_TODAY``:
-a report as at a month end, or answers that match a sandbox whose books end on a given day) and
-lets tests assert exact figures.
+Overdue days and default date ranges hang on one date. Reading it from one injectable clock,
+rather than the wall clock in each tool, lets tests (and the demo) pin it to the day a sandbox's
+books end (``SAGE200_TODAY``), so figures can be asserted exactly. It moves only the arithmetic
+done here: what Sage works out itself (aged periods, balances, what is outstanding) stays as at
+Sage's own today.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 from sage200_mcp import __version__
 from sage200_mcp.api.client import Company
 from sage200_mcp.api.probe import Look, count_style, error_style, look
+from sage200_mcp.auth import RENEWAL_WARNING_DAYS
 from sage200_mcp.auth.errors import NotSignedIn, SignInEnded
 from sage200_mcp.auth.loopback import is_loopback
 from sage200_mcp.auth.session import Session
@@ -184,10 +185,10 @@ class Doctor:
         days = (tokens.refresh_expires_at - time.time()) / 86400
         return Hop(
             name="sign_in",
-            status="pass" if days > 14 else "warn",
+            status="pass" if days > RENEWAL_WARNING_DAYS else "warn",
             detail=f"signed in as {hashed(tokens.email or tokens.name)}; the sign-in lasts about"
             f" {max(0, int(days))} more days",
-            findings=[] if days > 14 else ["sign_in_ending"],
+            findings=[] if days > RENEWAL_WARNING_DAYS else ["sign_in_ending"],
         )
 
     async def renewal(self) -> Hop | None:

@@ -122,7 +122,7 @@ class SageClient:
         pages: PagePolicy | None = None,
     ) -> None:
         self.settings = settings
-        self.tokens = tokens
+        self._tokens = tokens  # private: no tool reaches a token through the client
         self.http = http
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
@@ -413,7 +413,7 @@ class SageClient:
             base = self.settings.api_url_for(await self.resolve_edition())
         url = base + path.lstrip("/") + query_string(params)
         deadline = self.clock() + self.retry.budget
-        token = await self.tokens.access_token()
+        token = await self._tokens.access_token()
         renewed = False
         attempt = 0
         while True:
@@ -482,7 +482,7 @@ class SageClient:
                 "Sage rejected the sign-in even after renewing it; sign in again with"
                 " `sage200-mcp login` (or ask the assistant to sign you in)."
             )
-        return await self.tokens.token_after_rejection(token)
+        return await self._tokens.token_after_rejection(token)
 
     async def _sites_with(self, base: str, token: str) -> list[Json] | None:
         """``/sites`` with this token, once: its list, or None if it did not answer with one."""

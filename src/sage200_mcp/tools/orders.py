@@ -12,13 +12,11 @@ from datetime import date
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import BaseModel, BeforeValidator, Field
 
 from sage200_mcp.api import ledgers, views
 from sage200_mcp.api.client import Company
-from sage200_mcp.api.errors import NotFound
 from sage200_mcp.api.lookups import progress, words
 from sage200_mcp.api.orders import (
     PURCHASE_ORDERS,
@@ -255,11 +253,8 @@ async def list_orders(
 async def get_order(book: OrderBook, order: OrderArg, ctx: ToolContext) -> CallToolResult:
     state = app_state(ctx)
     company = await current_company(state)
-    try:
-        order_id = await find_order(state.client, book, company, order)
-        found = await order_with_lines(state.client, book, company, order_id)
-    except NotFound as error:
-        raise ToolError(str(error)) from None
+    order_id = await find_order(state.client, book, company, order)
+    found = await order_with_lines(state.client, book, company, order_id)
     detail = await _detail(state, company, found, order_id)
     return respond(OrderAnswer(company=CompanyRef.of(company), order=detail))
 
