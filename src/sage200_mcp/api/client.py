@@ -25,13 +25,14 @@ import time
 import unicodedata
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from html import unescape
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
 
+from sage200_mcp.api import progress
 from sage200_mcp.api.errors import (
     ApiError,
     BadRequest,
@@ -41,10 +42,12 @@ from sage200_mcp.api.errors import (
     NotFound,
     NotSupported,
     RateLimited,
+    TooMuch,
     TooSlow,
     Unavailable,
     UnexpectedAnswer,
 )
+from sage200_mcp.api.gate import IN_FLIGHT, Gate
 from sage200_mcp.auth.errors import NotSignedIn
 from sage200_mcp.config import EDITIONS, Edition, Settings, remember_edition
 from sage200_mcp.errors import ConfigError
@@ -61,6 +64,7 @@ _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # unknown, %20 is a space to every server.
 _QUERY_SAFE = "$,'():/"
 _COUNT_KEYS = ("@odata.count", "odata.count", "count", "Count", "@count")
+BIG_BODY = 256 * 1024  # bytes; a body this big is parsed on a worker thread, not the event loop
 DETAIL_CHARS = 300  # of Sage's own text in an error message
 LONGEST_RETRY_AFTER = 86_400.0  # seconds; advice beyond a day is taken as a day
 
@@ -110,6 +114,23 @@ class PagePolicy:
     light: int = 250  # at most this many rows: a time-out may be retried as it is
 
 
+@dataclass(frozen=True)
+class ScanLimits:
+    """How far one scan goes before it stops with advice (TooMuch) rather than running on until
+    the assistant's client gives up on the call (many do at 60 seconds) with nothing said."""
+
+    rows: int = 250_000
+    seconds: float = 45.0
+
+
+@dataclass(frozen=True)
+class Remembered(Generic[T]):
+    """A remembered answer and when it was read from Sage (answers built on it say so)."""
+
+    value: T
+    read_at: datetime
+
+
 class SageClient:
     def __init__(
         self,
@@ -120,6 +141,8 @@ class SageClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         pages: PagePolicy | None = None,
+        in_flight: int = IN_FLIGHT,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.settings = settings
         self._tokens = tokens  # private: no tool reaches a token through the client
@@ -128,11 +151,15 @@ class SageClient:
         self.sleep = sleep
         self.clock = clock
         self.pages = pages or PagePolicy()
+        self.scan_limits = ScanLimits()
         self._edition: Edition | None = None if settings.detect_edition else settings.edition
         self._edition_lock = asyncio.Lock()
         self._count_styles: dict[tuple[str, int], CountStyle] = {}
         self._page_sizes: dict[tuple[str, int, str], int] = {}
-        self._remembered: dict[Hashable, tuple[float, Any]] = {}
+        self.now = now
+        self._gate = Gate(clock, sleep, in_flight)
+        self._remembered: dict[Hashable, tuple[float, Remembered[Any]]] = {}
+        self._remembering: dict[Hashable, asyncio.Lock] = {}
 
     # -- the edition -----------------------------------------------------------------------------
 
@@ -217,29 +244,37 @@ class SageClient:
         return await self._page(path, company, params, offset, limit)
 
     async def page_with_total(
-        self, path: str, company: Company, params: Mapping[str, str], offset: int, limit: int
+        self,
+        path: str,
+        company: Company,
+        params: Mapping[str, str],
+        offset: int,
+        limit: int,
+        *,
+        shrink: bool = False,
     ) -> tuple[list[Json], bool, int | None]:
         """A page, as ``page``, and how many records match in all (None when unknown).
 
         How the total is had depends on how the company answers ``$count=true`` (undocumented;
         found with its first total, then remembered): a bare number (a count request beside
         the page), the OData shape (one request gives rows and total together), or not at all
-        (no count request; the tools then say "more than N").
+        (no count request; the tools then say "more than N"). ``shrink``: the caller halves
+        the page after a time-out, so it is never sent again as it was.
         """
         key = (company.site_id, company.company_id)
         style = self._count_styles.get(key)
         if style == "unsupported":
-            return (*await self._page(path, company, params, offset, limit), None)
+            return (*await self._page(path, company, params, offset, limit, shrink=shrink), None)
         if style == "odata":
-            return await self._page_counted(path, company, params, offset, limit)
+            return await self._page_counted(path, company, params, offset, limit, shrink=shrink)
         if style == "number":
             (rows, more), total = await asyncio.gather(
-                self._page(path, company, params, offset, limit),
+                self._page(path, company, params, offset, limit, shrink=shrink),
                 self.count(path, company, params.get("$filter")),
             )
             return rows, more, total
         (rows, more), (found, total) = await asyncio.gather(
-            self._page(path, company, params, offset, limit),
+            self._page(path, company, params, offset, limit, shrink=shrink),
             self._count_probe(path, company, _page_query(params, offset, limit)),
         )
         if found is not None:
@@ -261,11 +296,99 @@ class SageClient:
             return None
         return _count_answer(body)[1]
 
-    async def all_rows(self, path: str, company: Company, params: Mapping[str, str]) -> list[Json]:
-        """Every matching record (``params`` must order them), in pages that shrink when Sage
-        times out."""
-        rows, _ = await self.read_rows(path, company, params)
+    async def all_rows(
+        self,
+        path: str,
+        company: Company,
+        params: Mapping[str, str],
+        *,
+        limits: ScanLimits | None = None,
+        advice: str = "",
+    ) -> list[Json]:
+        """Every matching record (``params`` must order them), read as ``scan`` reads them."""
+        rows: list[Json] = []
+        await self.scan(path, company, params, rows.extend, limits=limits, advice=advice)
         return rows
+
+    async def scan(
+        self,
+        path: str,
+        company: Company,
+        params: Mapping[str, str],
+        consume: Callable[[list[Json]], object],
+        *,
+        limits: ScanLimits | None = None,
+        advice: str = "",
+    ) -> int:
+        """Hand every matching record to ``consume``, a page at a time; return how many.
+
+        The first page comes with the total (when the company gives totals); the other pages
+        are then asked for side by side, as many at once as the gate lets through, so a slow
+        link costs a round trip per few pages rather than per page. Each page is handed over
+        as it arrives and not kept, so memory holds a few pages whatever the collection's size.
+        Pages shrink when Sage times out (the size that works is remembered). Progress is
+        reported after each page. A scan that would pass ``limits`` stops with TooMuch, whose
+        message ends with ``advice`` (how to ask for less).
+        """
+        if "$orderby" not in params:
+            raise ValueError("reading every row needs an $orderby to page by")
+        limits = limits or self.scan_limits
+        started = self.clock()
+        key = (company.site_id, company.company_id, path)
+        size = self._page_sizes.get(key, self.pages.first)
+        while True:
+            try:
+                rows, more, total = await self.page_with_total(
+                    path, company, params, 0, size, shrink=True
+                )
+                break
+            except TooSlow:
+                size = self._smaller(key, size)
+        if total is not None and total > limits.rows:
+            raise _too_much(path, f"{total:,} rows match", limits, advice)
+        consume(rows)
+        done = len(rows)
+        await progress.report(
+            done, total, f"read {done:,} of {total or 'an unknown number of'} rows"
+        )
+        while more:
+            if done > limits.rows:
+                raise _too_much(path, f"more than {limits.rows:,} rows match", limits, advice)
+            if self.clock() - started > limits.seconds:
+                raise _too_much(
+                    path, f"{done:,} rows took over {limits.seconds:.0f} seconds", limits, advice
+                )
+            steps = self._gate.in_flight if total is not None else 1
+            offsets = [
+                done + n * size for n in range(steps) if n == 0 or done + n * size < (total or 0)
+            ]
+            pages = await asyncio.gather(
+                *(self._page(path, company, params, at, size, shrink=True) for at in offsets),
+                return_exceptions=True,
+            )
+            for page in pages:  # in order, up to the first that failed
+                if isinstance(page, TooSlow):
+                    size = self._smaller(key, size)
+                    break
+                if isinstance(page, BaseException):
+                    raise page
+                rows, more = page
+                consume(rows)
+                done += len(rows)
+                if not more:
+                    break
+            await progress.report(
+                done, total, f"read {done:,} of {total or 'an unknown number of'} rows"
+            )
+        return done
+
+    def _smaller(self, key: tuple[str, int, str], size: int) -> int:
+        """Half the page size that just timed out, remembered for the collection. (A page at
+        the floor is light: a time-out there is retried as it is, never raised as TooSlow.)"""
+        smaller = max(self.pages.floor, size // 2)
+        self._page_sizes[key] = smaller
+        log.info("%s timed out at %d rows a page; now %d", key[2], size, smaller)
+        return smaller
 
     async def read_rows(
         self,
@@ -273,36 +396,29 @@ class SageClient:
         company: Company,
         params: Mapping[str, str],
         *,
-        offset: int = 0,
-        limit: int | None = None,
+        offset: int,
+        limit: int,
     ) -> tuple[list[Json], bool]:
-        """Up to ``limit`` records (every one when None) from ``offset``, and whether more
-        follow, read in pages that adapt: a page that times out is asked for again as half as
-        many rows (down to the policy's floor), and the size that works is remembered for this
-        company and collection. Without ``$orderby`` Sage cannot page: one request then, for
-        at most ``limit`` rows."""
+        """Up to ``limit`` records from ``offset``, and whether more follow, read in pages that
+        adapt: a page that times out is asked for again as half as many rows (down to the
+        policy's floor), and the size that works is remembered for this company and
+        collection. Without ``$orderby`` Sage cannot page: one request then."""
         if "$orderby" not in params:
-            if limit is None:
-                raise ValueError("reading every row needs an $orderby to page by")
             return await self._page(path, company, params, offset, limit)
         key = (company.site_id, company.company_id, path)
         size = self._page_sizes.get(key, self.pages.first)
         rows: list[Json] = []
         while True:
-            want = size if limit is None else min(size, limit - len(rows))
+            want = min(size, limit - len(rows))
             try:
                 page, more = await self._page(
                     path, company, params, offset + len(rows), want, shrink=True
                 )
             except TooSlow:
-                if want <= self.pages.floor:
-                    raise
-                size = max(self.pages.floor, want // 2)
-                self._page_sizes[key] = size
-                log.info("%s timed out at %d rows a page; now %d", path, want, size)
+                size = self._smaller(key, want)
                 continue
             rows += page
-            if not more or (limit is not None and len(rows) >= limit):
+            if not more or len(rows) >= limit:
                 return rows, more
 
     async def sites(self) -> list[Json]:
@@ -315,15 +431,31 @@ class SageClient:
         return sites
 
     async def remembered(self, key: Hashable, load: Callable[[], Awaitable[T]], ttl: float) -> T:
-        """What ``load`` answers, kept for ``ttl`` seconds: facts about a company that rarely
-        change (its enumerations), asked of Sage once in a while rather than on every call."""
+        """What ``load`` answers, kept for ``ttl`` seconds (see ``remember``)."""
+        return (await self.remember(key, load, ttl)).value
+
+    async def remember(
+        self, key: Hashable, load: Callable[[], Awaitable[T]], ttl: float
+    ) -> Remembered[T]:
+        """What ``load`` answers and when it was read, kept for ``ttl`` seconds: facts about a
+        company that rarely change (its enumerations, periods, sites), or a big answer several
+        calls in a row use (an aged table and its cursor pages). Calls that miss together load
+        once."""
+        hit = self._fresh(key)
+        if hit is not None:
+            return hit
+        async with self._remembering.setdefault(key, asyncio.Lock()):
+            hit = self._fresh(key)
+            if hit is not None:
+                return hit
+            read_at = self.now()
+            found = Remembered(await load(), read_at)
+            self._remembered[key] = (self.clock() + ttl, found)
+            return found
+
+    def _fresh(self, key: Hashable) -> Remembered[Any] | None:
         hit = self._remembered.get(key)
-        if hit is not None and hit[0] > self.clock():
-            value: T = hit[1]
-            return value
-        value = await load()
-        self._remembered[key] = (self.clock() + ttl, value)
-        return value
+        return hit[1] if hit is not None and hit[0] > self.clock() else None
 
     # -- pages -----------------------------------------------------------------------------------
 
@@ -343,14 +475,23 @@ class SageClient:
         return rows[:limit], len(rows) > limit
 
     async def _page_counted(
-        self, path: str, company: Company, params: Mapping[str, str], offset: int, limit: int
+        self,
+        path: str,
+        company: Company,
+        params: Mapping[str, str],
+        offset: int,
+        limit: int,
+        *,
+        shrink: bool = False,
     ) -> tuple[list[Json], bool, int | None]:
         """One request for the page and its total (``$count=true``, the OData shape)."""
         query = {**_page_query(params, offset, limit), "$count": "true"}
         try:
-            body = await self._json(path, company, query)
+            body = await self._json(
+                path, company, query, shrink=shrink and limit > self.pages.floor
+            )
         except BadRequest:
-            return (*await self._page(path, company, params, offset, limit), None)
+            return (*await self._page(path, company, params, offset, limit, shrink=shrink), None)
         total = _count_answer(body)[1] if isinstance(body, dict) else None
         rows = _records(body, path)
         return rows[:limit], len(rows) > limit, total
@@ -360,8 +501,8 @@ class SageClient:
     ) -> tuple[CountStyle | None, int | None]:
         """Ask for a page with ``$count=true`` and read how the answer is shaped: the style and
         the total, or (None, None) when the answer proves nothing (Sage failed)."""
-        try:
-            body = await self._json(path, company, {**query, "$count": "true"})
+        try:  # heavy: a probe that times out is not worth a retry (TooSlow at once)
+            body = await self._json(path, company, {**query, "$count": "true"}, shrink=True)
         except BadRequest:
             return "unsupported", None
         except ApiError:
@@ -383,7 +524,9 @@ class SageClient:
         heavy = shrink or (not single and self._asks_many_rows(params))
         response = await self._get(path, company, params, heavy=heavy, base=base)
         try:
-            return response.json()
+            if len(response.content) > BIG_BODY:  # seconds of parsing would stall other calls
+                return await asyncio.to_thread(json.loads, response.content)
+            return json.loads(response.content)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise UnexpectedAnswer(
                 f"Sage sent an unreadable answer for {path} (not JSON); try again. If it keeps"
@@ -420,7 +563,8 @@ class SageClient:
             attempt += 1
             started = self.clock()
             try:
-                response = await self.http.get(url, headers=self._headers(token, company))
+                async with self._gate.slot():
+                    response = await self.http.get(url, headers=self._headers(token, company))
             except (httpx.ReadTimeout, httpx.WriteTimeout):
                 if heavy:
                     raise self._too_slow(path, params) from None
@@ -457,6 +601,8 @@ class SageClient:
                 if advised is not None and advised > self.retry.max_retry_after:
                     raise failure
                 wait = self._backoff(attempt) if advised is None else advised
+                if response.status_code == 429:
+                    self._gate.pause(wait)  # the limit is the whole client's, not this request's
             if attempt >= self.retry.attempts or self.clock() + wait > deadline:
                 raise failure
             log.info("GET %s failed (%s); retrying in %.1f s", path, type(failure).__name__, wait)
@@ -552,6 +698,14 @@ class SageClient:
                 f"Sage 200 failed (HTTP {status}); {later or 'try again in a minute.'}"
             )
         return UnexpectedAnswer(f"Sage answered HTTP {status} for {path}. {error_detail(response)}")
+
+
+def _too_much(path: str, found: str, limits: ScanLimits, advice: str) -> TooMuch:
+    return TooMuch(
+        f"Stopped reading {path}: {found}, past what one answer reads ({limits.rows:,} rows or"
+        f" {limits.seconds:.0f} seconds), so as to answer before the assistant gives up waiting."
+        f" {advice or 'Ask for less: a narrower filter or date range.'}"
+    )
 
 
 def _page_query(params: Mapping[str, str], offset: int, limit: int) -> dict[str, str]:

@@ -69,6 +69,11 @@ class TooSlow(Unavailable):
     was: the caller asks for fewer rows (a scan halves its page) or passes the advice on."""
 
 
+class TooMuch(ApiError):
+    """A read would go past its ceiling (rows or seconds, api/client.ScanLimits): it stops with
+    advice on asking for less, rather than running into a client's time-out unannounced."""
+
+
 class UnexpectedAnswer(ApiError):
     """Sage answered 200 with something that is not the JSON this endpoint returns."""
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
 
 from sage200_mcp.api import odata
-from sage200_mcp.api.client import Company, SageClient
+from sage200_mcp.api.client import Company, Remembered, SageClient
 from sage200_mcp.api.errors import Ambiguous, NotFound
 from sage200_mcp.api.lookups import ACCOUNT_STATUS, TRANSACTION_TYPES, enumeration, name_numbers
 from sage200_mcp.api.models import Account, AccountView, AgedBalance, TransactionView
@@ -165,70 +165,90 @@ async def search_accounts(
 
 
 async def resolve_account(client: SageClient, ledger: Ledger, company: Company, text: str) -> int:
-    """The id of the one account ``text`` means (id, reference or name), or an error listing
-    the candidates."""
+    """The id of the one account ``text`` means (see ``find_account``)."""
+    view = await find_account(client, ledger, company, text)
+    if view.id is None:  # find_account keeps only rows with an id
+        raise NotFound(f"Sage sent the {ledger.party} '{text}' without its id; try again.")
+    return view.id
+
+
+async def find_account(
+    client: SageClient, ledger: Ledger, company: Company, text: str
+) -> AccountView:
+    """The view row of the one account ``text`` means: its id, its reference (any case), or its
+    name; else an error listing the candidates.
+
+    One request asks for all of these at once (a slow link pays one round trip, not three);
+    only when more names match than one answer holds, and none is exact, is the id or
+    reference asked for on its own. Hidden accounts count: a person asking for one means it.
+    """
     text = text.strip()
     number = odata.record_id(text)
+    exact = [odata.eq("reference", text.upper())]
     if number is not None:
-        found = await client.get_list(
-            ledger.views,
-            company,
-            {"$filter": str(odata.eq("id", number)), "$select": "id", "$top": "1"},
-        )
-        if found:
-            return int(found[0]["id"])
-    candidates = await find_accounts(client, ledger, company, text)
-    exact = [
-        c
-        for c in candidates
-        if c.name.lower() == text.lower() or c.reference.lower() == text.lower()
-    ]
-    chosen = exact if len(exact) == 1 else candidates
-    if len(chosen) == 1 and chosen[0].id is not None:
-        return chosen[0].id
+        exact.append(odata.eq("id", number))
+    rows = await _account_rows(
+        client,
+        ledger,
+        company,
+        odata.any_of([*exact, *(odata.contains(f, text) for f in ("name", "short_name"))]),
+        CANDIDATES + 1,
+    )
+    if len(rows) > CANDIDATES and not _exactly(rows, text, number):
+        rows = await _account_rows(client, ledger, company, odata.any_of(exact), 2) or rows
+    return _chosen(rows, text, number, ledger, company)
+
+
+CANDIDATES = 10  # names listed when several accounts match
+
+
+async def _account_rows(
+    client: SageClient, ledger: Ledger, company: Company, expression: odata.Expr, top: int
+) -> list[AccountView]:
+    rows = await client.get_list(
+        ledger.views,
+        company,
+        {
+            "$filter": str(expression),
+            "$select": ",".join(ROW_FIELDS),
+            "$orderby": "name asc, id asc",
+            "$top": str(top),
+        },
+    )
+    return [view for view in await _views(client, company, rows) if view.id is not None]
+
+
+def _exactly(rows: list[AccountView], text: str, number: int | None) -> list[AccountView]:
+    """The rows ``text`` names exactly: the id, else the reference, else the name."""
+    for matches in (
+        [r for r in rows if number is not None and r.id == number],
+        [r for r in rows if r.reference.lower() == text.lower()],
+        [r for r in rows if r.name.lower() == text.lower()],
+    ):
+        if matches:
+            return matches
+    return []
+
+
+def _chosen(
+    rows: list[AccountView], text: str, number: int | None, ledger: Ledger, company: Company
+) -> AccountView:
+    exact = _exactly(rows, text, number)
+    chosen = exact if len(exact) == 1 else rows
+    if len(chosen) == 1:
+        return chosen[0]
     if not chosen:
         raise NotFound(
             f"No {ledger.party} in {company.describe()} matches '{text}'. Try"
             f" list_{ledger.party}s with a shorter search, or check the company"
             " (list_sites)."
         )
-    listing = "; ".join(f"{c.reference} {c.name}" for c in chosen[:10])
-    more = " (and more)" if len(chosen) > 10 else ""
+    listing = "; ".join(f"{c.reference} {c.name}" for c in chosen[:CANDIDATES])
+    more = " (and more)" if len(chosen) > CANDIDATES else ""
     raise Ambiguous(
         f"Several {ledger.party}s match '{text}': {listing}{more}. Ask which one the"
         f" user means, then use its reference."
     )
-
-
-async def find_accounts(
-    client: SageClient, ledger: Ledger, company: Company, text: str, limit: int = 10
-) -> list[AccountView]:
-    """Candidates for what a person typed: an exact reference first, else names containing it.
-
-    Hidden accounts are included: a person asking for one by name means it.
-    """
-    text = text.strip()
-    fields = ",".join(ROW_FIELDS)
-    exact = await client.get_list(
-        ledger.views,
-        company,
-        {"$filter": str(odata.eq("reference", text.upper())), "$select": fields, "$top": "2"},
-    )
-    if exact:
-        return await _views(client, company, exact)
-    rows = await client.get_list(
-        ledger.views,
-        company,
-        {
-            "$filter": str(
-                odata.any_of([odata.contains("name", text), odata.contains("short_name", text)])
-            ),
-            "$select": fields,
-            "$orderby": "name asc, id asc",
-            "$top": str(limit + 1),
-        },
-    )
-    return await _views(client, company, rows)
 
 
 async def account_view(
@@ -328,46 +348,103 @@ async def search_transactions(
     return Page(rows, found.has_more, found.total)
 
 
-async def aged_balances(
-    client: SageClient, ledger: Ledger, company: Company, basis: str, account_id: int | None = None
-) -> list[AgedBalance]:
-    """Every account's aged balance (or one account's), as the ledger ages it on ``basis``."""
+AGED_TABLE_TTL = 120.0  # seconds a company's aged table serves cursor pages and repeat calls
+AGED_BUCKETS = ("future", "current", "past", *(f"period_{n}" for n in range(1, 9)))
+AGED_FIELDS = (
+    *(f"{kind}_{bucket}" for kind in ("doc", "base") for bucket in AGED_BUCKETS),
+    *(f"aged_period_{n}" for n in range(1, 9)),
+)
+
+
+@dataclass
+class AgedTable:
+    """Every account's aged balance on one basis, read in one scan and remembered for
+    AGED_TABLE_TTL, so that cursor pages and repeat questions ask Sage nothing. The rows of
+    accounts shown so far (for their names) are kept beside it for the same reason."""
+
+    rows: list[AgedBalance]
+    names: dict[int, AccountView] = field(default_factory=dict)
+
+
+async def aged_table(
+    client: SageClient, ledger: Ledger, company: Company, basis: str
+) -> Remembered[AgedTable]:
+    """The company's aged table on ``basis``, and when it was read."""
     if basis not in AGEING:
         raise ValueError(f"unknown ageing basis {basis!r}")
-    params = {"$ageingdatetype": basis, "$orderby": f"{ledger.party_id} asc"}
-    if account_id is not None:
-        params["$filter"] = str(odata.eq(ledger.party_id, account_id))
-    return [
-        AgedBalance.model_validate(row)
-        for row in await client.all_rows(ledger.aged_summary, company, params)
-    ]
+
+    async def load() -> AgedTable:
+        rows = await client.all_rows(
+            ledger.aged_summary,
+            company,
+            {
+                "$ageingdatetype": basis,
+                "$select": ",".join((ledger.party_id, *AGED_FIELDS)),
+                "$orderby": f"{ledger.party_id} asc",
+            },
+            advice=f"Ask for one {ledger.party}'s aged balance instead.",
+        )
+        return AgedTable([AgedBalance.model_validate(row) for row in rows])
+
+    key = ("aged", company.site_id, company.company_id, ledger.party, basis)
+    return await client.remember(key, load, AGED_TABLE_TTL)
+
+
+async def names_for(
+    client: SageClient,
+    ledger: Ledger,
+    company: Company,
+    table: AgedTable,
+    shown: list[int],
+    ahead: list[int],
+) -> dict[int, AccountView]:
+    """The rows of the accounts ``shown``, from the table's store when it has them; a request
+    for missing ones also fetches those ``ahead`` (the next pages), in the same round trip."""
+    if any(i not in table.names for i in shown):
+        wanted = [i for i in dict.fromkeys((*shown, *ahead)) if i not in table.names]
+        table.names.update(await account_views(client, ledger, company, wanted))
+    return table.names
 
 
 async def account_views(
     client: SageClient, ledger: Ledger, company: Company, ids: list[int]
 ) -> dict[int, AccountView]:
-    """The rows of the accounts ``ids`` (for names beside aged balances), 50 ids a request."""
-    views: dict[int, AccountView] = {}
-    for start in range(0, len(ids), 50):
-        chunk = ids[start : start + 50]
-        rows = await client.get_list(
-            ledger.views,
-            company,
-            {
-                "$filter": str(odata.any_of([odata.eq("id", i) for i in chunk])),
-                "$select": ",".join(ROW_FIELDS),
-                "$top": str(len(chunk)),
-            },
+    """The rows of the accounts ``ids``, 50 ids a request, the requests side by side."""
+    chunks = [ids[start : start + 50] for start in range(0, len(ids), 50)]
+    found = await asyncio.gather(
+        *(
+            client.get_list(
+                ledger.views,
+                company,
+                {
+                    "$filter": str(odata.any_of([odata.eq("id", i) for i in chunk])),
+                    "$select": ",".join(ROW_FIELDS),
+                    "$top": str(len(chunk)),
+                },
+            )
+            for chunk in chunks
         )
-        views.update({v.id: v for v in map(AccountView.model_validate, rows) if v.id is not None})
-    return views
+    )
+    views = [AccountView.model_validate(row) for rows in found for row in rows]
+    return {view.id: view for view in views if view.id is not None}
 
 
-async def aged_items(
+@dataclass(frozen=True)
+class AgedAccount:
+    """One account's aged balance (the sum of its items) and its items, each with its
+    transaction (for its reference and dates) when Sage lists it as outstanding."""
+
+    balance: AgedBalance
+    items: list[tuple[AgedBalance, TransactionView | None]]
+
+
+async def aged_account(
     client: SageClient, ledger: Ledger, company: Company, account_id: int, basis: str
-) -> list[tuple[AgedBalance, TransactionView | None]]:
-    """One account's outstanding items as the ledger ages them, each with its transaction (for
-    its reference and dates) when Sage still lists it as outstanding."""
+) -> AgedAccount:
+    """One account's aged balance and items: two requests side by side, filtered on Sage's
+    side by the account, whatever the size of the company."""
+    if basis not in AGEING:
+        raise ValueError(f"unknown ageing basis {basis!r}")
     detail, open_items = await asyncio.gather(
         client.all_rows(
             ledger.aged_detail,
@@ -383,6 +460,7 @@ async def aged_items(
             company,
             {
                 "$filter": str(TransactionSearch(account_id).filter(ledger)),
+                "$select": ",".join((*ITEM_FIELDS, ledger.transaction_id)),
                 "$orderby": f"{ledger.transaction_id} asc",
             },
         ),
@@ -391,7 +469,24 @@ async def aged_items(
         row.get(ledger.transaction_id): TransactionView.model_validate(row) for row in open_items
     }
     aged = [AgedBalance.model_validate(row) for row in detail]
-    return [(row, by_id.get(row.extra(ledger.transaction_id))) for row in aged]
+    items = [(row, by_id.get(row.extra(ledger.transaction_id))) for row in aged]
+    return AgedAccount(_summed(aged, ledger.party_id, account_id), items)
+
+
+ITEM_FIELDS = ("reference", "transaction_date", "due_date")
+
+
+def _summed(items: list[AgedBalance], party_id: str, account_id: int) -> AgedBalance:
+    """The account's row of the summary view, as the sum of its items (which it is), with the
+    ledger's period names, which every row carries."""
+    row: dict[str, Any] = {party_id: account_id}
+    for kind in ("doc", "base"):
+        for bucket in AGED_BUCKETS:
+            total = sum(item.amount(bucket, base=kind == "base") for item in items)
+            row[f"{kind}_{bucket}"] = round(total, 2)
+    for n in range(1, 9):
+        row[f"aged_period_{n}"] = next((i.label(n) for i in items if i.label(n)), None)
+    return AgedBalance.model_validate(row)
 
 
 async def page_of(

@@ -142,9 +142,18 @@ class AgedItem(BaseModel):
 class AgedResult(PageInfo):
     company: CompanyRef
     ageing: Ageing
+    read_at: str = Field(
+        description=(
+            "When Sage was read (UTC). The whole ledger's table is reused for two minutes, so"
+            " that its cursor pages agree."
+        )
+    )
     periods: list[str] = Field(description="The ledger's ageing periods, oldest first.")
-    totals: list[Bucket] = Field(description="Company totals per period, in base currency.")
-    total_outstanding: float = Field(description="Company total outstanding, in base currency.")
+    totals_of: str = Field(description="Whose totals these are: the whole ledger, or one account.")
+    totals: list[Bucket] = Field(description="Totals per period (see totals_of), base currency.")
+    total_outstanding: float = Field(
+        description="Total outstanding (see totals_of), base currency."
+    )
     accounts: list[AgedAccount] = Field(description="Accounts, the most overdue first.")
     items: list[AgedItem] | None = Field(
         default=None, description="For one account: each outstanding item and its period."
@@ -298,6 +307,18 @@ def aged_account(
         total=round(sum(b.amount for b in amounts), 2),
         buckets=[b for b in amounts if b.amount],
     )
+
+
+def aged_totals(rows: list[AgedBalance], buckets: list[tuple[str, str]]) -> dict[str, Any]:
+    """``totals`` per period that holds anything, and ``total_outstanding``, in base currency."""
+    totals = [
+        Bucket(period=label, amount=round(sum(r.amount(key, base=True) for r in rows), 2))
+        for key, label in buckets
+    ]
+    return {
+        "totals": [t for t in totals if t.amount],
+        "total_outstanding": round(sum(t.amount for t in totals), 2),
+    }
 
 
 def aged_items(

@@ -19,6 +19,7 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field, create_model
 
 from sage200_mcp.api import ledgers
+from sage200_mcp.api.client import Company
 from sage200_mcp.api.ledgers import PURCHASE, SALES, AccountSearch, Ledger, TransactionSearch
 from sage200_mcp.api.models import AccountView
 from sage200_mcp.api.schema import check_fields
@@ -27,8 +28,8 @@ from sage200_mcp.tools.accounts import (
     AccountDetail,
     AccountRow,
     AgedResult,
+    Ageing,
     AgeingArg,
-    Bucket,
     EntryTypeArg,
     ExtraFields,
     FromDate,
@@ -44,6 +45,7 @@ from sage200_mcp.tools.accounts import (
     aged_buckets,
     aged_id,
     aged_items,
+    aged_totals,
     transaction_row,
 )
 from sage200_mcp.tools.arguments import naming
@@ -222,49 +224,73 @@ async def get_aged(
 ) -> CallToolResult:
     state, ledger = app_state(ctx), traders.ledger
     company = await current_company(state)
-    account_id = (
-        await ledgers.resolve_account(state.client, ledger, company, account) if account else None
-    )
+    if account:
+        return respond(await _aged_for_one(state, ledger, company, account, ageing))
     pages = paging.for_search(
-        state.settings, traders.aged_tool, company.site_id, company.company_id, account_id, ageing
+        state.settings, traders.aged_tool, company.site_id, company.company_id, ageing
     )
     position = pages.start(cursor)
-    everyone = await ledgers.aged_balances(state.client, ledger, company, ageing)
-    rows = [r for r in everyone if account_id is None or aged_id(r, ledger) == account_id]
-    buckets = aged_buckets(everyone[0] if everyone else None)
-    rows.sort(key=lambda r: [r.amount(key) for key, _ in buckets], reverse=True)
-    totals = [
-        Bucket(period=label, amount=round(sum(r.amount(key, base=True) for r in everyone), 2))
-        for key, label in buckets
-    ]
-    window = rows[position.offset : position.offset + limit]
-    names = await ledgers.account_views(
-        state.client, ledger, company, [aged_id(r, ledger) for r in window]
+    found = await ledgers.aged_table(state.client, ledger, company, ageing)
+    table = found.value
+    buckets = aged_buckets(table.rows[0] if table.rows else None)
+    rows = sorted(table.rows, key=lambda r: [r.amount(key) for key, _ in buckets], reverse=True)
+    end = position.offset + limit
+    names = await ledgers.names_for(
+        state.client,
+        ledger,
+        company,
+        table,
+        [aged_id(r, ledger) for r in rows[position.offset : end]],
+        [aged_id(r, ledger) for r in rows[end : end + limit * PAGES_AHEAD]],
     )
-    accounts = [aged_account(r, ledger, buckets, names) for r in window]
-    more = position.offset + len(window) < len(rows)
-    found = ledgers.Page(accounts, more, len(rows))
+    accounts = [aged_account(r, ledger, buckets, names) for r in rows[position.offset : end]]
     page = paging.page_info(
-        accounts, found, position, pages, state.settings.max_result_chars, "accounts"
-    )
-    items = (
-        aged_items(
-            await ledgers.aged_items(state.client, ledger, company, account_id, ageing), buckets
-        )
-        if account_id
-        else None
+        accounts,
+        ledgers.Page(accounts, end < len(rows), len(rows)),
+        position,
+        pages,
+        state.settings.max_result_chars,
+        "accounts",
     )
     return respond(
         AgedResult(
             company=CompanyRef.of(company),
             ageing=ageing,
+            read_at=found.read_at.isoformat(timespec="seconds"),
             periods=[label for _, label in buckets],
-            totals=[t for t in totals if t.amount],
-            total_outstanding=round(sum(t.amount for t in totals), 2),
+            totals_of=f"every {ledger.party}",
+            **aged_totals(table.rows, buckets),
             accounts=accounts[: page.returned],
-            items=items,
             **page.model_dump(),
         )
+    )
+
+
+PAGES_AHEAD = 3  # cursor pages whose names the first page's request fetches too
+
+
+async def _aged_for_one(
+    state: AppState, ledger: Ledger, company: Company, account: str, ageing: Ageing
+) -> AgedResult:
+    """One account: found, then its aged items read on Sage's side by account (two requests
+    side by side), never the company's whole table."""
+    view = await ledgers.find_account(state.client, ledger, company, account)
+    account_id = view.id or 0  # find_account returns only rows with an id
+    read_at = state.client.now()
+    found = await ledgers.aged_account(state.client, ledger, company, account_id, ageing)
+    buckets = aged_buckets(next((row for row, _ in found.items), None))
+    shown = aged_account(found.balance, ledger, buckets, {account_id: view})
+    return AgedResult(
+        company=CompanyRef.of(company),
+        ageing=ageing,
+        read_at=read_at.isoformat(timespec="seconds"),
+        periods=[label for _, label in buckets],
+        totals_of=f"this {ledger.party} only: {view.reference} {view.name}".rstrip(),
+        **aged_totals([found.balance], buckets),
+        accounts=[shown],
+        items=aged_items(found.items, buckets),
+        returned=1,
+        total=1,
     )
 
 
