@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 T = TypeVar("T")
+Value = TypeVar("Value", covariant=True)
 CountStyle = Literal["number", "odata", "unsupported"]
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -124,10 +125,10 @@ class ScanLimits:
 
 
 @dataclass(frozen=True)
-class Remembered(Generic[T]):
+class Remembered(Generic[Value]):
     """A remembered answer and when it was read from Sage (answers built on it say so)."""
 
-    value: T
+    value: Value
     read_at: datetime
 
 

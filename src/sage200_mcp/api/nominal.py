@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 from sage200_mcp.api import odata
-from sage200_mcp.api.client import Company, SageClient
+from sage200_mcp.api.client import Company, Remembered, SageClient
 from sage200_mcp.api.ledgers import Page, page_of
+from sage200_mcp.api.models import lenient_number
 from sage200_mcp.api.views import (
     BankAccount,
     Currency,
@@ -79,56 +82,201 @@ async def nominal_codes_named(
 
 @dataclass(frozen=True)
 class Activity:
-    debit: float
-    credit: float
-    count: int
+    """What was posted to some nominal accounts over a range of days, and how it was had.
+
+    ``debit`` and ``credit`` are None when whole periods came from Sage's period values, which
+    hold each period's net only; ``count`` is None when Sage gives no count.
+    """
+
+    net: float
+    debit: float | None
+    credit: float | None
+    count: int | None
     latest: list[NominalPosting]
+    basis: str
+
+
+@dataclass
+class Sums:
+    """Running sums of streamed postings: the postings themselves are not kept."""
+
+    debit: float = 0.0
+    credit: float = 0.0
+    count: int = 0
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            self.debit += lenient_number(row.get("debit")) or 0.0
+            self.credit += lenient_number(row.get("credit")) or 0.0
+        self.count += len(rows)
+
+
+POSTINGS = "nominal_transaction_enquiry_views"
+POSTING_FIELDS = (
+    "id,nominal_code_id,transaction_date,reference,narrative,debit,credit,source,user_name"
+)
+PERIOD_VALUES = "nominal_period_value_views"
+WHOLE_PERIODS_ADVICE = (
+    "Ask for whole financial periods (get_reference_data(kind='financial_periods') lists them),"
+    " which Sage totals itself, or for a shorter range."
+)
 
 
 async def nominal_activity(
     client: SageClient,
     company: Company,
-    code_ids: list[int],
-    from_date: date,
-    to_date: date,
+    accounts: list[NominalCodeView],
+    days: tuple[date, date],
+    *,
+    today: date,
+    periods: list[FinancialPeriod],
     latest: int,
 ) -> Activity:
-    """The debits and credits posted to these accounts between two dates (inclusive)."""
-    expression = odata.all_of(
-        [
-            odata.any_of([odata.eq("nominal_code_id", i) for i in code_ids]),
-            odata.compare("transaction_date", "ge", from_date),
-            odata.compare("transaction_date", "le", to_date),
-        ]
-    )
-    rows = await client.all_rows(
-        "nominal_transaction_enquiry_views",
+    """The postings to these accounts between two dates (inclusive), in requests that do not
+    grow with the postings wherever Sage has the sums already. All run side by side:
+
+    - this financial year up to today (or later in it): the accounts' year-to-date debits and
+      credits, less any postings dated after the range (forward-dated ones: few, if any);
+    - whole periods: Sage's period values, the net of each period;
+    - days outside whole periods: their postings, streamed into running sums;
+    - and one page of the latest postings, with their count.
+    """
+    ids = [view.id for view in accounts if view.id is not None]
+    start, end = days
+    newest = client.page_with_total(
+        POSTINGS,
         company,
         {
-            "$filter": str(expression),
+            "$filter": str(_postings_in(ids, start, end)),
             "$orderby": "transaction_date desc, id desc",
-            "$select": "id,nominal_code_id,transaction_date,reference,narrative,debit,credit,"
-            "source,user_name",
+            "$select": POSTING_FIELDS,
         },
+        0,
+        max(latest, 1),
     )
-    postings = [NominalPosting.model_validate(row) for row in rows]
-    debit = sum(p.debit or 0 for p in postings)
-    credit = sum(p.credit or 0 for p in postings)
-    return Activity(round(debit, 2), round(credit, 2), len(postings), postings[:latest])
+    year = _current_year(periods)
+    if year is not None and start == year[0] and today <= end <= year[1]:
+        (rows, _, count), after = await asyncio.gather(
+            newest, _streamed(client, company, ids, end + timedelta(days=1), year[1])
+        )
+        debit = sum(view.debit_year_to_date or 0 for view in accounts) - after.debit
+        credit = sum(view.credit_year_to_date or 0 for view in accounts) - after.credit
+        basis = "Sage's year-to-date figures of the accounts" + (
+            f", less {after.count} postings dated after {end}" if after.count else ""
+        )
+        return Activity(
+            round(debit - credit, 2),
+            round(debit, 2),
+            round(credit, 2),
+            count,
+            _postings(rows, latest),
+            basis,
+        )
+    whole = _whole_periods(periods, start, end)
+    if whole is None:
+        (rows, _, _), sums = await asyncio.gather(
+            newest, _streamed(client, company, ids, start, end)
+        )
+        return Activity(
+            round(sums.debit - sums.credit, 2),
+            round(sums.debit, 2),
+            round(sums.credit, 2),
+            sums.count,
+            _postings(rows, latest),
+            "the postings themselves",
+        )
+    first, last = whole
+    edges = [(start, first - timedelta(days=1)), (last + timedelta(days=1), end)]
+    edges = [(a, b) for a, b in edges if a <= b]
+    (rows, _, count), by_periods, edge_sums = await asyncio.gather(
+        newest,
+        _period_values(client, company, ids, first, last),
+        asyncio.gather(*(_streamed(client, company, ids, a, b) for a, b in edges)),
+    )
+    basis = f"Sage's period values for {first} to {last}" + "".join(
+        f", and the postings of {a} to {b}" for a, b in edges
+    )
+    net = by_periods + sum(part.debit - part.credit for part in edge_sums)
+    return Activity(round(net, 2), None, None, count, _postings(rows, latest), basis)
 
 
-async def current_year_start(client: SageClient, company: Company) -> date | None:
-    rows = await client.get_list(
-        "financial_year_period_views",
+def _postings_in(ids: list[int], start: date, end: date) -> odata.Expr:
+    return (
+        odata.any_of([odata.eq("nominal_code_id", i) for i in ids])
+        & odata.compare("transaction_date", "ge", start)
+        & odata.compare("transaction_date", "le", end)
+    )
+
+
+def _postings(rows: list[dict[str, Any]], latest: int) -> list[NominalPosting]:
+    return [NominalPosting.model_validate(row) for row in rows[:latest]]
+
+
+def _current_year(periods: list[FinancialPeriod]) -> tuple[date, date] | None:
+    for period in periods:
+        if period.year_relative_to_current_year == 0:
+            first, last = period.financial_year_start_date, period.financial_year_end_date
+            return (first, last) if first and last else None
+    return None
+
+
+def _whole_periods(
+    periods: list[FinancialPeriod], start: date, end: date
+) -> tuple[date, date] | None:
+    """The first and last day of the run of whole periods within the range, if any."""
+    inside = [
+        (p.period_start_date, p.period_end_date)
+        for p in periods
+        if p.period_start_date
+        and p.period_end_date
+        and start <= p.period_start_date
+        and p.period_end_date <= end
+    ]
+    if not inside:
+        return None
+    return min(a for a, _ in inside), max(b for _, b in inside)
+
+
+async def _streamed(
+    client: SageClient, company: Company, ids: list[int], start: date, end: date
+) -> Sums:
+    """The postings between two dates, summed as they stream in (no request for no days)."""
+    sums = Sums()
+    if start > end:
+        return sums
+    await client.scan(
+        POSTINGS,
+        company,
+        {
+            "$filter": str(_postings_in(ids, start, end)),
+            "$orderby": "id asc",
+            "$select": "id,debit,credit",
+        },
+        sums.add,
+        advice=WHOLE_PERIODS_ADVICE,
+    )
+    return sums
+
+
+async def _period_values(
+    client: SageClient, company: Company, ids: list[int], first: date, last: date
+) -> float:
+    """The net posted to these accounts in the periods from ``first`` to ``last``, from Sage's
+    own period totals (a row per account and period, however many postings)."""
+    rows = await client.all_rows(
+        PERIOD_VALUES,
         company,
         {
             "$filter": str(
-                odata.eq("year_relative_to_current_year", 0) & odata.eq("period_number", 1)
+                odata.any_of([odata.eq("nominal_code_id", i) for i in ids])
+                & odata.compare("accounting_period_start_date", "ge", first)
+                & odata.compare("accounting_period_end_date", "le", last)
             ),
-            "$top": "1",
+            "$orderby": "nominal_period_value_id asc",
+            "$select": "nominal_period_value_id,nominal_period_value_actual_value",
         },
     )
-    return FinancialPeriod.model_validate(rows[0]).financial_year_start_date if rows else None
+    return sum(lenient_number(row.get("nominal_period_value_actual_value")) or 0.0 for row in rows)
 
 
 async def bank_accounts(client: SageClient, company: Company) -> list[BankAccount]:
@@ -136,37 +284,58 @@ async def bank_accounts(client: SageClient, company: Company) -> list[BankAccoun
     return [BankAccount.model_validate(row) for row in rows]
 
 
-async def tax_codes(client: SageClient, company: Company) -> list[TaxCode]:
-    rows = await client.all_rows(
-        "tax_codes",
-        company,
-        {"$orderby": "code asc", "$select": "id,code,name,tax_rate,terms_description"},
-    )
-    return [TaxCode.model_validate(row) for row in rows]
+REFERENCE_TTL = 600.0  # seconds; tax codes, currencies and periods change rarely, not by the hour
 
 
-async def currencies(client: SageClient, company: Company) -> list[Currency]:
-    rows = await client.all_rows(
-        "currencies",
-        company,
-        {
-            "$orderby": "id asc",
-            "$expand": "currency_iso_code",
-            "$select": "id,name,symbol,core_currency_rate,is_base_currency,currency_iso_code.code",
-        },
-    )
-    return [Currency.model_validate(row) for row in rows]
+async def tax_codes(client: SageClient, company: Company) -> Remembered[list[TaxCode]]:
+    async def load() -> list[TaxCode]:
+        rows = await client.all_rows(
+            "tax_codes",
+            company,
+            {"$orderby": "code asc", "$select": "id,code,name,tax_rate,terms_description"},
+        )
+        return [TaxCode.model_validate(row) for row in rows]
+
+    return await client.remember(_key("tax_codes", company), load, REFERENCE_TTL)
 
 
-async def financial_periods(client: SageClient, company: Company) -> list[FinancialPeriod]:
-    """Every period of every financial year Sage keeps, oldest first."""
-    rows = await client.all_rows(
-        "financial_year_period_views",
-        company,
-        {
-            "$orderby": "financial_year_start_date asc, period_number asc",
-            "$select": "financial_year_start_date,financial_year_end_date,"
-            "year_relative_to_current_year,period_number,period_start_date,period_end_date",
-        },
-    )
-    return [FinancialPeriod.model_validate(row) for row in rows]
+async def currencies(client: SageClient, company: Company) -> Remembered[list[Currency]]:
+    async def load() -> list[Currency]:
+        rows = await client.all_rows(
+            "currencies",
+            company,
+            {
+                "$orderby": "id asc",
+                "$expand": "currency_iso_code",
+                "$select": "id,name,symbol,core_currency_rate,is_base_currency,"
+                "currency_iso_code.code",
+            },
+        )
+        return [Currency.model_validate(row) for row in rows]
+
+    return await client.remember(_key("currencies", company), load, REFERENCE_TTL)
+
+
+def _key(kind: str, company: Company) -> tuple[str, str, int]:
+    return (kind, company.site_id, company.company_id)
+
+
+async def financial_periods(
+    client: SageClient, company: Company
+) -> Remembered[list[FinancialPeriod]]:
+    """Every period of every financial year Sage keeps, oldest first, and when they were read
+    (remembered: every nominal question needs them)."""
+
+    async def load() -> list[FinancialPeriod]:
+        rows = await client.all_rows(
+            "financial_year_period_views",
+            company,
+            {
+                "$orderby": "financial_year_start_date asc, period_number asc",
+                "$select": "financial_year_start_date,financial_year_end_date,"
+                "year_relative_to_current_year,period_number,period_start_date,period_end_date",
+            },
+        )
+        return [FinancialPeriod.model_validate(row) for row in rows]
+
+    return await client.remember(_key("periods", company), load, REFERENCE_TTL)

@@ -3,6 +3,7 @@ bank balances, and the company's reference data."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -12,19 +13,24 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
-from sage200_mcp.api.client import Company, SageClient
+from sage200_mcp.api.client import Company, Remembered, SageClient
 from sage200_mcp.api.models import SageRecord
 from sage200_mcp.api.nominal import (
     bank_accounts,
     currencies,
-    current_year_start,
     financial_periods,
     nominal_activity,
     nominal_codes_named,
     search_nominal_codes,
     tax_codes,
 )
-from sage200_mcp.api.views import BankAccount, Currency, NominalCodeView, NominalPosting
+from sage200_mcp.api.views import (
+    BankAccount,
+    Currency,
+    FinancialPeriod,
+    NominalCodeView,
+    NominalPosting,
+)
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.listing import shown_page
@@ -75,10 +81,16 @@ class NominalActivity(BaseModel):
     accounts: list[NominalRow] = Field(description="The nominal accounts with this reference.")
     from_date: str
     to_date: str
-    debits: float
-    credits: float
     net: float = Field(description="Debits less credits: what was spent, for an expense account.")
-    postings: int = Field(description="How many postings fell in the period.")
+    debits: float | None = Field(
+        default=None,
+        description="Absent when whole periods came from Sage's period values (net only).",
+    )
+    credits: float | None = Field(default=None, description="As debits.")
+    basis: str = Field(description="Where the figures come from.")
+    postings: int | None = Field(
+        default=None, description="How many postings fell in the range, when Sage counts them."
+    )
     latest: list[Posting] = Field(description="The most recent postings in the period.")
 
 
@@ -103,8 +115,10 @@ class BankList(BaseModel):
 class ReferenceData(BaseModel):
     company: CompanyRef
     kind: Kind
+    read_at: str = Field(description="When Sage was read (UTC); these lists are reused a while.")
     rows: list[dict[str, Any]]
     truncated: bool = False
+    note: str | None = None
 
 
 def nominal_row(view: NominalCodeView, code_id: int) -> NominalRow:
@@ -159,12 +173,15 @@ def reference_row(record: SageRecord) -> dict[str, Any]:
 
 async def _reference_records(
     client: SageClient, company: Company, kind: Kind
-) -> Sequence[SageRecord]:
+) -> Remembered[Sequence[SageRecord]]:
+    found: Remembered[Sequence[SageRecord]]
     if kind == "tax_codes":
-        return await tax_codes(client, company)
-    if kind == "currencies":
-        return await currencies(client, company)
-    return await financial_periods(client, company)
+        found = await tax_codes(client, company)
+    elif kind == "currencies":
+        found = await currencies(client, company)
+    else:
+        found = await financial_periods(client, company)
+    return found
 
 
 async def list_nominal_codes(
@@ -220,29 +237,44 @@ async def get_nominal_activity(
 ) -> Annotated[CallToolResult, NominalActivity]:
     state = app_state(ctx)
     company = await current_company(state)
-    accounts = _identified(await nominal_codes_named(state.client, company, code), code, company)
-    start = (
-        from_date
-        or await current_year_start(state.client, company)
-        or state.clock.today().replace(month=1, day=1)
+    named, periods = await asyncio.gather(
+        nominal_codes_named(state.client, company, code), financial_periods(state.client, company)
     )
-    end = to_date or state.clock.today()
+    accounts = _identified(named, code, company)
+    today = state.clock.today()
+    start = from_date or _year_start(periods.value) or today.replace(month=1, day=1)
+    end = to_date or today
     if start > end:
         raise ToolError(f"from_date {start} is after to_date {end}; swap them.")
-    found = await nominal_activity(state.client, company, list(accounts), start, end, latest)
+    found = await nominal_activity(
+        state.client,
+        company,
+        list(accounts.values()),
+        (start, end),
+        today=today,
+        periods=periods.value,
+        latest=latest,
+    )
     return respond(
         NominalActivity(
             company=CompanyRef.of(company),
             accounts=[nominal_row(view, code_id) for code_id, view in accounts.items()],
             from_date=start.isoformat(),
             to_date=end.isoformat(),
+            net=found.net,
             debits=found.debit,
             credits=found.credit,
-            net=round(found.debit - found.credit, 2),
+            basis=found.basis,
             postings=found.count,
             latest=[posting(entry) for entry in found.latest],
         )
     )
+
+
+def _year_start(periods: list[FinancialPeriod]) -> date | None:
+    """The first day of the current financial year, if Sage lists it."""
+    current = (p for p in periods if p.year_relative_to_current_year == 0)
+    return next((p.financial_year_start_date for p in current), None)
 
 
 def _identified(
@@ -278,14 +310,19 @@ async def get_reference_data(
 ) -> Annotated[CallToolResult, ReferenceData]:
     state = app_state(ctx)
     company = await current_company(state)
-    rows = [reference_row(r) for r in await _reference_records(state.client, company, kind)]
+    found = await _reference_records(state.client, company, kind)
+    rows = [reference_row(record) for record in found.value]
     kept = fit(rows, state.settings.max_result_chars)
     return respond(
         ReferenceData(
             company=CompanyRef.of(company),
             kind=kind,
+            read_at=found.read_at.isoformat(timespec="seconds"),
             rows=rows[:kept],
             truncated=kept < len(rows),
+            note=f"Showing {kept} of {len(rows)} rows, to keep the answer small."
+            if kept < len(rows)
+            else None,
         )
     )
 

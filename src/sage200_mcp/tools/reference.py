@@ -10,12 +10,8 @@ from sage200_mcp.tools.state import AppState
 
 async def currency_codes(state: AppState, company: Company) -> dict[int, str]:
     """Currency id -> ISO code (or the symbol, when Sage gives no code)."""
-
-    async def load() -> dict[int, str]:
-        listed = await currencies(state.client, company)
-        return {c.id: c.label for c in listed if c.id is not None}
-
-    return await state.cached(("currencies", company), load)
+    listed = (await currencies(state.client, company)).value  # remembered by the API layer
+    return {c.id: c.label for c in listed if c.id is not None}
 
 
 async def warehouse_names(state: AppState, company: Company) -> dict[int, str]:

@@ -14,6 +14,7 @@ and the logic exists once.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -22,6 +23,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, ToolAnnotations
 
+from sage200_mcp.api import progress
 from sage200_mcp.api.client import Company
 from sage200_mcp.api.models import Site
 from sage200_mcp.profile import describe, match_company, select_company, selected_company
@@ -48,8 +50,34 @@ def add_tool(
     description: str,
     annotations: ToolAnnotations = READ_ONLY,
 ) -> None:
-    """Register ``body`` under its own name, its failures turned into advice for the model."""
-    mcp.add_tool(guarded(body), title=title, description=description, annotations=annotations)
+    """Register ``body`` under its own name, its failures turned into advice for the model and
+    its long reads' progress told to the client."""
+    mcp.add_tool(
+        guarded(reporting_progress(body)),
+        title=title,
+        description=description,
+        annotations=annotations,
+    )
+
+
+def reporting_progress(body: ToolBody) -> ToolBody:
+    """``body``, its scans' progress (api/progress.py) sent as MCP progress notifications. The
+    SDK sends them only when the client asked, with a progress token; otherwise they go
+    nowhere."""
+
+    @functools.wraps(body)
+    async def run(*args: Any, **kwargs: Any) -> CallToolResult:
+        context = next((v for v in kwargs.values() if isinstance(v, Context)), None)
+        if context is None:
+            return await body(*args, **kwargs)
+
+        async def tell(done: float, total: float | None, message: str) -> None:
+            await context.report_progress(done, total, message)
+
+        with progress.listening(tell):
+            return await body(*args, **kwargs)
+
+    return run
 
 
 def specialise(

@@ -152,6 +152,7 @@ async def test_nominal_accounts_without_ids(mcp: Client, sage: Any) -> None:
     sage.get("nominal_code_views").mock(side_effect=serve(views))
     listed = await answer(mcp, "list_nominal_codes")
     assert [c["id"] for c in listed["nominal_codes"]] == [2] and "Left out 1" in listed["note"]
+    sage.get("financial_year_period_views").respond(json=[])  # read beside the accounts
     text = await refusal(mcp, "get_nominal_activity", code="7500", from_date="2026-01-01")
     assert "Sage sent nominal account '7500'" in text and "totals would be wrong" in text
 
