@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import hashlib
 import json
 import logging
 import math
@@ -65,6 +66,7 @@ _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # unknown, %20 is a space to every server.
 _QUERY_SAFE = "$,'():/"
 _COUNT_KEYS = ("@odata.count", "odata.count", "count", "Count", "@count")
+SITES_TTL = 60.0  # seconds; switching company, or asking again, need not ask Sage again
 BIG_BODY = 256 * 1024  # bytes; a body this big is parsed on a worker thread, not the event loop
 DETAIL_CHARS = 300  # of Sage's own text in an error message
 LONGEST_RETRY_AFTER = 86_400.0  # seconds; advice beyond a day is taken as a day
@@ -423,6 +425,17 @@ class SageClient:
                 return rows, more
 
     async def sites(self) -> list[Json]:
+        return (await self.sites_read()).value
+
+    async def sites_read(self) -> Remembered[list[Json]]:
+        """The sites and companies this sign-in reaches, and when Sage said so: remembered for
+        SITES_TTL, keyed by a digest of the token, so that another person's sign-in (or a
+        renewed token) reads them afresh."""
+        token = await self._tokens.access_token()
+        key = ("sites", hashlib.sha256(token.encode()).hexdigest())
+        return await self.remember(key, self._read_sites, SITES_TTL)
+
+    async def _read_sites(self) -> list[Json]:
         body = await self._find_edition()
         if body is None:
             body = await self.get_json("sites", None)

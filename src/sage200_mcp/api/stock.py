@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from sage200_mcp.api import odata
@@ -84,22 +85,32 @@ async def find_product(client: SageClient, company: Company, text: str) -> list[
     number = odata.record_id(text)
     if number is not None:
         exact.append(odata.eq("id", number))
+    partly = [odata.contains("code", text), odata.contains("name", text)]
+    rows = await _products(client, company, odata.any_of([*exact, *partly]), CANDIDATES + 1)
+    typed = {text.lower(), str(number)}
+    if len(rows) > CANDIDATES and not any(
+        row.code.lower() in typed or str(row.id) in typed for row in rows
+    ):  # more match than one answer holds, none exactly: ask for the exact one alone
+        rows = await _products(client, company, odata.any_of(exact), 2) or rows
+    return rows
+
+
+CANDIDATES = 10  # products listed when several match
+
+
+async def _products(
+    client: SageClient, company: Company, expression: odata.Expr, top: int
+) -> list[ProductView]:
     rows = await client.get_list(
         "product_views",
         company,
-        {"$filter": str(odata.any_of(exact)), "$select": "id,code,name", "$top": "2"},
+        {
+            "$filter": str(expression),
+            "$select": "id,code,name",
+            "$orderby": "code asc, id asc",
+            "$top": str(top),
+        },
     )
-    if not rows:
-        rows = await client.get_list(
-            "product_views",
-            company,
-            {
-                "$filter": str(ProductSearch(text).filter()),
-                "$select": "id,code,name",
-                "$orderby": "code asc",
-                "$top": "11",
-            },
-        )
     return [ProductView.model_validate(row) for row in rows]
 
 
@@ -107,11 +118,11 @@ async def product_with_holdings(
     client: SageClient, company: Company, product_id: int
 ) -> tuple[Product, ProductView]:
     """The product (with its warehouse holdings) and its product_views row."""
-    record = await client.get_item(
-        f"products/{product_id}", company, {"$expand": "warehouse_holdings"}
-    )
-    views = await client.get_list(
-        "product_views", company, {"$filter": str(odata.eq("id", product_id)), "$top": "1"}
+    record, views = await asyncio.gather(
+        client.get_item(f"products/{product_id}", company, {"$expand": "warehouse_holdings"}),
+        client.get_list(
+            "product_views", company, {"$filter": str(odata.eq("id", product_id)), "$top": "1"}
+        ),
     )
     if not views:
         raise NotFound(f"There is no product with id {product_id} in {company.describe()}.")

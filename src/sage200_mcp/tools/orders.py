@@ -7,6 +7,7 @@ orders of either book and one reads an order of either; the table at the end (``
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
@@ -16,7 +17,6 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, BeforeValidator, Field
 
 from sage200_mcp.api import ledgers, views
-from sage200_mcp.api.client import Company
 from sage200_mcp.api.lookups import progress, words
 from sage200_mcp.api.orders import (
     PURCHASE_ORDERS,
@@ -163,12 +163,11 @@ def _progress(name: str) -> str | None:
     return (progress(name) or name) if name else None
 
 
-async def _detail(
-    state: AppState, company: Company, order: views.Order, order_id: int
+def _detail(
+    order: views.Order, order_id: int, warehouses: dict[int, str], currencies: dict[int, str]
 ) -> OrderDetail:
-    warehouses = await warehouse_names(state, company)
     lines = [order_line(line, warehouses) for line in order.lines]
-    row = order_row(order, order_id, await currency_codes(state, company))
+    row = order_row(order, order_id, currencies)
     return OrderDetail(
         **row.model_dump(),
         lines=lines,
@@ -254,9 +253,17 @@ async def get_order(book: OrderBook, order: OrderArg, ctx: ToolContext) -> CallT
     state = app_state(ctx)
     company = await current_company(state)
     order_id = await find_order(state.client, book, company, order)
-    found = await order_with_lines(state.client, book, company, order_id)
-    detail = await _detail(state, company, found, order_id)
-    return respond(OrderAnswer(company=CompanyRef.of(company), order=detail))
+    found, warehouses, currencies = await asyncio.gather(  # labels read beside the order
+        order_with_lines(state.client, book, company, order_id),
+        warehouse_names(state, company),
+        currency_codes(state, company),
+    )
+    return respond(
+        OrderAnswer(
+            company=CompanyRef.of(company),
+            order=_detail(found, order_id, warehouses, currencies),
+        )
+    )
 
 
 # -- what each book's tools say and take ----------------------------------------------------------

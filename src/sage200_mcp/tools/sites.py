@@ -24,6 +24,7 @@ from sage200_mcp.tools.toolkit import (
     ToolContext,
     add_tool,
     reachable_sites,
+    reachable_sites_read,
 )
 
 
@@ -40,6 +41,7 @@ class SitesResult(BaseModel):
     selected: CompanyRef | None = Field(
         default=None, description="The company tools read now, if chosen."
     )
+    read_at: str = Field(description="When Sage listed them (UTC); the list is reused a minute.")
     note: str | None = None
 
 
@@ -93,7 +95,7 @@ class LoginResult(BaseModel):
 
 async def list_sites(ctx: ToolContext) -> Annotated[CallToolResult, SitesResult]:
     state = app_state(ctx)
-    sites = await reachable_sites(state)
+    sites, read_at = await reachable_sites_read(state)
     chosen = selected_company(state.settings)
 
     def is_chosen(site: Site) -> bool:
@@ -121,7 +123,12 @@ async def list_sites(ctx: ToolContext) -> Annotated[CallToolResult, SitesResult]
     elif chosen is None:
         note = "No company is selected yet: call switch_site with the one the user means."
     return respond(
-        SitesResult(sites=rows, selected=CompanyRef.of(chosen) if chosen else None, note=note)
+        SitesResult(
+            sites=rows,
+            selected=CompanyRef.of(chosen) if chosen else None,
+            read_at=read_at,
+            note=note,
+        )
     )
 
 

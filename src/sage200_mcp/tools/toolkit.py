@@ -127,6 +127,13 @@ async def reachable_sites(state: AppState) -> list[Site]:
     return [Site.model_validate(item) for item in await state.client.sites()]
 
 
+async def reachable_sites_read(state: AppState) -> tuple[list[Site], str]:
+    """The sites, and when Sage listed them (UTC, to the second)."""
+    found = await state.client.sites_read()
+    sites = [Site.model_validate(item) for item in found.value]
+    return sites, found.read_at.isoformat(timespec="seconds")
+
+
 async def current_company(state: AppState) -> Company:
     """The company this call reads: the profile's choice, or the only one the user can reach.
 
