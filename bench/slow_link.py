@@ -337,12 +337,19 @@ class Check:
 
 
 @contextmanager
-def watchdog(peer: StdioPeer, seconds: float) -> Iterator[None]:
-    """Kill the server if the call outlasts ``seconds``: its answer never comes, the read ends."""
-    timer = threading.Timer(seconds, peer.process.kill)
+def watchdog(peer: StdioPeer, seconds: float) -> Iterator[threading.Event]:
+    """Kill the server if the call outlasts ``seconds``: its answer never comes, the read ends.
+    The event says whether it had to."""
+    fired = threading.Event()
+
+    def stop() -> None:
+        fired.set()
+        peer.process.kill()
+
+    timer = threading.Timer(seconds, stop)
     timer.start()
     try:
-        yield
+        yield fired
     finally:
         timer.cancel()
 
@@ -391,15 +398,15 @@ def measure(
 def answer(peer: StdioPeer, tool: str, arguments: dict[str, Any]) -> tuple[str, str]:
     """The call's text content, and what went wrong ("" if nothing): the tool's own error, a
     JSON-RPC error, or a server that died or outlasted CALL_TIMEOUT."""
-    try:
-        with watchdog(peer, CALL_TIMEOUT):
+    with watchdog(peer, CALL_TIMEOUT) as fired:
+        try:
             result = peer.request("tools/call", {"name": tool, "arguments": arguments})
-    except PeerError as failed:
-        alive = peer.process.poll() is None
-        return "", str(failed) if alive else f"server died or timed out: {failed}"
+        except PeerError as failed:
+            return "", f"no answer in {CALL_TIMEOUT:.0f} s" if fired.is_set() else str(failed)
     text = "".join(item.get("text", "") for item in result.get("content", []))
     if result.get("isError"):
-        return text, (text.splitlines() or ["isError, no text"])[0]
+        first = (text.splitlines() or ["isError, no text"])[0]
+        return text, first.removeprefix(f"Error executing tool {tool}: ")
     return text, ""
 
 
@@ -555,7 +562,7 @@ def measured(rows: list[Row], key: str) -> tuple[Row, Measure] | Check:
     """The row and our measure, or the check's verdict when there is none to judge."""
     row = find(rows, key)
     if row is None or row.ours is None:
-        return Check("", "unknown", f"the call '{key}' was not made (its tool is not listed)")
+        return Check("", "unknown", f"the call '{key}' was not made")
     if row.ours.error:
         return Check("", "not met", f"the call failed: {row.ours.error}")
     return row, row.ours
