@@ -628,9 +628,10 @@ def nominal_check(rows: list[Row], key: str) -> Check:
 
 
 def table(slow: SlowLink) -> str:
+    args = " ".join(slow.sandbox_args) or "with no latency (quick)"
     head = (
-        f"Over a slow link: {slow.customers:,} customers, sandbox {' '.join(slow.sandbox_args)}"
-        f" (previous = the code at {slow.baseline_commit})"
+        f"Over a slow link: {slow.customers:,} customers, sandbox {args};"
+        f" before = the code at {slow.baseline_commit}, the last commit before issue 11"
     )
     lines = [
         head,
