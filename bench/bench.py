@@ -1,21 +1,27 @@
 """sage200-mcp's benchmark: six figures, each the project's value beside a baseline measured in the
 same run, and their ratio. These machines are noisy, so timings are medians of interleaved runs
-(project, baseline, project, ...) and only ratios are compared with the targets.
+(project, baseline, project, ...) and only ratios are compared with the targets. Then a second
+table, every tool over a slow link beside the code before issue 11 (slow_link.py).
 
 Every sandbox is started, and its books built, before anything is timed, so no measurement
 shares the CPU with a build.
 
-    python -m bench                   # the full run: a 50,000-customer sandbox, a few minutes
+    python -m bench                   # the full run: two 50,000-customer sandboxes, a few minutes
     python -m bench --quick           # small books, few runs: checks the bench still works
-    python -m bench --json out.json   # also write the figures as JSON
+    python -m bench --json out.json   # also write the figures and the table as JSON
+    python -m bench --only slow-link  # one of the two tables
+    python -m bench --slow-args "--latency-ms 300"  # the slow link's sandbox arguments
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import itertools
 import json
+import shlex
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import sage200_mcp
+from bench import slow_link
 from bench.peers import Profile, SandboxProcess, StdioPeer
 from sage200_mcp.api.ledgers import ROW_FIELDS, AccountSearch
 
@@ -273,38 +280,107 @@ def sandbox_scale(profile: Profile, runs: int, customers: int) -> Figure:
     )
 
 
-# -- the run -----------------------------------------------------------------------------------
+# -- the run ---------------------------------------------------------------------------------
 
 
-def run(quick: bool) -> list[Figure]:
-    large = 2_000 if quick else 50_000
-    runs = 3 if quick else 15
-    lifetime = 4  # seconds, for the single-flight figure
+@dataclass
+class Plan:
+    """What to run: the quick variant (small books, few runs), which tables, the slow link."""
+
+    quick: bool
+    figures: bool
+    slow: bool
+    slow_args: list[str]
+
+    @property
+    def large(self) -> int:
+        return 2_000 if self.quick else 50_000
+
+
+def run(plan: Plan) -> tuple[list[Figure], slow_link.SlowLink | None]:
     # As on a user's machine, where Python caches the package's bytecode after its first run
     # (PYTHONDONTWRITEBYTECODE, set on some CI machines, would otherwise charge every start-up
     # for compiling it).
     compileall.compile_dir(Path(sage200_mcp.__file__).parent, quiet=1)
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="sage200-bench-") as tmp:
-        big = SandboxProcess(large)
-        small = SandboxProcess(500)
-        short = SandboxProcess(500, "--access-token-ttl", str(lifetime), "--latency-ms", "20")
-        for sandbox in (big, small, short):
+        started = sandboxes(plan)
+        for sandbox in started.values():
             stack.callback(sandbox.stop)
-        say(f"building the sandboxes' books ({large:,} customers in the largest)")
-        for sandbox in (small, short, big):
+        say(
+            f"building the sandboxes' books ({max(s.customers for s in started.values()):,}"
+            " customers in the largest)"
+        )
+        for sandbox in started.values():
             sandbox.wait_ready()
         home = Path(tmp)
-        main = Profile.signed_in(small, home / "small")
-        large_books = Profile.signed_in(big, home / "big")
-        expiring = Profile.signed_in(short, home / "short")
-        return [
-            say_done(startup(main, runs)),
-            say_done(per_call(main, runs * 2)),
-            say_done(output_economy(main)),
-            say_done(memory(large_books, large)),
-            say_done(single_flight(short, expiring, lifetime)),
-            say_done(sandbox_scale(large_books, runs, large)),
-        ]
+        profiles = {name: Profile.signed_in(box, home / name) for name, box in started.items()}
+        figures = six_figures(plan, started, profiles) if plan.figures else []
+        slow = None
+        if plan.slow:
+            # quick: the small books, no latency; else the slow link's own large books
+            name = "small" if plan.quick else "slow"
+            args = [] if plan.quick else plan.slow_args
+            customers = 500 if plan.quick else plan.large
+            latency = 0.0 if plan.quick else latency_of(plan.slow_args)
+            say(f"over a slow link: {customers:,} customers, sandbox {' '.join(args)}")
+            slow = slow_link.run_table(
+                started[name], profiles[name], home, latency, args, customers, say
+            )
+        return figures, slow
+
+
+def sandboxes(plan: Plan) -> dict[str, SandboxProcess]:
+    """Every sandbox the plan needs, started together so their books build side by side."""
+    started: dict[str, SandboxProcess] = {}
+    if plan.figures or plan.quick:
+        started["small"] = SandboxProcess(500)
+    if plan.figures:
+        started["big"] = SandboxProcess(plan.large)
+        started["short"] = SandboxProcess(
+            500, "--access-token-ttl", str(LIFETIME), "--latency-ms", "20"
+        )
+    if plan.slow and not plan.quick:
+        started["slow"] = SandboxProcess(plan.large, *plan.slow_args)
+    return started
+
+
+LIFETIME = 4  # seconds, the access token's for the single-flight figure
+
+
+def six_figures(
+    plan: Plan, started: dict[str, SandboxProcess], profiles: dict[str, Profile]
+) -> list[Figure]:
+    runs = 3 if plan.quick else 15
+    main, large_books = profiles["small"], profiles["big"]
+    return [
+        say_done(startup(main, runs)),
+        say_done(per_call(main, runs * 2)),
+        say_done(output_economy(main)),
+        say_done(memory(large_books, plan.large)),
+        say_done(single_flight(started["short"], profiles["short"], LIFETIME)),
+        say_done(sandbox_scale(large_books, runs, plan.large)),
+    ]
+
+
+def default_slow_args() -> list[str]:
+    """The slow link's sandbox: 150 ms a request and, once the sandbox offers it (another
+    branch adds it), postings kept per document; asked of the sandbox's own --help."""
+    usage = subprocess.run(
+        [sys.executable, "-m", "sage200_mcp", "sandbox", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    postings = list(slow_link.POSTINGS) if slow_link.POSTINGS[0] in usage else []
+    return ["--latency-ms", str(slow_link.LATENCY_MS), *postings]
+
+
+def latency_of(args: list[str]) -> float:
+    """The --latency-ms among the sandbox's arguments (0 without), to wait out stray requests."""
+    for flag, value in itertools.pairwise(args):
+        if flag == "--latency-ms":
+            return float(value)
+    return 0.0
 
 
 def say(text: str) -> None:
@@ -337,13 +413,32 @@ def table(figures: list[Figure]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small books and few runs")
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--json", type=Path, help="also write the figures and table to this file")
+    parser.add_argument("--only", choices=["figures", "slow-link"], help="one of the two tables")
+    parser.add_argument(
+        "--slow-args",
+        help="the slow link's sandbox arguments besides --customers (default: --latency-ms"
+        f" {slow_link.LATENCY_MS}, and {' '.join(slow_link.POSTINGS)} if the sandbox has it)",
+    )
     args = parser.parse_args()
-    figures = run(args.quick)
-    print(table(figures))
+    slow_args = shlex.split(args.slow_args) if args.slow_args is not None else None
+    plan = Plan(
+        quick=args.quick,
+        figures=args.only != "slow-link",
+        slow=args.only != "figures",
+        slow_args=default_slow_args() if slow_args is None and not args.quick else slow_args or [],
+    )
+    figures, slow = run(plan)
+    if figures:
+        print(table(figures))
+    if slow:
+        print(("\n" if figures else "") + slow_link.table(slow))
     if args.json:
-        rows = [{**asdict(f), "ratio": f.ratio} for f in figures]
-        args.json.write_text(json.dumps(rows, indent=2))
+        written = {
+            "figures": [{**asdict(f), "ratio": f.ratio} for f in figures],
+            "slow_link": slow.as_json() if slow else None,
+        }
+        args.json.write_text(json.dumps(written, indent=2))
     return 0
 
 

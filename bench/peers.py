@@ -29,6 +29,12 @@ TODAY = "2026-11-28"
 MAIN_COMPANY = 1  # the UK company, whose customer count the sandbox's --customers sets
 
 
+class PeerError(SystemExit):
+    """The MCP server died, or answered a request with a JSON-RPC error. A SystemExit, so the
+    figures that need a healthy server stop the bench with the message; the slow-link table
+    catches it and shows it in the call's row instead."""
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -39,11 +45,15 @@ class SandboxProcess:
     """`sage200-mcp sandbox` in its own process, on a free port."""
 
     def __init__(self, customers: int, *extra: str) -> None:
+        self.customers = customers
         self.url = f"http://127.0.0.1:{free_port()}"
         port = self.url.rsplit(":", 1)[1]
         command = [sys.executable, "-m", "sage200_mcp", "sandbox", "--port", port]
         command += ["--today", TODAY, "--customers", str(customers), *extra]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        # one kept-alive connection for the control endpoints: a new client costs ~60 ms a
+        # call here (TLS set-up it never uses), paid several times for each call measured
+        self.control = httpx.Client(base_url=self.url + "/_sandbox/")
 
     def wait_ready(self) -> SandboxProcess:
         assert self.process.stdout is not None
@@ -61,10 +71,15 @@ class SandboxProcess:
         raise SystemExit("the sandbox's books were not built in 10 minutes")
 
     def stats(self) -> dict[str, Any]:
-        answer: dict[str, Any] = httpx.get(f"{self.url}/_sandbox/stats").json()
+        answer: dict[str, Any] = self.control.get("stats").json()
         return answer
 
+    def reset_counters(self) -> None:
+        """Zero the request counters, keeping the tokens the profiles signed in with."""
+        self.control.post("reset", json={"keep_tokens": True}).raise_for_status()
+
     def stop(self) -> None:
+        self.control.close()
         self.process.terminate()
         self.process.wait(timeout=10)
 
@@ -82,6 +97,7 @@ class StdioPeer:
             text=True,
         )
         self.next_id = 0
+        self.tools: list[dict[str, Any]] = []  # what tools/list answered, once open
 
     def send(self, message: dict[str, Any]) -> None:
         assert self.process.stdin is not None
@@ -98,7 +114,7 @@ class StdioPeer:
         while True:
             line = self.process.stdout.readline()
             if not line:
-                raise SystemExit("the MCP server closed stdout")
+                raise PeerError("the MCP server closed stdout")
             message: dict[str, Any] = json.loads(line)
             if "id" in message and "method" not in message:
                 return message
@@ -108,7 +124,7 @@ class StdioPeer:
         message = self.answer()
         assert message["id"] == asked, message
         if "error" in message:
-            raise SystemExit(f"{method} failed: {message['error']}")
+            raise PeerError(f"{method} failed: {message['error']}")
         result: dict[str, Any] = message["result"]
         return result
 
@@ -123,8 +139,8 @@ class StdioPeer:
             },
         )
         self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        tools: list[dict[str, Any]] = self.request("tools/list")["tools"]
-        return tools
+        self.tools = self.request("tools/list")["tools"]
+        return self.tools
 
     def call(self, tool: str, **arguments: Any) -> dict[str, Any]:
         result = self.request("tools/call", {"name": tool, "arguments": arguments})
@@ -133,10 +149,26 @@ class StdioPeer:
         return result
 
     def rss_bytes(self) -> int:
+        return self._status_kb("VmRSS:") * 1024
+
+    def peak_rss_bytes(self) -> int:
+        """The most RSS the process has held since it started or since reset_peak_rss."""
+        return self._status_kb("VmHWM:") * 1024
+
+    def reset_peak_rss(self) -> bool:
+        """Start the peak afresh (Linux 4.0+); False where the kernel refuses, in which case
+        the peak still counts from the start of the process."""
+        try:
+            Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
+        except OSError:
+            return False
+        return True
+
+    def _status_kb(self, field: str) -> int:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        raise SystemExit("no VmRSS in /proc: the memory figure needs Linux")
+            if line.startswith(field):
+                return int(line.split()[1])
+        raise SystemExit(f"no {field} in /proc: the memory figures need Linux")
 
     def close(self) -> None:
         if self.process.stdin is not None:
@@ -174,9 +206,20 @@ class Profile:
         asyncio.run(sign_in())
         return cls(settings, {**os.environ, **environ})
 
-    def server(self) -> StdioPeer:
-        """The MCP server on this profile, handshake done, main company chosen."""
-        peer = StdioPeer([sys.executable, "-m", "sage200_mcp", "serve"], self.env)
+    def server(self, source: Path | None = None) -> StdioPeer:
+        """The MCP server on this profile, handshake done, main company chosen; run from the
+        package directory ``source`` (a ``src``) instead of the one this bench imports."""
+        return self.ready(self.spawn(source))
+
+    def spawn(self, source: Path | None = None) -> StdioPeer:
+        """The server's process, started but not yet spoken to (start several, then ready
+        each, and they load side by side)."""
+        env = self.env if source is None else {**self.env, "PYTHONPATH": str(source)}
+        return StdioPeer([sys.executable, "-m", "sage200_mcp", "serve"], env)
+
+    @staticmethod
+    def ready(peer: StdioPeer) -> StdioPeer:
+        """The handshake done and the main company chosen."""
         peer.open()
         peer.call("switch_site", site=str(MAIN_COMPANY))
         return peer
