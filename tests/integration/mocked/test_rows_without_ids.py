@@ -7,29 +7,16 @@ the tools are the real ones.
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import httpx
 import pytest
-import respx
 from mcp import Client
-from mcp.server.mcpserver import MCPServer
-from mcp.types import CallToolResult, TextContent
 
-from sage200_mcp.api.client import RetryPolicy, SageClient
-from sage200_mcp.auth import SignIn
-from sage200_mcp.config import Settings
-from sage200_mcp.tools import nominal, orders, stock, traders
-from sage200_mcp.tools.state import AppState
-from tests.unit.api.fakes import API, Clock, Tokens
+from tests.integration.mocked.sage import answer, refusal, serve
 
 pytestmark = pytest.mark.anyio
 
-SITE = {"site_id": "site-guid", "site_name": "Site", "company_id": 7, "company_name": "Company"}
 NULLS = {
     "code": None,
     "name": None,
@@ -39,65 +26,6 @@ NULLS = {
     "free_stock_quantity": None,
     "total_net_value": None,
 }
-
-
-def serve(rows: list[dict[str, Any]]) -> Callable[[httpx.Request], httpx.Response]:
-    """A collection holding ``rows``, paged by $skip and $top as Sage pages."""
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        skip = int(request.url.params.get("$skip", "0"))
-        top = int(request.url.params.get("$top", "500"))
-        return httpx.Response(200, json=rows[skip : skip + top])
-
-    return answer
-
-
-@pytest.fixture
-def sage() -> Any:
-    with respx.mock(base_url=API, assert_all_called=False) as mock:
-        mock.get("sites").respond(json=[SITE])
-        mock.get("currencies").respond(json=[{"id": None}, {"id": 1, "symbol": None}])
-        mock.get("warehouses").respond(json=[{"id": None, "name": "Lost"}, {"id": 3, "name": "W"}])
-        yield mock
-
-
-@pytest.fixture
-async def mcp(tmp_path: Path, sage: Any) -> AsyncIterator[Client]:
-    settings = Settings.load(environ={"SAGE200_CONFIG_DIR": str(tmp_path), "SAGE200_API_URL": API})
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        async with httpx.AsyncClient() as http:
-            clock = Clock()
-            client = SageClient(settings, Tokens(), http, RetryPolicy(), clock.sleep, clock)
-            # tools reading the books never sign in: no session or sign-in is needed
-            unused = cast(Any, None)
-            yield AppState(settings, client, cast(SignIn, unused), unused)
-
-    server = MCPServer("nulls", lifespan=lifespan)
-    for register in (
-        orders.register,
-        stock.register,
-        nominal.register,
-        traders.register_customers,
-    ):
-        register(server)
-    async with Client(server, raise_exceptions=True) as client:
-        yield client
-
-
-async def answer(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
-    result = await client.call_tool(tool, arguments)
-    assert isinstance(result, CallToolResult) and not result.is_error, result.content
-    assert isinstance(result.structured_content, dict)
-    return result.structured_content
-
-
-async def refusal(client: Client, tool: str, **arguments: Any) -> str:
-    result = await client.call_tool(tool, arguments)
-    assert isinstance(result, CallToolResult) and result.is_error
-    assert isinstance(result.content[0], TextContent)
-    return result.content[0].text
 
 
 async def test_a_list_leaves_out_rows_without_an_id_and_says_so(mcp: Client, sage: Any) -> None:
