@@ -351,8 +351,9 @@ class SageClient:
             raise _too_much(path, f"{total:,} rows match", limits, advice)
         consume(rows)
         done = len(rows)
+        read = object()  # this scan, among the reads of one call
         await progress.report(
-            done, total, f"read {done:,} of {total or 'an unknown number of'} rows"
+            read, done, total, f"read {done:,} of {total or 'an unknown number of'} rows"
         )
         while more:
             if done > limits.rows:
@@ -381,7 +382,7 @@ class SageClient:
                 if not more:
                     break
             await progress.report(
-                done, total, f"read {done:,} of {total or 'an unknown number of'} rows"
+                read, done, total, f"read {done:,} of {total or 'an unknown number of'} rows"
             )
         return done
 
@@ -411,6 +412,7 @@ class SageClient:
         key = (company.site_id, company.company_id, path)
         size = self._page_sizes.get(key, self.pages.first)
         rows: list[Json] = []
+        read = object()  # this read, among the reads of one call
         while True:
             want = min(size, limit - len(rows))
             try:
@@ -423,6 +425,9 @@ class SageClient:
             rows += page
             if not more or len(rows) >= limit:
                 return rows, more
+            await progress.report(
+                read, len(rows), limit, f"read {len(rows):,} of up to {limit:,} rows"
+            )
 
     async def sites(self) -> list[Json]:
         return (await self.sites_read()).value

@@ -299,8 +299,10 @@ def _identified(
 async def list_bank_accounts(ctx: ToolContext) -> Annotated[CallToolResult, BankList]:
     state = app_state(ctx)
     company = await current_company(state)
-    codes = await currency_codes(state, company)
-    rows = [bank_row(bank, codes) for bank in await bank_accounts(state.client, company)]
+    codes, banks = await asyncio.gather(
+        currency_codes(state, company), bank_accounts(state.client, company)
+    )
+    rows = [bank_row(bank, codes) for bank in banks]
     return respond(BankList(company=CompanyRef.of(company), bank_accounts=rows))
 
 

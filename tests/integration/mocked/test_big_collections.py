@@ -77,3 +77,32 @@ async def test_every_cost_centre_of_a_nominal_account_counts(mcp: Client, sage: 
     sage.get("nominal_transaction_enquiry_views").mock(side_effect=serve([]))
     found = await answer(mcp, "get_nominal_activity", code="7500", from_date="2026-01-01")
     assert len(found["accounts"]) == MANY
+
+
+async def test_a_call_that_reads_several_pages_tells_its_progress(mcp: Client, sage: Any) -> None:
+    banks = [{"id": n, "code": f"B{n:04}", "description": f"Bank {n}"} for n in range(2_500)]
+    sage.get("bank_views").mock(side_effect=serve(banks))
+    told: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        told.append((done, total, message))
+
+    result = await mcp.call_tool("list_bank_accounts", {}, progress_callback=on_progress)
+    assert not result.is_error
+    done = [done for done, _, _ in told]
+    assert len(done) >= 3 and done == sorted(set(done))  # one per page, only ever increasing
+    assert done[-1] == 2_502  # the 2,500 banks and the 2 currencies read beside them
+    assert all(message and "read" in message for _, _, message in told)
+
+
+async def test_a_call_of_one_page_sends_no_progress_it_does_not_need(
+    mcp: Client, sage: Any
+) -> None:
+    sage.get("bank_views").mock(side_effect=serve([{"id": 1, "code": "B1"}]))
+    told: list[float] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        told.append(done)
+
+    await mcp.call_tool("list_bank_accounts", {}, progress_callback=on_progress)
+    assert told == sorted(set(told)) and told[-1] == 3  # a bank and 2 currencies: done

@@ -127,7 +127,7 @@ async def test_a_scan_tells_its_progress_page_by_page(client: SageClient) -> Non
 
 
 async def test_progress_outside_a_listening_call_goes_nowhere() -> None:
-    await progress.report(1, 2, "no one listens")  # nothing raised, nothing sent
+    await progress.report("read", 1, 2, "no one listens")  # nothing raised, nothing sent
 
 
 async def test_a_failing_listener_never_fails_the_read() -> None:
@@ -135,7 +135,7 @@ async def test_a_failing_listener_never_fails_the_read() -> None:
         raise ConnectionResetError
 
     with progress.listening(broken):
-        await progress.report(1, 2, "the client went away")
+        await progress.report("read", 1, 2, "the client went away")
 
 
 async def test_after_a_pause_no_request_leaves_until_it_is_over(clock: Clock) -> None:
@@ -197,3 +197,19 @@ async def test_an_answer_is_remembered_with_when_it_was_read(client: SageClient)
     client.clock.now += 61  # type: ignore[attr-defined]
     again = await client.remember("key", load, ttl=60)
     assert again.value == 2 and again.read_at.hour == 10
+
+
+async def test_a_calls_progress_sums_its_reads_and_only_ever_grows() -> None:
+    told: list[tuple[float, float | None]] = []
+
+    async def listener(done: float, total: float | None, message: str) -> None:
+        told.append((done, total))
+
+    with progress.listening(listener):
+        await progress.report("a", 1000, 3000, "")
+        await progress.report("b", 50, 100, "")  # a second read, side by side
+        await progress.report("b", 50, 100, "")  # nothing new: nothing sent
+        await progress.report("a", 3000, 3000, "")
+        await progress.report("c", 0, None, "")  # a read of unknown size: no total
+        await progress.report("c", 10, None, "")
+    assert told == [(1000, 3000), (1050, 3100), (3050, 3100), (3060, None)]
