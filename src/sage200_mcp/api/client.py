@@ -307,10 +307,13 @@ class SageClient:
         *,
         limits: ScanLimits | None = None,
         advice: str = "",
+        counted: bool = False,
     ) -> list[Json]:
         """Every matching record (``params`` must order them), read as ``scan`` reads them."""
         rows: list[Json] = []
-        await self.scan(path, company, params, rows.extend, limits=limits, advice=advice)
+        await self.scan(
+            path, company, params, rows.extend, limits=limits, advice=advice, counted=counted
+        )
         return rows
 
     async def scan(
@@ -322,11 +325,13 @@ class SageClient:
         *,
         limits: ScanLimits | None = None,
         advice: str = "",
+        counted: bool = False,
     ) -> int:
         """Hand every matching record to ``consume``, a page at a time; return how many.
 
-        The first page comes with the total (when the company gives totals); the other pages
-        are then asked for side by side, as many at once as the gate lets through, so a slow
+        ``counted``: the first page comes with the total (when the company gives totals; it may
+        cost a request beside the page, so only reads that may run to many pages ask); the
+        other pages are then asked for side by side, as many at once as the gate lets through, so a slow
         link costs a round trip per few pages rather than per page. Each page is handed over
         as it arrives and not kept, so memory holds a few pages whatever the collection's size.
         Pages shrink when Sage times out (the size that works is remembered). Progress is
@@ -341,9 +346,15 @@ class SageClient:
         size = self._page_sizes.get(key, self.pages.first)
         while True:
             try:
-                rows, more, total = await self.page_with_total(
-                    path, company, params, 0, size, shrink=True
-                )
+                if counted:
+                    rows, more, total = await self.page_with_total(
+                        path, company, params, 0, size, shrink=True
+                    )
+                else:
+                    (rows, more), total = (
+                        await self._page(path, company, params, 0, size, shrink=True),
+                        None,
+                    )
                 break
             except TooSlow:
                 size = self._smaller(key, size)

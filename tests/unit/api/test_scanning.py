@@ -73,9 +73,15 @@ async def test_once_the_total_is_known_the_other_pages_come_side_by_side(
     sage = SlowSage(total=4_500)
     respx.get(f"{API}customers").mock(side_effect=sage)
     handed: list[int] = []
-    read = await client.scan("customers", COMPANY, ORDERED, lambda rows: handed.append(len(rows)))
+    read = await client.scan(
+        "customers", COMPANY, ORDERED, lambda rows: handed.append(len(rows)), counted=True
+    )
     assert read == 4_500 and sum(handed) == 4_500
     assert sage.most_in_flight == 4  # the four pages after the first, at once
+    sage.asked.clear()
+    sage.most_in_flight = 0
+    await client.scan("customers", COMPANY, ORDERED, list)  # not counted: one page at a time
+    assert len(sage.asked) == 5 and sage.most_in_flight == 1
     skips = sorted(int(p.get("$skip", "0")) for p in sage.pages)
     assert skips == [0, 1000, 2000, 3000, 4000]  # each page asked for once
 
@@ -84,7 +90,7 @@ async def test_once_the_total_is_known_the_other_pages_come_side_by_side(
 async def test_never_more_than_four_requests_at_once(client: SageClient) -> None:
     sage = SlowSage(total=12_345)
     respx.get(f"{API}customers").mock(side_effect=sage)
-    rows = await client.all_rows("customers", COMPANY, ORDERED)
+    rows = await client.all_rows("customers", COMPANY, ORDERED, counted=True)
     assert [row["id"] for row in rows] == list(range(12_345))  # every row, in order
     assert sage.most_in_flight == 4
 
@@ -96,7 +102,9 @@ async def test_a_scan_past_its_ceiling_stops_after_the_first_page_with_advice(
     sage = SlowSage(total=300_000)
     respx.get(f"{API}customers").mock(side_effect=sage)
     with pytest.raises(TooMuch, match=r"300,000 rows match.*Narrow the dates"):
-        await client.scan("customers", COMPANY, ORDERED, list, advice="Narrow the dates.")
+        await client.scan(
+            "customers", COMPANY, ORDERED, list, advice="Narrow the dates.", counted=True
+        )
     assert len(sage.pages) == 1
 
 
@@ -108,7 +116,7 @@ async def test_a_scan_that_runs_too_long_stops_with_advice(
     respx.get(f"{API}customers").mock(side_effect=sage)
     client.scan_limits = ScanLimits(rows=100_000, seconds=45)
     with pytest.raises(TooMuch, match="took over 45 seconds"):
-        await client.scan("customers", COMPANY, ORDERED, list)
+        await client.scan("customers", COMPANY, ORDERED, list, counted=True)
     assert len(sage.pages) < 30  # it stopped, well before reading every page
 
 
@@ -121,7 +129,7 @@ async def test_a_scan_tells_its_progress_page_by_page(client: SageClient) -> Non
         told.append((done, total))
 
     with progress.listening(listener):
-        await client.scan("customers", COMPANY, ORDERED, list)
+        await client.scan("customers", COMPANY, ORDERED, list, counted=True)
     assert told[0] == (1000, 2500) and told[-1] == (2500, 2500)
     assert [done for done, _ in told] == sorted(done for done, _ in told)
 
