@@ -329,14 +329,14 @@ class SageClient:
     ) -> int:
         """Hand every matching record to ``consume``, a page at a time; return how many.
 
-        ``counted``: the first page comes with the total (when the company gives totals; it may
-        cost a request beside the page, so only reads that may run to many pages ask); the
-        other pages are then asked for side by side, as many at once as the gate lets through, so a slow
-        link costs a round trip per few pages rather than per page. Each page is handed over
-        as it arrives and not kept, so memory holds a few pages whatever the collection's size.
-        Pages shrink when Sage times out (the size that works is remembered). Progress is
-        reported after each page. A scan that would pass ``limits`` stops with TooMuch, whose
-        message ends with ``advice`` (how to ask for less).
+        ``counted``: the first page comes with the total (when the company gives totals; it
+        may cost a request beside the page, so only reads that may run to many pages ask); the
+        other pages are then asked for side by side, as many at once as the gate lets through,
+        so a slow link costs a round trip per few pages rather than per page. Each page is
+        handed over as it arrives and not kept, so memory holds a few pages whatever the
+        collection's size. Pages shrink when Sage times out (the size that works is
+        remembered). Progress is reported after each page. A scan that would pass ``limits``
+        stops with TooMuch, whose message ends with ``advice`` (how to ask for less).
         """
         if "$orderby" not in params:
             raise ValueError("reading every row needs an $orderby to page by")

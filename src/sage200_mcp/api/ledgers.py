@@ -251,19 +251,6 @@ def _chosen(
     )
 
 
-async def account_view(
-    client: SageClient, ledger: Ledger, company: Company, account_id: int
-) -> AccountView | None:
-    """An account's view row (its list fields), or None if there is no such account."""
-    rows = await client.get_list(
-        ledger.views,
-        company,
-        {"$filter": str(odata.eq("id", account_id)), "$select": ",".join(ROW_FIELDS), "$top": "1"},
-    )
-    views = await _views(client, company, rows)
-    return views[0] if views else None
-
-
 async def _views(
     client: SageClient, company: Company, rows: list[dict[str, Any]]
 ) -> list[AccountView]:

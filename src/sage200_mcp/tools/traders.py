@@ -9,7 +9,6 @@ the eight tools.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -21,7 +20,6 @@ from pydantic import BaseModel, Field, create_model
 from sage200_mcp.api import ledgers
 from sage200_mcp.api.client import Company
 from sage200_mcp.api.ledgers import PURCHASE, SALES, AccountSearch, Ledger, TransactionSearch
-from sage200_mcp.api.models import AccountView
 from sage200_mcp.api.schema import check_fields
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.accounts import (
@@ -178,7 +176,8 @@ async def list_transactions(
 ) -> CallToolResult:
     state, ledger = app_state(ctx), traders.ledger
     company = await current_company(state)
-    account_id = await ledgers.resolve_account(state.client, ledger, company, account)
+    view = await ledgers.find_account(state.client, ledger, company, account)
+    account_id = view.id or 0  # find_account returns only rows with an id
     search = TransactionSearch(account_id, outstanding_only, from_date, to_date, type)
     pages = paging.for_search(
         state.settings,
@@ -188,17 +187,14 @@ async def list_transactions(
         search,
     )
     position = pages.start(cursor)
-    found, view = await asyncio.gather(
-        ledgers.search_transactions(
-            state.client,
-            ledger,
-            company,
-            search,
-            offset=position.offset,
-            limit=limit,
-            want_total=cursor is None,
-        ),
-        ledgers.account_view(state.client, ledger, company, account_id),
+    found = await ledgers.search_transactions(
+        state.client,
+        ledger,
+        company,
+        search,
+        offset=position.offset,
+        limit=limit,
+        want_total=cursor is None,
     )
     rows = [transaction_row(ledger, item, state.clock.today()) for item in found.rows]
     page = paging.page_info(
@@ -207,7 +203,7 @@ async def list_transactions(
     return respond(
         TransactionList(
             company=CompanyRef.of(company),
-            account=account_row(view or AccountView(), account_id),
+            account=account_row(view, account_id),
             transactions=rows[: page.returned],
             **page.model_dump(),
         )
