@@ -324,7 +324,10 @@ async def search_transactions(
         types = await enumeration(client, company, TRANSACTION_TYPES)
         entry_type = types.named(ENTRY_TYPES[search.entry_type])
     expression = search.filter(ledger, entry_type)
-    params = {"$orderby": f"transaction_date desc, {ledger.transaction_id} desc"}
+    params = {
+        "$orderby": f"transaction_date desc, {ledger.transaction_id} desc",
+        "$select": ",".join((*TransactionView.model_fields, ledger.transaction_id)),
+    }
     if expression is not None:
         params["$filter"] = str(expression)
     found = await page_of(
