@@ -117,6 +117,7 @@ class Sandbox:
             "sign_ins": counters.sign_ins,
             "api_requests": requests,
             "api_requests_total": sum(requests.values()),
+            "api_round_trips": self.api.counters.log.round_trips(),
             "tunnel_timeouts": [list(item) for item in self.api.counters.tunnel_timeouts],
             "faults_served": self.faults.served,
             "faults_pending": len(self.faults.pending()),
