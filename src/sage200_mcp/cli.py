@@ -95,7 +95,18 @@ def _add_sandbox_styles(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _cost_centres(text: str) -> int:
+    from sage200_mcp.sandbox import shape
+
+    value = int(text)
+    if not 0 <= value <= shape.MAX_COST_CENTRES:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {shape.MAX_COST_CENTRES}")
+    return value
+
+
 def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from sage200_mcp.sandbox import shape
+
     parser = commands.add_parser(
         "sandbox",
         help="run the built-in emulator of Sage ID and the Sage 200 API",
@@ -111,6 +122,23 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="customers in the main company (default 500, up to 50000 and more)",
     )
     parser.add_argument("--seed", type=int, default=200, help="seed of the books (default 200)")
+    parser.add_argument(
+        "--postings",
+        choices=shape.POSTINGS,
+        default="daily",
+        help="how sales and purchase documents reach the nominal ledger: one batch per ledger"
+        " a day (default), or each document on its own, line by line",
+    )
+    parser.add_argument(
+        "--cost-centres",
+        type=_cost_centres,
+        default=None,
+        metavar="N",
+        help=f"split the main company's profit and loss codes by N cost centres (0 to"
+        f" {shape.MAX_COST_CENTRES}) of {len(shape.DEPARTMENTS)} departments each; default"
+        f" {shape.BIG_COMPANY_COST_CENTRES} from {shape.SPLIT_FROM_CUSTOMERS:,} customers,"
+        " none below",
+    )
     parser.add_argument(
         "--today",
         type=_iso_date,

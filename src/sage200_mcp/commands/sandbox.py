@@ -15,6 +15,8 @@ def run(args: argparse.Namespace) -> int:
     settings = SandboxSettings(
         seed=args.seed,
         customers=args.customers,
+        postings=args.postings,
+        cost_centres=args.cost_centres,
         access_token_ttl=args.access_token_ttl,
         refresh_token_ttl_days=args.refresh_token_ttl_days,
         latency_ms=args.latency_ms,

@@ -4,8 +4,9 @@ It plays Sage, so it imports nothing from the client side of this package (only 
 OpenAPI files), and the server never imports it except for ``--demo``.
 
 ``__all__`` is what code outside the sandbox may use; everything else is the sandbox's own and
-may change. The names load on first use, not here: the command line imports ``styles`` for its
-choices on every run, and must not pay for Starlette, uvicorn and the seed with it.
+may change. The names load on first use, not here: the command line imports ``styles`` and
+``shape`` for its choices on every run, and must not pay for Starlette, uvicorn and the seed
+with it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sage200_mcp.sandbox import styles
+    from sage200_mcp.sandbox import shape, styles
     from sage200_mcp.sandbox.app import Sandbox, SandboxSettings
     from sage200_mcp.sandbox.identity import redirect_kind
     from sage200_mcp.sandbox.server import SandboxServer
@@ -26,6 +27,7 @@ __all__ = [
     "SandboxServer",
     "SandboxSettings",
     "redirect_kind",
+    "shape",
     "styles",
 ]
 
@@ -36,6 +38,7 @@ _HOMES = {
     "SandboxServer": "sage200_mcp.sandbox.server",
     "SandboxSettings": "sage200_mcp.sandbox.app",
     "redirect_kind": "sage200_mcp.sandbox.identity",
+    "shape": "sage200_mcp.sandbox.shape",
     "styles": "sage200_mcp.sandbox.styles",
 }
 
@@ -45,4 +48,4 @@ def __getattr__(name: str) -> Any:
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     module = importlib.import_module(home)
-    return module if name == "styles" else getattr(module, name)
+    return module if name in ("shape", "styles") else getattr(module, name)

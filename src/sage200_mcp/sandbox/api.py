@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,7 @@ from sage200_mcp.sandbox.seed.companies import UserPlan
 from sage200_mcp.sandbox.store import Row, Store
 from sage200_mcp.sandbox.styles import ApiStyle, error_json
 from sage200_mcp.sandbox.tables import AGED_VIEWS, AGEING_BASES, TABLE_SPECS, aged_table
+from sage200_mcp.sandbox.trips import RequestLog
 from sage200_mcp.sandbox.world import World
 
 EDITIONS = {
@@ -68,6 +70,8 @@ class ApiCounters:
     # (path, rows asked) of each request the tunnel timed out: a client that sends the same
     # heavy request again shows up twice
     tunnel_timeouts: list[tuple[str, int]] = field(default_factory=list)
+    # when each request began and ended, latency included: how many waited on one another
+    log: RequestLog = field(default_factory=RequestLog)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, key: str) -> None:
@@ -82,6 +86,7 @@ class ApiCounters:
         with self.lock:
             self.requests.clear()
             self.tunnel_timeouts.clear()
+        self.log.clear()
 
 
 @dataclass
@@ -106,6 +111,13 @@ class Sage200Api:
         self.counters = ApiCounters()
 
     async def handle(self, request: Request, prefix: str) -> Response:
+        start = time.monotonic()
+        try:
+            return await self._handle(request, prefix)
+        finally:
+            self.counters.log.record(start, time.monotonic())
+
+    async def _handle(self, request: Request, prefix: str) -> Response:
         if self.latency_ms:
             await asyncio.sleep(self.latency_ms / 1000)
         professional = EDITIONS[prefix]

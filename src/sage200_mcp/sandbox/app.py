@@ -19,6 +19,7 @@ from sage200_mcp.sandbox.api import EDITIONS, Sage200Api
 from sage200_mcp.sandbox.faults import CONTROL_PREFIX, Fault, FaultMiddleware, FaultPlan
 from sage200_mcp.sandbox.identity import Identity, IdentitySettings, redirect_kind
 from sage200_mcp.sandbox.sageid import SageIdRoutes
+from sage200_mcp.sandbox.shape import check_postings
 from sage200_mcp.sandbox.styles import ApiStyle
 from sage200_mcp.sandbox.world import World
 
@@ -45,6 +46,8 @@ class SandboxSettings:
     bad_company_status: int = 403
     tunnel_timeout_rows: int | None = None
     edition: str = "both"
+    postings: str = "daily"  # shape.POSTINGS
+    cost_centres: int | None = None  # None: by the main company's size (shape.py)
 
     def style(self) -> ApiStyle:
         """The API's answers to the unknowns, checked (a ValueError names a bad setting)."""
@@ -61,7 +64,13 @@ class Sandbox:
     ) -> None:
         self.settings = settings or SandboxSettings()
         today = self.settings.today or datetime.now(UTC).date()
-        self.world = World(self.settings.seed, self.settings.customers, today)
+        self.world = World(
+            self.settings.seed,
+            self.settings.customers,
+            today,
+            check_postings(self.settings.postings),
+            self.settings.cost_centres,
+        )
         self.identity = Identity(
             IdentitySettings(
                 access_token_ttl=self.settings.access_token_ttl,
@@ -117,6 +126,7 @@ class Sandbox:
             "sign_ins": counters.sign_ins,
             "api_requests": requests,
             "api_requests_total": sum(requests.values()),
+            "api_round_trips": self.api.counters.log.round_trips(),
             "tunnel_timeouts": [list(item) for item in self.api.counters.tunnel_timeouts],
             "faults_served": self.faults.served,
             "faults_pending": len(self.faults.pending()),

@@ -209,6 +209,12 @@ TABLES: tuple[TableSpec, ...] = (
         indexes=("nominal_code_id", "transaction_date"),
     ),
     TableSpec(
+        "nominal_period_value_views",
+        "nominal",
+        "nominal_period_value_view",
+        indexes=("nominal_code_id", "accounting_period_id"),
+    ),
+    TableSpec(
         "banks",
         "cash-book",
         "bank",

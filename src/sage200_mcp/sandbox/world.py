@@ -12,14 +12,25 @@ from datetime import date
 
 from sage200_mcp.sandbox.seed import build_books
 from sage200_mcp.sandbox.seed.companies import CompanyPlan, SitePlan, UserPlan, site_plans
+from sage200_mcp.sandbox.shape import Postings, cost_centres_for
 from sage200_mcp.sandbox.store import Store
 
 
 class World:
-    def __init__(self, seed: int, customers: int, today: date) -> None:
+    def __init__(
+        self,
+        seed: int,
+        customers: int,
+        today: date,
+        postings: Postings = "daily",
+        cost_centres: int | None = None,
+    ) -> None:
+        """``cost_centres`` None: as many as the main company's size suggests (shape.py)."""
         self.seed = seed
         self.today = today
-        self.sites: tuple[SitePlan, ...] = site_plans(customers)
+        self.sites: tuple[SitePlan, ...] = site_plans(
+            customers, postings, cost_centres_for(customers, cost_centres)
+        )
         self._companies = {
             company.id: (site, company) for site in self.sites for company in site.companies
         }

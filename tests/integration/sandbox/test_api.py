@@ -49,6 +49,7 @@ LISTS = [
     "currencies",
     "tax_codes",
     "financial_year_period_views",
+    "nominal_period_value_views",
     "company_details",
 ]
 ITEMS = {  # item path -> the list its id comes from

@@ -6,6 +6,7 @@ endpoint (tokens kept), and the defaults come back after it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -289,3 +290,33 @@ def test_a_bad_setting_is_refused_and_changes_nothing(
 def test_a_bad_setting_stops_the_sandbox_from_starting(setting: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"must be|cannot be registered"):
         Sandbox(SandboxSettings(customers=5, **setting))
+
+
+# -- round trips --------------------------------------------------------------------------------
+
+
+def test_round_trips_count_concurrent_requests_once_and_sequential_ones_each(
+    http: httpx.Client, headers: dict[str, str]
+) -> None:
+    def reset(latency_ms: float) -> None:
+        answer = http.post("/_sandbox/reset", json={"keep_tokens": True, "latency_ms": latency_ms})
+        assert answer.status_code == 200 and answer.json()["api_round_trips"] == 0
+
+    async def together() -> None:
+        async with httpx.AsyncClient(base_url=str(http.base_url), headers=headers) as client:
+            await asyncio.gather(*(client.get(f"{PRO}/customers") for _ in range(2)))
+
+    def stats() -> dict[str, Any]:
+        result: dict[str, Any] = http.get("/_sandbox/stats").json()
+        return result
+
+    reset(latency_ms=300)
+    try:
+        asyncio.run(together())
+        assert (stats()["api_requests_total"], stats()["api_round_trips"]) == (2, 1)
+        reset(latency_ms=300)
+        for _ in range(2):
+            assert http.get(f"{PRO}/customers", headers=headers).status_code == 200
+        assert (stats()["api_requests_total"], stats()["api_round_trips"]) == (2, 2)
+    finally:
+        reset(latency_ms=0)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from sage200_mcp.sandbox.seed import build_books
 from sage200_mcp.sandbox.seed.companies import site_plans
+from sage200_mcp.sandbox.shape import POSTINGS
 from sage200_mcp.sandbox.store import Store
 from sage200_mcp.sandbox.tables import AGEING_BASES, TABLES, aged_table
 
@@ -20,6 +22,17 @@ PLANS = {company.id: company for site in site_plans(500) for company in site.com
 @pytest.fixture(scope="module", params=sorted(PLANS), ids=lambda c: f"company{c}")
 def books(request: pytest.FixtureRequest) -> Store:
     return build_books(PLANS[request.param], seed=200, today=TODAY)
+
+
+@pytest.fixture(
+    scope="module",
+    params=[(company, mode) for company in sorted(PLANS) for mode in POSTINGS],
+    ids=lambda param: f"company{param[0]}-{param[1]}",
+)
+def ledgers(request: pytest.FixtureRequest) -> Store:
+    """Every company's books in each way of posting to the nominal ledger."""
+    company, mode = request.param
+    return build_books(replace(PLANS[company], postings=mode), seed=200, today=TODAY)
 
 
 def cents(value: float) -> int:
@@ -124,17 +137,19 @@ def test_stock_agrees_with_allocations_and_holdings(books: Store) -> None:
         assert product["free_stock_quantity"] == free[product["id"]]
 
 
-def test_the_nominal_ledger_balances_and_ties_to_the_sub_ledgers(books: Store) -> None:
-    codes = {c["reference"]: c for c in books.select("nominal_codes")}
+def test_the_nominal_ledger_balances_and_ties_to_the_sub_ledgers(ledgers: Store) -> None:
+    codes = {c["reference"]: c for c in ledgers.select("nominal_codes")}
     assert sum(cents(c["balance_year_to_date"]) for c in codes.values()) == 0
-    lines = books.select("nominal_transaction_enquiry_views")
+    lines = ledgers.select("nominal_transaction_enquiry_views")
     assert sum(cents(line["debit"]) for line in lines) == sum(
         cents(line["credit"]) for line in lines
     )
-    base_debtors = sum(cents(v["base_balance"]) for v in books.select("customer_views"))
     # foreign-currency accounts round per item, so allow a few pence of conversion difference
+    base_debtors = sum(cents(v["base_balance"]) for v in ledgers.select("customer_views"))
     assert abs(cents(codes["1100"]["balance_year_to_date"]) - base_debtors) <= 5 * len(codes)
-    bank = books.select("banks", '"code" = ?', ["1200"])[0]
+    base_creditors = sum(cents(v["base_balance"]) for v in ledgers.select("supplier_views"))
+    assert abs(cents(codes["2100"]["balance_year_to_date"]) + base_creditors) <= 5 * len(codes)
+    bank = ledgers.select("banks", '"code" = ?', ["1200"])[0]
     assert bank["balance"] == codes["1200"]["balance_year_to_date"]
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from sage200_mcp.sandbox.shape import Postings
+
 Country = Literal["GB", "IE"]
 
 
@@ -43,6 +45,8 @@ class CompanyPlan:
     address: tuple[str, str, str, str]  # line 1, city, county, postcode
     named_customers: tuple[NamedAccount, ...] = ()
     named_suppliers: tuple[NamedAccount, ...] = ()
+    postings: Postings = "daily"
+    cost_centres: int = 0  # branches splitting the profit and loss codes (seed/chart.py)
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,14 @@ _IE_NAMED_SUPPLIERS = (
 )
 
 
-def site_plans(main_customers: int) -> tuple[SitePlan, ...]:
-    """The sites and companies, with ``main_customers`` customers in the main UK company."""
+def site_plans(
+    main_customers: int, postings: Postings = "daily", cost_centres: int = 0
+) -> tuple[SitePlan, ...]:
+    """The sites and companies, with ``main_customers`` customers in the main UK company.
+
+    Every company posts to the nominal ledger as ``postings`` says; ``cost_centres`` split the
+    main company's profit and loss codes (the others are small and do not split theirs).
+    """
     stockwell_uk = CompanyPlan(
         id=MAIN_COMPANY_ID,
         name="Stockwell Office Supplies Ltd",
@@ -119,6 +129,8 @@ def site_plans(main_customers: int) -> tuple[SitePlan, ...]:
         address=("Unit 4, Kingsway Business Park", "Manchester", "Greater Manchester", "M19 2LL"),
         named_customers=_UK_NAMED_CUSTOMERS,
         named_suppliers=_UK_NAMED_SUPPLIERS,
+        postings=postings,
+        cost_centres=cost_centres,
     )
     stockwell_ie = CompanyPlan(
         id=2,
@@ -138,6 +150,7 @@ def site_plans(main_customers: int) -> tuple[SitePlan, ...]:
         address=("Unit 12, Parkwest Business Park", "Dublin 12", "Co. Dublin", "D12 X9T4"),
         named_customers=_IE_NAMED_CUSTOMERS,
         named_suppliers=_IE_NAMED_SUPPLIERS,
+        postings=postings,
     )
     riverside = CompanyPlan(
         id=3,
@@ -155,6 +168,7 @@ def site_plans(main_customers: int) -> tuple[SitePlan, ...]:
         email="hello@riverside-design.example.co.uk",
         website="www.riverside-design.example.co.uk",
         address=("2 Canal Side", "Bristol", "Bristol", "BS1 6XY"),
+        postings=postings,
     )
     return (
         SitePlan(

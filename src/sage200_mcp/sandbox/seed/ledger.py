@@ -25,7 +25,7 @@ _PAYMENT_DELAY = {"prompt": (-3, 4), "average": (8, 10), "slow": (35, 18), "poor
 _NEVER_PAID = {"prompt": 0.0, "average": 0.005, "slow": 0.03, "poor": 0.15}
 
 
-@dataclass
+@dataclass(slots=True)  # a big ledger holds hundreds of thousands
 class Posting:
     id: int
     party: Party

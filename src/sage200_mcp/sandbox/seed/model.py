@@ -11,8 +11,18 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sage200_mcp.sandbox.seed import ledger, nominal, orders, parties, reference, stock, words
+from sage200_mcp.sandbox.seed import (
+    chart,
+    ledger,
+    nominal,
+    orders,
+    parties,
+    reference,
+    stock,
+    words,
+)
 from sage200_mcp.sandbox.seed.companies import CompanyPlan
+from sage200_mcp.sandbox.seed.period_values import PeriodValues, period_values
 
 CUSTOMER_FIRST_ID = 10_001
 SUPPLIER_FIRST_ID = 20_001
@@ -25,7 +35,7 @@ class TradingLedger:
     code: str  # "SL" or "PL"
     parties: list[parties.Party]
     postings: list[ledger.Posting]
-    nominal_code: dict[int, str]  # party id -> revenue or expense code
+    nominal_code: dict[int, str]  # party id -> the key of its revenue or expense account
 
     def postings_of(self, party_id: int) -> list[ledger.Posting]:
         return self._by_party.get(party_id, [])
@@ -81,7 +91,8 @@ class CompanyModel:
     sales_orders: list[orders.Order]
     purchase_orders: list[orders.Order]
     nominal_ledger: nominal.NominalBuilder
-    balances: dict[str, nominal.Balances]
+    balances: dict[str, nominal.Balances]  # by account key
+    period_values: PeriodValues
 
 
 def build_model(plan: CompanyPlan, seed: int, today: date) -> CompanyModel:
@@ -97,10 +108,11 @@ def build_model(plan: CompanyPlan, seed: int, today: date) -> CompanyModel:
     )
     _scale_purchasing(customers, suppliers)
     rates = Rates(plan, currencies, tax_codes)
-    sales = _trading_ledger("SL", customers, today, rates, _revenue_codes(customers))
-    purchases = _trading_ledger("PL", suppliers, today, rates, _expense_codes(suppliers))
+    sales = _trading_ledger("SL", customers, today, rates, _revenue_codes(plan, customers))
+    purchases = _trading_ledger("PL", suppliers, today, rates, _expense_codes(plan, suppliers))
     _settle_accounts(sales, today)
     _settle_accounts(purchases, today)
+    _spend_streams(customers + suppliers)
 
     price_factor = 1.0 if plan.base_currency == "GBP" else 1.17
     catalogue = stock.make_catalogue(plan, seed, price_factor)
@@ -141,6 +153,7 @@ def build_model(plan: CompanyPlan, seed: int, today: date) -> CompanyModel:
         purchase_orders=purchase_orders,
         nominal_ledger=builder,
         balances=nominal.balances(builder, periods, today),
+        period_values=period_values(builder.accounts, builder.lines, periods),
     )
 
 
@@ -220,6 +233,14 @@ def _settle_accounts(trading: TradingLedger, today: date) -> None:
             party.on_hold = False
 
 
+def _spend_streams(accounts: list[parties.Party]) -> None:
+    """Drop each account's random stream once its history is drawn: a Mersenne Twister's state
+    is 2.5 KB, 125 MB at 50,000 customers, and nothing after this point may draw from it (a
+    late draw fails, as it must, rather than change the books)."""
+    for party in accounts:
+        del party.rng
+
+
 def _scale_purchasing(customers: list[parties.Party], suppliers: list[parties.Party]) -> None:
     """Stock suppliers invoice about half of what customers buy, as a wholesaler's margins
     suggest; overhead suppliers (rent, energy, printing...) keep invoices of ordinary size."""
@@ -233,13 +254,15 @@ def _scale_purchasing(customers: list[parties.Party], suppliers: list[parties.Pa
         supplier.typical_invoice = max(1_000, int(supplier.typical_invoice * factor))
 
 
-def _revenue_codes(customers: list[parties.Party]) -> dict[int, str]:
-    return {p.id: p.rng.choice(nominal.REVENUE_CODES) for p in customers}
+def _revenue_codes(plan: CompanyPlan, customers: list[parties.Party]) -> dict[int, str]:
+    return {
+        p.id: chart.party_split(plan, p.rng.choice(nominal.REVENUE_CODES), p.id) for p in customers
+    }
 
 
-def _expense_codes(suppliers: list[parties.Party]) -> dict[int, str]:
+def _expense_codes(plan: CompanyPlan, suppliers: list[parties.Party]) -> dict[int, str]:
     codes = dict(words.SUPPLIER_TRADES)
-    return {p.id: codes.get(p.sector, "5000") for p in suppliers}
+    return {p.id: chart.party_split(plan, codes.get(p.sector, "5000"), p.id) for p in suppliers}
 
 
 def _nominal(
@@ -250,7 +273,7 @@ def _nominal(
     purchases: TradingLedger,
     rates: Rates,
 ) -> nominal.NominalBuilder:
-    builder = nominal.NominalBuilder(nominal.chart(plan), first_urn=0)
+    builder = nominal.NominalBuilder(chart.chart(plan), first_urn=0)
     start = today - timedelta(days=ledger.HISTORY_DAYS + 30)
     urn = 0
     for trading in (sales, purchases):
@@ -262,7 +285,9 @@ def _nominal(
                 rates.to_base(posting.goods, posting.party),
                 rates.to_base(posting.tax, posting.party),
             )
-        nominal.post_trading(builder, trading.postings, trading.code, trading.nominal_code, base)
+        nominal.post_trading(
+            builder, trading.postings, trading.code, trading.nominal_code, base, plan.postings
+        )
     builder.urn = urn
     monthly_sales = sum(p.goods for p in sales.postings if p.kind == ledger.INVOICE) // 24
     nominal.post_journals(

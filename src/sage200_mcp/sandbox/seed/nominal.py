@@ -1,9 +1,11 @@
 """The nominal ledger, derived by double entry from everything else in the books.
 
-Sales and purchase postings reach the nominal ledger as daily batches per account (Sage's batch
-postings), alongside monthly journals for wages, bank charges and depreciation and an opening
-balances journal. Every batch balances, so the trial balance is zero, the debtors control account
-equals the customers' balances, and the bank account's balance is what the cash book shows.
+Sales and purchase postings reach the nominal ledger either as daily batches per ledger (Sage's
+batch postings) or document by document, line by line, under each document's own URN (the plan's
+``postings``), alongside monthly journals for wages, bank charges and depreciation and an opening
+balances journal. Every batch and document balances, so the trial balance is zero, the debtors
+control account equals the customers' balances, and the bank account's balance is what the cash
+book shows. Accounts are named by their key (seed/chart.py): the bare reference unless split.
 """
 
 from __future__ import annotations
@@ -13,23 +15,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sage200_mcp.sandbox.seed.chart import NominalAccount, splits_of
 from sage200_mcp.sandbox.seed.companies import CompanyPlan
-from sage200_mcp.sandbox.seed.ledger import CREDIT_NOTE, INVOICE, Posting
+from sage200_mcp.sandbox.seed.ledger import CREDIT_NOTE, INVOICE, PAYMENT, Posting
 from sage200_mcp.sandbox.seed.reference import Period, period_of
+from sage200_mcp.sandbox.shape import Postings
 
 
-@dataclass(frozen=True)
-class NominalAccount:
-    id: int
-    reference: str
-    name: str
-
-    @property
-    def is_profit_and_loss(self) -> bool:
-        return self.reference >= "4000"
-
-
-@dataclass
+@dataclass(slots=True)
 class NominalLine:
     id: int
     account: NominalAccount
@@ -42,51 +35,9 @@ class NominalLine:
     user: str
 
 
-_CHART = (
-    ("0010", "Freehold property", "Freehold property"),
-    ("0030", "Office equipment", "Office equipment"),
-    ("0040", "Furniture and fixtures", "Furniture and fixtures"),
-    ("0050", "Motor vehicles", "Motor vehicles"),
-    ("1001", "Stock", "Stock"),
-    ("1100", "Debtors control account", "Debtors control account"),
-    ("1200", "Bank current account", "Bank current account"),
-    ("1210", "Bank deposit account", "Bank deposit account"),
-    ("1230", "Petty cash", "Petty cash"),
-    ("2100", "Creditors control account", "Creditors control account"),
-    ("2200", "Sales tax control account", "VAT on sales"),
-    ("2201", "Purchase tax control account", "VAT on purchases"),
-    ("2210", "PAYE and NI", "PAYE and PRSI"),
-    ("2300", "Loans", "Loans"),
-    ("3000", "Ordinary shares", "Ordinary shares"),
-    ("3200", "Profit and loss account", "Profit and loss account"),
-    ("4000", "Sales - stationery and supplies", "Sales - stationery and supplies"),
-    ("4010", "Sales - furniture", "Sales - furniture"),
-    ("4020", "Sales - technology", "Sales - technology"),
-    ("4900", "Other income", "Other income"),
-    ("5000", "Purchases - stock", "Purchases - stock"),
-    ("5100", "Carriage inwards", "Carriage inwards"),
-    ("7000", "Gross wages", "Gross wages"),
-    ("7100", "Rent and rates", "Rent and rates"),
-    ("7200", "Electricity and gas", "Electricity and gas"),
-    ("7500", "Printing and stationery", "Printing and stationery"),
-    ("7502", "Telephone and internet", "Telephone and internet"),
-    ("7600", "Professional fees", "Professional fees"),
-    ("7800", "Cleaning", "Cleaning"),
-    ("7900", "Bank charges and interest", "Bank charges and interest"),
-    ("8000", "Depreciation", "Depreciation"),
-    ("8100", "Bad debts written off", "Bad debts written off"),
-)
-
 REVENUE_CODES = ("4000", "4000", "4000", "4010", "4020")
 DEBTORS, BANK, CREDITORS, OUTPUT_TAX, INPUT_TAX = "1100", "1200", "2100", "2200", "2201"
-
-
-def chart(plan: CompanyPlan) -> dict[str, NominalAccount]:
-    irish = plan.country == "IE"
-    return {
-        reference: NominalAccount(index, reference, irish_name if irish else name)
-        for index, (reference, name, irish_name) in enumerate(_CHART, start=1)
-    }
+CLOSED_INTO = "3200"  # the year end closes every profit and loss account into retained profit
 
 
 class NominalBuilder:
@@ -127,8 +78,49 @@ class NominalBuilder:
                 )
             )
 
-    def balance(self, code: str) -> int:
-        return sum(line.pence for line in self.lines if line.account.reference == code)
+    def post_document(
+        self,
+        day: date,
+        reference: str,
+        source: str,
+        user: str,
+        urn: int,
+        entries: tuple[tuple[str, int, str], ...],
+    ) -> None:
+        """One document's lines, ``(account key, pence, narrative)``, under the document's URN."""
+        if sum(entry[1] for entry in entries) != 0:
+            raise ValueError(f"unbalanced nominal document {reference}: {entries}")
+        lines = self.lines
+        accounts = self.accounts
+        for key, pence, narrative in entries:
+            if pence:
+                lines.append(
+                    NominalLine(
+                        len(lines) + 1,
+                        accounts[key],
+                        day,
+                        reference,
+                        narrative,
+                        source,
+                        pence,
+                        urn,
+                        user,
+                    )
+                )
+
+    def balance(self, key: str) -> int:
+        account = self.accounts[key]
+        return sum(line.pence for line in self.lines if line.account is account)
+
+
+_LABELS = {
+    "SL": {INVOICE: "Sales invoice", CREDIT_NOTE: "Sales credit note", PAYMENT: "Sales receipt"},
+    "PL": {
+        INVOICE: "Purchase invoice",
+        CREDIT_NOTE: "Purchase credit note",
+        PAYMENT: "Purchase payment",
+    },
+}
 
 
 def post_trading(
@@ -137,28 +129,74 @@ def post_trading(
     ledger: str,
     account_code: dict[int, str],
     base_pence: dict[int, tuple[int, int]],
+    mode: Postings,
 ) -> None:
-    """Daily batches of a sales ("SL") or purchase ("PL") ledger's postings.
+    """A sales ("SL") or purchase ("PL") ledger's postings, as ``mode`` says.
 
-    ``account_code`` maps a party id to its revenue or expense code; ``base_pence`` maps a posting
-    id to its (goods, tax) in base currency.
+    ``account_code`` maps a party id to the key of its revenue or expense account;
+    ``base_pence`` maps a posting id to its (goods, tax) in base currency.
     """
+    if mode == "daily":
+        _post_daily(builder, postings, ledger, account_code, base_pence)
+    else:
+        _post_documents(builder, postings, ledger, account_code, base_pence)
+
+
+def _post_daily(
+    builder: NominalBuilder,
+    postings: list[Posting],
+    ledger: str,
+    account_code: dict[int, str],
+    base_pence: dict[int, tuple[int, int]],
+) -> None:
     batches: dict[date, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
+    sign = 1 if ledger == "SL" else -1  # sales: debit debtors; purchases: credit creditors
+    control = DEBTORS if ledger == "SL" else CREDITORS
+    tax_code = OUTPUT_TAX if ledger == "SL" else INPUT_TAX
     for posting in postings:
         goods, tax = base_pence[posting.id]
         batch = batches[posting.day]
-        sign = 1 if ledger == "SL" else -1  # sales: debit debtors; purchases: credit creditors
-        control = DEBTORS if ledger == "SL" else CREDITORS
         if posting.kind in (INVOICE, CREDIT_NOTE):
             batch[control] += sign * (goods + tax)
             batch[account_code[posting.party.id]] -= sign * goods
-            batch[OUTPUT_TAX if ledger == "SL" else INPUT_TAX] -= sign * tax
+            batch[tax_code] -= sign * tax
         else:
             batch[control] += sign * goods
             batch[BANK] -= sign * goods
     narrative = "Sales ledger daily batch" if ledger == "SL" else "Purchase ledger daily batch"
     for day in sorted(batches):
         builder.post(day, f"{ledger}{day:%y%m%d}", narrative, ledger, dict(batches[day]))
+
+
+def _post_documents(
+    builder: NominalBuilder,
+    postings: list[Posting],
+    ledger: str,
+    account_code: dict[int, str],
+    base_pence: dict[int, tuple[int, int]],
+) -> None:
+    """Each document on its own date, reference and URN: the control account's line names the
+    customer or supplier, the others say what the document was."""
+    sign = 1 if ledger == "SL" else -1
+    control = DEBTORS if ledger == "SL" else CREDITORS
+    tax_code = OUTPUT_TAX if ledger == "SL" else INPUT_TAX
+    labels = _LABELS[ledger]
+    for posting in postings:
+        goods, tax = base_pence[posting.id]
+        label = labels[posting.kind]
+        party = posting.party
+        entries: tuple[tuple[str, int, str], ...]
+        if posting.kind == PAYMENT:
+            entries = ((control, sign * goods, party.name), (BANK, -sign * goods, label))
+        else:
+            entries = (
+                (control, sign * (goods + tax), party.name),
+                (account_code[party.id], -sign * goods, label),
+                (tax_code, -sign * tax, label),
+            )
+        builder.post_document(
+            posting.day, posting.reference, ledger, posting.user, posting.urn, entries
+        )
 
 
 def post_journals(
@@ -187,13 +225,18 @@ def post_journals(
     builder.post(start, "OPENING", "Opening balances", "NL", opening)
     month = date(start.year, start.month, 1)
     wages = max(400_000, monthly_sales // 4)
+    wage_keys = splits_of(builder.accounts, "7000")  # payroll is spread over every split
     while month <= today:
         last = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         payday = min(last, today)
         stamp = f"{month:%b%y}".upper()
         amount = int(wages * rng.uniform(0.95, 1.05))
         builder.post(
-            payday, f"WAGES{stamp}", "Monthly payroll", "NL", {"7000": amount, BANK: -amount}
+            payday,
+            f"WAGES{stamp}",
+            "Monthly payroll",
+            "NL",
+            {**_shared(amount, wage_keys), BANK: -amount},
         )
         charges = rng.randint(3_000, 12_000)
         builder.post(payday, f"CHG{stamp}", "Bank charges", "CB", {"7900": charges, BANK: -charges})
@@ -208,23 +251,35 @@ def post_journals(
         month = last + timedelta(days=1)
 
 
+def _shared(amount: int, keys: list[str]) -> dict[str, int]:
+    """``amount`` shared evenly between ``keys``, the first taking what does not divide."""
+    share, rest = divmod(amount, len(keys))
+    return {key: share + (rest if index == 0 else 0) for index, key in enumerate(keys)}
+
+
 def post_vat_returns(builder: NominalBuilder, start: date, today: date) -> None:
-    """Quarterly VAT returns: the net of output and input tax is paid a month after each quarter."""
+    """Quarterly VAT returns: the net of output and input tax is paid a month after each quarter.
+
+    Each return pays the tax accounts' balances at the quarter's end, earlier returns included;
+    the tax accounts' daily totals are gathered in one pass, not once a quarter.
+    """
+    daily: dict[str, defaultdict[date, int]] = {
+        OUTPUT_TAX: defaultdict(int),
+        INPUT_TAX: defaultdict(int),
+    }
+    for line in builder.lines:
+        totals = daily.get(line.account.reference)  # never split
+        if totals is not None:
+            totals[line.day] += line.pence
     quarter_end = start
     while True:
         quarter_end = (quarter_end + timedelta(days=95)).replace(day=1) - timedelta(days=1)
         paid = quarter_end + timedelta(days=37)
         if paid > today:
             return
-        output = sum(
-            line.pence
-            for line in builder.lines
-            if line.account.reference == OUTPUT_TAX and line.day <= quarter_end
-        )
-        input_ = sum(
-            line.pence
-            for line in builder.lines
-            if line.account.reference == INPUT_TAX and line.day <= quarter_end
+        output, input_ = (
+            sum(pence for day, pence in daily[code].items() if day <= quarter_end)
+            for code in (OUTPUT_TAX, INPUT_TAX)
         )
         builder.post(
             paid,
@@ -233,6 +288,8 @@ def post_vat_returns(builder: NominalBuilder, start: date, today: date) -> None:
             "NL",
             {OUTPUT_TAX: -output, INPUT_TAX: -input_, BANK: output + input_},
         )
+        daily[OUTPUT_TAX][paid] -= output
+        daily[INPUT_TAX][paid] -= input_
 
 
 def fund_bank(builder: NominalBuilder, start: date) -> None:
@@ -266,11 +323,11 @@ def balances(
     debit: defaultdict[str, int] = defaultdict(int)
     credit: defaultdict[str, int] = defaultdict(int)
     for line in builder.lines:
-        code = line.account.reference
+        key = line.account.key
         if line.day < year_start:
-            forward["3200" if line.account.is_profit_and_loss else code] += line.pence
+            forward[CLOSED_INTO if line.account.is_profit_and_loss else key] += line.pence
         elif line.pence > 0:
-            debit[code] += line.pence
+            debit[key] += line.pence
         else:
-            credit[code] -= line.pence
-    return {code: Balances(forward[code], debit[code], credit[code]) for code in builder.accounts}
+            credit[key] -= line.pence
+    return {key: Balances(forward[key], debit[key], credit[key]) for key in builder.accounts}

@@ -139,6 +139,17 @@ def financial_periods(plan: CompanyPlan, today: date) -> tuple[Period, ...]:
     return tuple(periods)
 
 
+def periods_by_day(periods: tuple[Period, ...]) -> dict[date, Period]:
+    """Every day of the calendar, to its period: one look-up per posting, not a search."""
+    days: dict[date, Period] = {}
+    for period in periods:
+        day = period.start
+        while day <= period.end:
+            days[day] = period
+            day += timedelta(days=1)
+    return days
+
+
 def period_of(periods: tuple[Period, ...], day: date) -> Period:
     for period in periods:
         if period.start <= day <= period.end:

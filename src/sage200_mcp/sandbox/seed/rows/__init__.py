@@ -15,7 +15,7 @@ from sage200_mcp.sandbox.seed.model import CompanyModel
 from sage200_mcp.sandbox.seed.rows.banks import add_banks
 from sage200_mcp.sandbox.seed.rows.company import add_company
 from sage200_mcp.sandbox.seed.rows.fields import Rows, TableRows
-from sage200_mcp.sandbox.seed.rows.nominal import add_nominal
+from sage200_mcp.sandbox.seed.rows.nominal import add_nominal, nominal_tables
 from sage200_mcp.sandbox.seed.rows.orders import add_orders
 from sage200_mcp.sandbox.seed.rows.reference import add_reference_data
 from sage200_mcp.sandbox.seed.rows.stock import add_stock
@@ -34,5 +34,6 @@ def company_tables(model: CompanyModel, users: tuple[UserPlan, ...]) -> Iterator
     add_banks(rows, model)
     add_company(rows, model.plan, model.today, users)
     yield from rows.items()
+    yield from nominal_tables(model)
     yield from trading_tables(model, model.sales, "customer")
     yield from trading_tables(model, model.purchases, "supplier")

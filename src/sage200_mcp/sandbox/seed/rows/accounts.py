@@ -49,6 +49,7 @@ def account(
     model: CompanyModel, trading: TradingLedger, party: Party, kind: str, on_order: int
 ) -> Row:
     tax = model.rates.tax_code_for(party)
+    nominal = model.nominal_ledger.accounts[trading.nominal_code[party.id]]
     row: Row = {
         **_shared(model, trading, party),
         "on_hold": party.on_hold,
@@ -59,8 +60,10 @@ def account(
         "payment_terms_basis": party.terms_basis,
         "last_credit_review": model.today - timedelta(days=(party.id * 37) % 300 + 20),
         "next_credit_review": model.today + timedelta(days=(party.id * 53) % 200 + 10),
-        "default_nominal_code_reference": trading.nominal_code[party.id],
-        "default_nominal_code_id": model.nominal_ledger.accounts[trading.nominal_code[party.id]].id,
+        "default_nominal_code_reference": nominal.reference,
+        "default_nominal_code_cost_centre": nominal.cost_centre,
+        "default_nominal_code_department": nominal.department,
+        "default_nominal_code_id": nominal.id,
     }
     if kind == "customer":
         row["average_time_to_pay"] = _average_days_to_pay(trading.postings_of(party.id))
@@ -77,6 +80,7 @@ def view(
     balance = trading.balance(party.id)
     currency = model.rates.currency(party.currency)
     tax = model.rates.tax_code_for(party)
+    nominal = model.nominal_ledger.accounts[trading.nominal_code[party.id]]
     contact = party.contacts[0]
     prefix = f"{kind}_location"
     address = party.address
@@ -99,7 +103,9 @@ def view(
         "default_tax_rate_code": tax.code,
         "default_tax_rate_name": tax.name,
         "default_tax_rate": int(tax.rate),
-        "default_nominal_account_number": trading.nominal_code[party.id],
+        "default_nominal_account_number": nominal.reference,
+        "default_nominal_cost_centre": nominal.cost_centre,
+        "default_nominal_department": nominal.department,
         "days_early_settlement_disc_applies": 7 if party.payer == "prompt" else 0,
         "payment_terms_in_days": party.terms_days,
         "payment_terms": _terms_text(party),
