@@ -16,7 +16,15 @@ from sage200_mcp.api import odata
 from sage200_mcp.api.client import Company, Remembered, SageClient
 from sage200_mcp.api.errors import Ambiguous, NotFound
 from sage200_mcp.api.lookups import ACCOUNT_STATUS, TRANSACTION_TYPES, enumeration, name_numbers
-from sage200_mcp.api.models import Account, AccountView, AgedBalance, TransactionView
+from sage200_mcp.api.models import (
+    AGED_BUCKETS,
+    Account,
+    AccountView,
+    AgedBalance,
+    AgedRow,
+    TransactionView,
+    lenient_int,
+)
 
 ROW_FIELDS = (
     "id",
@@ -339,7 +347,6 @@ async def search_transactions(
 
 
 AGED_TABLE_TTL = 120.0  # seconds a company's aged table serves cursor pages and repeat calls
-AGED_BUCKETS = ("future", "current", "past", *(f"period_{n}" for n in range(1, 9)))
 AGED_FIELDS = (
     *(f"{kind}_{bucket}" for kind in ("doc", "base") for bucket in AGED_BUCKETS),
     *(f"aged_period_{n}" for n in range(1, 9)),
@@ -352,7 +359,7 @@ class AgedTable:
     AGED_TABLE_TTL, so that cursor pages and repeat questions ask Sage nothing. The rows of
     accounts shown so far (for their names) are kept beside it for the same reason."""
 
-    rows: list[AgedBalance]
+    rows: list[AgedRow]
     names: dict[int, AccountView] = field(default_factory=dict)
 
 
@@ -364,7 +371,12 @@ async def aged_table(
         raise ValueError(f"unknown ageing basis {basis!r}")
 
     async def load() -> AgedTable:
-        rows = await client.all_rows(
+        table = AgedTable([])
+
+        def keep(rows: list[dict[str, Any]]) -> None:  # each page made small as it arrives
+            table.rows.extend(_aged_row(AgedBalance.model_validate(row), ledger) for row in rows)
+
+        await client.scan(
             ledger.aged_summary,
             company,
             {
@@ -372,10 +384,11 @@ async def aged_table(
                 "$select": ",".join((ledger.party_id, *AGED_FIELDS)),
                 "$orderby": f"{ledger.party_id} asc",
             },
+            keep,
             advice=f"Ask for one {ledger.party}'s aged balance instead.",
             counted=True,  # thousands of accounts at a big company: pages side by side
         )
-        return AgedTable([AgedBalance.model_validate(row) for row in rows])
+        return table
 
     key = ("aged", company.site_id, company.company_id, ledger.party, basis)
     return await client.remember(key, load, AGED_TABLE_TTL)
@@ -425,7 +438,7 @@ class AgedAccount:
     """One account's aged balance (the sum of its items) and its items, each with its
     transaction (for its reference and dates) when Sage lists it as outstanding."""
 
-    balance: AgedBalance
+    balance: AgedRow
     items: list[tuple[AgedBalance, TransactionView | None]]
 
 
@@ -461,23 +474,25 @@ async def aged_account(
     }
     aged = [AgedBalance.model_validate(row) for row in detail]
     items = [(row, by_id.get(row.extra(ledger.transaction_id))) for row in aged]
-    return AgedAccount(_summed(aged, ledger.party_id, account_id), items)
+    return AgedAccount(_summed(aged, account_id), items)
 
 
 ITEM_FIELDS = ("reference", "transaction_date", "due_date")
 
 
-def _summed(items: list[AgedBalance], party_id: str, account_id: int) -> AgedBalance:
+def _summed(items: list[AgedBalance], account_id: int) -> AgedRow:
     """The account's row of the summary view, as the sum of its items (which it is), with the
     ledger's period names, which every row carries."""
-    row: dict[str, Any] = {party_id: account_id}
-    for kind in ("doc", "base"):
-        for bucket in AGED_BUCKETS:
-            total = sum(item.amount(bucket, base=kind == "base") for item in items)
-            row[f"{kind}_{bucket}"] = round(total, 2)
-    for n in range(1, 9):
-        row[f"aged_period_{n}"] = next((i.label(n) for i in items if i.label(n)), None)
-    return AgedBalance.model_validate(row)
+    return AgedRow(
+        account_id,
+        tuple(round(sum(i.amount(bucket) for i in items), 2) for bucket in AGED_BUCKETS),
+        tuple(round(sum(i.amount(bucket, base=True) for i in items), 2) for bucket in AGED_BUCKETS),
+        tuple(next((i.label(n) for i in items if i.label(n)), "") for n in range(1, 9)),
+    )
+
+
+def _aged_row(row: AgedBalance, ledger: Ledger) -> AgedRow:
+    return AgedRow.of(row, lenient_int(row.extra(ledger.party_id)))
 
 
 async def page_of(

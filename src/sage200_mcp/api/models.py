@@ -8,6 +8,7 @@ are kept (``extra="allow"``) for tools that show them on request.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -57,7 +58,7 @@ def _lenient_flag(value: Any) -> bool | None:
     return None
 
 
-def _lenient_int(value: Any) -> int | None:
+def lenient_int(value: Any) -> int | None:
     number = lenient_number(value)
     return int(number) if number is not None and number.is_integer() else None
 
@@ -80,7 +81,7 @@ SageDate = Annotated[date | None, BeforeValidator(_lenient_date)]
 Number = Annotated[float | None, BeforeValidator(lenient_number)]
 Text = Annotated[str, BeforeValidator(_lenient_text)]
 Flag = Annotated[bool | None, BeforeValidator(_lenient_flag)]
-Id = Annotated[int | None, BeforeValidator(_lenient_int)]
+Id = Annotated[int | None, BeforeValidator(lenient_int)]
 
 
 class SageRecord(BaseModel):
@@ -244,3 +245,34 @@ class AgedBalance(SageRecord):
     def label(self, period: int) -> str:
         value = self.extra(f"aged_period_{period}")
         return value.strip() if isinstance(value, str) else ""
+
+
+AGED_BUCKETS = ("future", "current", "past", *(f"period_{n}" for n in range(1, 9)))
+
+
+@dataclass(frozen=True, slots=True)
+class AgedRow:
+    """One account's aged balance, kept small: a big company's whole table (thousands of rows)
+    is remembered for minutes, where a model of each row would hold every field Sage sent.
+    Read like an AgedBalance: by bucket name, in document or base currency."""
+
+    account_id: int | None
+    doc: tuple[float, ...]  # by AGED_BUCKETS
+    base: tuple[float, ...]
+    labels: tuple[str, ...]  # the names of period_1..period_8
+
+    @classmethod
+    def of(cls, row: AgedBalance, account_id: int | None) -> AgedRow:
+        return cls(
+            account_id,
+            tuple(row.amount(bucket) for bucket in AGED_BUCKETS),
+            tuple(row.amount(bucket, base=True) for bucket in AGED_BUCKETS),
+            tuple(row.label(n) for n in range(1, 9)),
+        )
+
+    def amount(self, bucket: str, base: bool = False) -> float:
+        """``bucket`` is future, current, past or period_1..period_8."""
+        return (self.base if base else self.doc)[AGED_BUCKETS.index(bucket)]
+
+    def label(self, period: int) -> str:
+        return self.labels[period - 1]

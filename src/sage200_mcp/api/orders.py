@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -141,8 +142,11 @@ async def search_orders(
         "$orderby": "document_date desc, id desc",
     }
     status = None
-    if search.status:
-        statuses = await enumeration(client, company, book.statuses)
+    if search.status:  # the progress names are read beside the statuses, for the answer
+        statuses, _ = await asyncio.gather(
+            enumeration(client, company, book.statuses),
+            enumeration(client, company, book.progresses),
+        )
         status = statuses.named(STATUSES[search.status])
     expression = search.filter(book, status)
     if expression is not None:

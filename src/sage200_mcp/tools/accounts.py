@@ -13,7 +13,14 @@ from pydantic import BaseModel, Field
 from sage200_mcp.api import ledgers
 from sage200_mcp.api.ledgers import Ledger
 from sage200_mcp.api.lookups import words
-from sage200_mcp.api.models import Account, AccountView, AgedBalance, Contact, TransactionView
+from sage200_mcp.api.models import (
+    Account,
+    AccountView,
+    AgedBalance,
+    AgedRow,
+    Contact,
+    TransactionView,
+)
 from sage200_mcp.tools.arguments import Finite
 from sage200_mcp.tools.output import CompanyRef, PageInfo
 
@@ -280,14 +287,11 @@ def transaction_row(ledger: Ledger, item: TransactionView, today: date) -> Trans
 # -- aged balances ---------------------------------------------------------------------------------
 
 
-def aged_id(row: AgedBalance, ledger: Ledger) -> int:
-    try:
-        return int(row.extra(ledger.party_id))
-    except (TypeError, ValueError):
-        return 0
+def aged_id(row: AgedRow) -> int:
+    return row.account_id or 0
 
 
-def aged_buckets(sample: AgedBalance | None) -> list[tuple[str, str]]:
+def aged_buckets(sample: AgedRow | AgedBalance | None) -> list[tuple[str, str]]:
     """(field bucket, label) pairs, oldest first: older, the ledger's periods, current, future."""
     periods = [(f"period_{n}", sample.label(n)) for n in range(1, 9)] if sample else []
     named = [(key, label) for key, label in periods if label]
@@ -295,12 +299,12 @@ def aged_buckets(sample: AgedBalance | None) -> list[tuple[str, str]]:
 
 
 def aged_account(
-    row: AgedBalance, ledger: Ledger, buckets: list[tuple[str, str]], names: dict[int, AccountView]
+    row: AgedRow, buckets: list[tuple[str, str]], names: dict[int, AccountView]
 ) -> AgedAccount:
-    view = names.get(aged_id(row, ledger))
+    view = names.get(aged_id(row))
     amounts = [Bucket(period=label, amount=row.amount(key)) for key, label in buckets]
     return AgedAccount(
-        id=aged_id(row, ledger),
+        id=aged_id(row),
         reference=view.reference if view else None,
         name=view.name if view else None,
         currency=(view.currency_iso_code or None) if view else None,
@@ -309,7 +313,7 @@ def aged_account(
     )
 
 
-def aged_totals(rows: list[AgedBalance], buckets: list[tuple[str, str]]) -> dict[str, Any]:
+def aged_totals(rows: list[AgedRow], buckets: list[tuple[str, str]]) -> dict[str, Any]:
     """``totals`` per period that holds anything, and ``total_outstanding``, in base currency."""
     totals = [
         Bucket(period=label, amount=round(sum(r.amount(key, base=True) for r in rows), 2))

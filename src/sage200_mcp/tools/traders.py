@@ -236,10 +236,10 @@ async def get_aged(
         ledger,
         company,
         table,
-        [aged_id(r, ledger) for r in rows[position.offset : end]],
-        [aged_id(r, ledger) for r in rows[end : end + limit * PAGES_AHEAD]],
+        [aged_id(r) for r in rows[position.offset : end]],
+        [aged_id(r) for r in rows[end : end + limit * PAGES_AHEAD]],
     )
-    accounts = [aged_account(r, ledger, buckets, names) for r in rows[position.offset : end]]
+    accounts = [aged_account(r, buckets, names) for r in rows[position.offset : end]]
     page = paging.page_info(
         accounts,
         ledgers.Page(accounts, end < len(rows), len(rows)),
@@ -275,7 +275,7 @@ async def _aged_for_one(
     read_at = state.client.now()
     found = await ledgers.aged_account(state.client, ledger, company, account_id, ageing)
     buckets = aged_buckets(next((row for row, _ in found.items), None))
-    shown = aged_account(found.balance, ledger, buckets, {account_id: view})
+    shown = aged_account(found.balance, buckets, {account_id: view})
     return AgedResult(
         company=CompanyRef.of(company),
         ageing=ageing,
