@@ -64,6 +64,9 @@ class TunnelTimeout(ApiError):
         self.rows = rows
 
 
+NOT_SERVED = "(not served)"  # refused before its path was matched: a bad token, a bad company
+
+
 @dataclass
 class ApiCounters:
     requests: dict[str, int] = field(default_factory=dict)
@@ -111,13 +114,18 @@ class Sage200Api:
         self.counters = ApiCounters()
 
     async def handle(self, request: Request, prefix: str) -> Response:
+        """Serve one API request; every one is counted (under its path, or as not served when
+        it was refused before its path was known) and logged with its start and end, so that
+        requests and round trips are told of the same requests."""
         start = time.monotonic()
+        served: list[str] = []  # the request's counter key, once its path is known
         try:
-            return await self._handle(request, prefix)
+            return await self._handle(request, prefix, served)
         finally:
+            self.counters.add(served[0] if served else NOT_SERVED)
             self.counters.log.record(start, time.monotonic())
 
-    async def _handle(self, request: Request, prefix: str) -> Response:
+    async def _handle(self, request: Request, prefix: str, served: list[str]) -> Response:
         if self.latency_ms:
             await asyncio.sleep(self.latency_ms / 1000)
         professional = EDITIONS[prefix]
@@ -128,13 +136,13 @@ class Sage200Api:
                 raise ApiError(404, None)
             user = self._user(request)
             if path.strip("/") == "sites":
-                self.counters.add("sites")
+                served.append("sites")
                 return JSONResponse(self._sites(user))
             store = self._books(request, user, style.bad_company_status)
             route = match(path)
             if route is None or (route.professional_only and not professional):
                 raise ApiError(404, None)
-            self.counters.add(_count_key(route))
+            served.append(_count_key(route))
             query = Query(user, store, professional, request.query_params, style)
             # building a large company's books may take a while: keep the event loop free
             body = await asyncio.to_thread(self._answer, route, query)

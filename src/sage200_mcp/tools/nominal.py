@@ -348,9 +348,11 @@ def register(mcp: MCPServer[AppState]) -> None:
         title="Postings to a nominal account over a period",
         description=(
             "What was posted to one nominal account (e.g. 7500, printing and stationery) between"
-            " two dates: total debits, credits and the net (what was spent, for an expense), with"
+            " two dates: the net (what was spent, for an expense), debits and credits, with"
             " the latest postings. Dates are YYYY-MM-DD and inclusive; without them, this"
             " financial year to date. All cost centres and departments of the reference count."
+            " Whole financial periods are answered from Sage's own period totals (fast whatever"
+            " the volume, net only); `basis` says how the figures were had."
         ),
         annotations=READ_ONLY,
     )

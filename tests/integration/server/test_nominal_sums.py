@@ -6,7 +6,6 @@ straight from the sandbox. Whole periods cost requests that do not grow with the
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
