@@ -15,7 +15,13 @@ from typing import Any, Generic, TypeVar
 from sage200_mcp.api import odata
 from sage200_mcp.api.client import Company, Remembered, SageClient
 from sage200_mcp.api.errors import Ambiguous, NotFound
-from sage200_mcp.api.lookups import ACCOUNT_STATUS, TRANSACTION_TYPES, enumeration, name_numbers
+from sage200_mcp.api.lookups import (
+    ACCOUNT_STATUS,
+    TRANSACTION_TYPES,
+    along,
+    enumeration,
+    name_numbers,
+)
 from sage200_mcp.api.models import (
     AGED_BUCKETS,
     Account,
@@ -168,7 +174,12 @@ async def search_accounts(
     }
     if expression is not None:
         params["$filter"] = str(expression)
-    found = await page_of(client, ledger.views, company, params, offset, limit, want_total, dict)
+    found = await along(
+        client,
+        company,
+        page_of(client, ledger.views, company, params, offset, limit, want_total, dict),
+        ACCOUNT_STATUS,
+    )
     return Page(await _views(client, company, found.rows), found.has_more, found.total)
 
 
@@ -213,15 +224,20 @@ CANDIDATES = 10  # names listed when several accounts match
 async def _account_rows(
     client: SageClient, ledger: Ledger, company: Company, expression: odata.Expr, top: int
 ) -> list[AccountView]:
-    rows = await client.get_list(
-        ledger.views,
+    rows = await along(
+        client,
         company,
-        {
-            "$filter": str(expression),
-            "$select": ",".join(ROW_FIELDS),
-            "$orderby": "name asc, id asc",
-            "$top": str(top),
-        },
+        client.get_list(
+            ledger.views,
+            company,
+            {
+                "$filter": str(expression),
+                "$select": ",".join(ROW_FIELDS),
+                "$orderby": "name asc, id asc",
+                "$top": str(top),
+            },
+        ),
+        ACCOUNT_STATUS,
     )
     return [view for view in await _views(client, company, rows) if view.id is not None]
 
@@ -270,15 +286,21 @@ async def _views(
 async def account_details(
     client: SageClient, ledger: Ledger, company: Company, account_id: int
 ) -> tuple[Account, AccountView | None]:
-    """The full record (address and contacts expanded) and its view row, read together."""
-    record, views = await asyncio.gather(
-        client.get_item(
-            f"{ledger.records}/{account_id}", company, {"$expand": "main_address,contacts"}
+    """The full record (address and contacts expanded) and its view row, read together (and
+    the account statuses' names beside them)."""
+    record, views = await along(
+        client,
+        company,
+        asyncio.gather(
+            client.get_item(
+                f"{ledger.records}/{account_id}", company, {"$expand": "main_address,contacts"}
+            ),
+            client.get_list(
+                ledger.views, company, {"$filter": str(odata.eq("id", account_id)), "$top": "1"}
+            ),
+            return_exceptions=True,
         ),
-        client.get_list(
-            ledger.views, company, {"$filter": str(odata.eq("id", account_id)), "$top": "1"}
-        ),
-        return_exceptions=True,
+        ACCOUNT_STATUS,
     )
     # only the record's 404 means "no such account"; the view's would mean a wrong path
     if isinstance(record, NotFound):
@@ -338,8 +360,11 @@ async def search_transactions(
     }
     if expression is not None:
         params["$filter"] = str(expression)
-    found = await page_of(
-        client, ledger.transactions, company, params, offset, limit, want_total, dict
+    found = await along(
+        client,
+        company,
+        page_of(client, ledger.transactions, company, params, offset, limit, want_total, dict),
+        TRANSACTION_TYPES,
     )
     await name_numbers(client, company, TRANSACTION_TYPES, found.rows, "transaction_type")
     rows = [TransactionView.model_validate(row) for row in found.rows]

@@ -11,16 +11,18 @@ the names of Sage's SDK, and that is logged once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sage200_mcp.api.client import Company, Json, SageClient
 from sage200_mcp.api.errors import ApiError, BadRequest, NotFound, NotSupported
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TTL = 3600.0  # seconds a company's enumeration is kept
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -113,6 +115,17 @@ async def enumeration(client: SageClient, company: Company, lookup: Lookup) -> E
         # resource is asked again next time; the question the user asked must not fail on it
         log.info("Could not read %s (%s); using the SDK's names", lookup.resource, error)
         return lookup.fallback()
+
+
+async def along(client: SageClient, company: Company, request: Awaitable[T], *lookups: Lookup) -> T:
+    """What ``request`` answers, with these enumerations read beside it when not yet known, so
+    that naming its numbers afterwards costs no second round trip. Each is read at most once
+    an hour, even where Sage sends names and it proves unneeded: a request an hour, against a
+    round trip on every cold call."""
+    answer, _ = await asyncio.gather(
+        request, asyncio.gather(*(enumeration(client, company, lookup) for lookup in lookups))
+    )
+    return answer
 
 
 async def name_numbers(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,6 +16,7 @@ from sage200_mcp.api.lookups import (
     SOP_PROGRESS,
     SOP_STATUS,
     Lookup,
+    along,
     enumeration,
     name_numbers,
 )
@@ -143,15 +143,20 @@ async def search_orders(
     }
     status = None
     if search.status:  # the progress names are read beside the statuses, for the answer
-        statuses, _ = await asyncio.gather(
-            enumeration(client, company, book.statuses),
-            enumeration(client, company, book.progresses),
+        statuses = await along(
+            client, company, enumeration(client, company, book.statuses), book.progresses
         )
         status = statuses.named(STATUSES[search.status])
     expression = search.filter(book, status)
     if expression is not None:
         params["$filter"] = str(expression)
-    found = await page_of(client, book.orders, company, params, offset, limit, want_total, dict)
+    found = await along(
+        client,
+        company,
+        page_of(client, book.orders, company, params, offset, limit, want_total, dict),
+        book.statuses,
+        book.progresses,
+    )
     return Page(await _orders(client, book, company, found.rows), found.has_more, found.total)
 
 
@@ -198,8 +203,12 @@ async def order_with_lines(
     client: SageClient, book: OrderBook, company: Company, order_id: int
 ) -> Order:
     """The order with its lines and its customer or supplier."""
-    record = await client.get_item(
-        f"{book.orders}/{order_id}", company, {"$expand": f"lines,{book.party}"}
+    record = await along(
+        client,
+        company,
+        client.get_item(f"{book.orders}/{order_id}", company, {"$expand": f"lines,{book.party}"}),
+        book.statuses,
+        book.progresses,
     )
     (order,) = await _orders(client, book, company, [record])
     return order

@@ -29,6 +29,8 @@ def sage() -> Any:
         mock.get("sites").respond(json=[SITE])
         mock.get("currencies").respond(json=[{"id": None}, {"id": 1, "symbol": None}])
         mock.get("warehouses").respond(json=[{"id": None, "name": "Lost"}, {"id": 3, "name": "W"}])
+        # the lookup resources, read beside the rows they name: empty, so Sage's SDK names serve
+        mock.get(url__regex=r"_types$").respond(json=[])
         yield mock
 
 

@@ -98,7 +98,6 @@ async def test_banks_and_reference_data_with_nulls(mcp: Client, sage: Any) -> No
 
 
 async def test_customers_without_ids_are_left_out_not_shown_as_id_0(mcp: Client, sage: Any) -> None:
-    sage.get("account_status_types").respond(json=[])  # Sage's own names then
     sage.get("customer_views").mock(
         side_effect=serve(
             [{"id": None, "reference": "GHOST", "name": "No id"}, {"id": 9, "name": None}]
