@@ -228,16 +228,18 @@ async def list_orders(
         state.settings, f"list_{book.kind}_orders", company.site_id, company.company_id, search
     )
     position = pages.start(cursor)
-    found = await search_orders(
-        state.client,
-        book,
-        company,
-        search,
-        offset=position.offset,
-        limit=limit,
-        want_total=cursor is None,
+    found, currencies = await asyncio.gather(  # the currencies' codes read beside the orders
+        search_orders(
+            state.client,
+            book,
+            company,
+            search,
+            offset=position.offset,
+            limit=limit,
+            want_total=cursor is None,
+        ),
+        currency_codes(state, company),
     )
-    currencies = await currency_codes(state, company)
     rows, page = shown_page(
         found,
         lambda order, order_id: order_row(order, order_id, currencies),
