@@ -59,7 +59,9 @@ class Call:
 
     ``arguments`` may name facts of the books in braces ({customer}), filled in once the books
     are read; ``after`` names an earlier call (its ``key``) whose next page this one asks for;
-    ``scan`` says why the call may read the API many times over (empty: it must not).
+    ``scan`` says why the call may read the API many times over (empty: it must not);
+    ``new`` names arguments the previous code lacks (its call leaves them out: the previous
+    code did that by default).
     """
 
     tool: str
@@ -68,6 +70,7 @@ class Call:
     key: str = ""
     after: str = ""
     scan: str = ""
+    new: tuple[str, ...] = ()
 
 
 CALLS = [
@@ -99,6 +102,12 @@ CALLS = [
         {"customer": "{customer}"},
         "how overdue is one customer",
         key="aged_one",
+    ),
+    Call(
+        "get_aged_debt",
+        {"customer": "{customer}", "items": True},
+        "and which invoices make it up",
+        new=("items",),
     ),
     Call(
         "get_aged_debt",
@@ -495,7 +504,10 @@ def run_table(
             measures: dict[str, Measure] = {}
             for contender in turn:
                 settle(sandbox, quiet)
-                measures[contender.name] = measure(contender, sandbox, call, arguments)
+                asked = arguments
+                if contender is previous:
+                    asked = {k: v for k, v in arguments.items() if k not in call.new}
+                measures[contender.name] = measure(contender, sandbox, call, asked)
             row = Row(
                 call.tool,
                 shown(arguments, call),

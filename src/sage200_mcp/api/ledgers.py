@@ -468,12 +468,32 @@ class AgedAccount:
 
 
 async def aged_account(
-    client: SageClient, ledger: Ledger, company: Company, account_id: int, basis: str
+    client: SageClient,
+    ledger: Ledger,
+    company: Company,
+    account_id: int,
+    basis: str,
+    *,
+    items: bool,
 ) -> AgedAccount:
-    """One account's aged balance and items: two requests side by side, filtered on Sage's
-    side by the account, whatever the size of the company."""
+    """One account's aged balance, filtered on Sage's side by the account whatever the size of
+    the company: its row of the summary view (one request); or, with ``items``, its items and
+    their references and dates (two requests side by side), which sum to that row."""
     if basis not in AGEING:
         raise ValueError(f"unknown ageing basis {basis!r}")
+    if not items:
+        rows = await client.get_list(
+            ledger.aged_summary,
+            company,
+            {
+                "$ageingdatetype": basis,
+                "$filter": str(odata.eq(ledger.party_id, account_id)),
+                "$select": ",".join((ledger.party_id, *AGED_FIELDS)),
+                "$top": "1",
+            },
+        )
+        found = [_aged_row(AgedBalance.model_validate(row), ledger) for row in rows]
+        return AgedAccount(found[0] if found else _summed([], account_id), [])
     detail, open_items = await asyncio.gather(
         client.all_rows(
             ledger.aged_detail,
@@ -498,8 +518,8 @@ async def aged_account(
         row.get(ledger.transaction_id): TransactionView.model_validate(row) for row in open_items
     }
     aged = [AgedBalance.model_validate(row) for row in detail]
-    items = [(row, by_id.get(row.extra(ledger.transaction_id))) for row in aged]
-    return AgedAccount(_summed(aged, account_id), items)
+    with_items = [(row, by_id.get(row.extra(ledger.transaction_id))) for row in aged]
+    return AgedAccount(_summed(aged, account_id), with_items)
 
 
 ITEM_FIELDS = ("reference", "transaction_date", "due_date")

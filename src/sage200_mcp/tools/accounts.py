@@ -41,6 +41,15 @@ FromDate = Annotated[date | None, Field(description="On or after this date.")]
 ToDate = Annotated[date | None, Field(description="On or before this date.")]
 EntryTypeArg = Annotated[EntryType | None, Field(description="Only this kind of entry.")]
 AgeingArg = Annotated[Ageing, Field(description="What the age is measured from.")]
+ItemsArg = Annotated[
+    bool,
+    Field(
+        description=(
+            "With one account: also list each outstanding item (reference, dates, amount) with"
+            " the period it falls in."
+        )
+    ),
+]
 
 
 # -- output models ------------------------------------------------------------------------------

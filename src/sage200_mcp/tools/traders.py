@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field, create_model
 
@@ -31,6 +32,7 @@ from sage200_mcp.tools.accounts import (
     EntryTypeArg,
     ExtraFields,
     FromDate,
+    ItemsArg,
     MaxBalance,
     MinBalance,
     OutstandingOnly,
@@ -215,13 +217,19 @@ async def get_aged(
     ctx: ToolContext,
     account: str | None = None,
     ageing: AgeingArg = "duedate",
+    items: ItemsArg = False,
     limit: Limit = 25,
     cursor: CursorArg = None,
 ) -> CallToolResult:
     state, ledger = app_state(ctx), traders.ledger
+    if items and not account:
+        raise ToolError(
+            f"items lists one {ledger.party}'s outstanding items: name the {ledger.party} too,"
+            f" or leave items out for every {ledger.party}'s balance."
+        )
     company = await current_company(state)
     if account:
-        return respond(await _aged_for_one(state, ledger, company, account, ageing))
+        return respond(await _aged_for_one(state, ledger, company, account, ageing, items))
     pages = paging.for_search(
         state.settings, traders.aged_tool, company.site_id, company.company_id, ageing
     )
@@ -266,15 +274,22 @@ PAGES_AHEAD = 3  # cursor pages whose names the first page's request fetches too
 
 
 async def _aged_for_one(
-    state: AppState, ledger: Ledger, company: Company, account: str, ageing: Ageing
+    state: AppState,
+    ledger: Ledger,
+    company: Company,
+    account: str,
+    ageing: Ageing,
+    items: bool,
 ) -> AgedResult:
-    """One account: found, then its aged items read on Sage's side by account (two requests
-    side by side), never the company's whole table."""
+    """One account: found, then its aged balance (and items, if asked) read on Sage's side by
+    account, never the company's whole table."""
     view = await ledgers.find_account(state.client, ledger, company, account)
     account_id = view.id or 0  # find_account returns only rows with an id
     read_at = state.client.now()
-    found = await ledgers.aged_account(state.client, ledger, company, account_id, ageing)
-    buckets = aged_buckets(next((row for row, _ in found.items), None))
+    found = await ledgers.aged_account(
+        state.client, ledger, company, account_id, ageing, items=items
+    )
+    buckets = aged_buckets(found.balance)
     shown = aged_account(found.balance, buckets, {account_id: view})
     return AgedResult(
         company=CompanyRef.of(company),
@@ -284,7 +299,7 @@ async def _aged_for_one(
         totals_of=f"this {ledger.party} only: {view.reference} {view.name}".rstrip(),
         **aged_totals([found.balance], buckets),
         accounts=[shown],
-        items=aged_items(found.items, buckets),
+        items=aged_items(found.items, buckets) if items else None,
         returned=1,
         total=1,
     )
@@ -386,7 +401,8 @@ CUSTOMERS = _traders(
             " balance split into the ledger's ageing periods (current, then e.g. '1 to 30 days'"
             " ... older), the most overdue first, with company totals in base currency. Age by"
             " `duedate` (how overdue; the default), `transactiondate` or `calendarmonth`. With"
-            " `customer`, that customer only, with each outstanding item and its period.",
+            " `customer`, that customer only (its totals, not the company's); add `items` for"
+            " each outstanding item and its period.",
         ),
     },
     {
@@ -444,8 +460,8 @@ SUPPLIERS = _traders(
             "What the selected company owes its suppliers and for how long: each supplier's"
             " outstanding balance split into the ledger's ageing periods, the most overdue"
             " first, with company totals in base currency. Age by `duedate` (the default),"
-            " `transactiondate` or `calendarmonth`. With `supplier`, that supplier only, item by"
-            " item.",
+            " `transactiondate` or `calendarmonth`. With `supplier`, that supplier only (its"
+            " totals, not the company's); add `items` for each outstanding item and its period.",
         ),
     },
     {

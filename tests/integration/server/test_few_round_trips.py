@@ -11,7 +11,7 @@ import pytest
 from mcp import Client
 
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.integration.server.test_tools import call
+from tests.integration.server.test_tools import call, failure
 
 pytestmark = pytest.mark.anyio
 
@@ -53,11 +53,23 @@ async def test_one_accounts_aged_balance_never_reads_the_companys_table(
     requests = Requests(sandbox_server)
     aged = await call(uk, tool, **{party: who})
     made = requests.since()
-    assert made[summary] == 0
-    # the account found in one request; its aged items and their references side by side
-    assert sum(made.values()) == 3, made
+    # the account found in one request; its row of Sage's summary, by account, in another
+    assert made[summary] == 1 and sum(made.values()) == 2, made
     assert aged["accounts"][0]["name"] and aged["totals_of"].startswith(f"this {party} only")
-    assert aged["read_at"]
+    assert aged["read_at"] and "items" not in aged
+    itemised = await call(uk, tool, items=True, **{party: who})
+    made = requests.since()
+    # with items: the account, then its items and their references side by side
+    assert made[summary] == 0 and sum(made.values()) == 3, made
+    assert itemised["accounts"] == aged["accounts"] and itemised["items"]
+
+
+async def test_items_without_an_account_are_refused_before_asking_sage(
+    uk: Client, sandbox_server: SandboxServer
+) -> None:
+    requests = Requests(sandbox_server)
+    assert "name the customer too" in await failure(uk, "get_aged_debt", items=True)
+    assert sum(requests.since().values()) == 0
 
 
 async def test_a_cursor_page_of_the_companys_aged_debt_asks_sage_nothing(
