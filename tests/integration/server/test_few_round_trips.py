@@ -24,14 +24,18 @@ async def uk(mcp: Client) -> Client:
 
 
 class Requests:
-    """The API requests the sandbox has served, by path, since the last look."""
+    """The API requests the sandbox has answered, by path, since the last look. A request the
+    Professional tunnel timed out (the variant playing one) is not counted: the client asks for
+    a smaller page then, once per collection, and that is the adapting, not the asking."""
 
     def __init__(self, server: SandboxServer) -> None:
         self.server = server
         self.seen = self._now()
 
     def _now(self) -> Counter[str]:
-        return Counter(self.server.sandbox.stats()["api_requests"])
+        stats = self.server.sandbox.stats()
+        timed_out = Counter(str(path) for path, _ in stats["tunnel_timeouts"])
+        return Counter(stats["api_requests"]) - timed_out
 
     def since(self) -> Counter[str]:
         now = self._now()
