@@ -67,7 +67,7 @@ def check_slow_link(table: dict[str, Any], printed: str) -> None:
     customer = next(row for row in rows if row["tool"] == "get_customer")
     assert customer["ours"]["requests"] >= 1 and customer["previous"]["requests"] >= 1, customer
     assert sum(row["previous"]["requests"] for row in rows if row["previous"]) > len(TOOLS)
-    assert len(table["checks"]) == 5
+    assert len(table["checks"]) == 6
     for check in table["checks"]:
         assert check["status"] in {"met", "not met", "unknown"}, check
         assert f"{check['status']}: {check['name']}" in printed
