@@ -9,31 +9,40 @@ what to do next.
 What Sage leaves undocumented is found out on first use and remembered (docs/SAGE200_API.md §8):
 the edition, when not configured (``/sites`` on each base path); how a company answers
 ``$count=true``; the page size a collection can be read in without timing out; what a 401 on a
-company's call means (the token, or the company: ``/sites`` tells them apart).
+company's call means (the token, or the company: ``/sites`` tells them apart). What Sage's
+answers say (error text, Retry-After, the shape of a count) is read in api/answers.py.
+
+Over a slow link the client asks side by side (api/gate.py bounds how many at once), reads a
+whole collection as a scan that streams its pages, and remembers slow-changing answers with the
+time they were read (docs/ARCHITECTURE.md, "As built (issue 11)").
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import hashlib
 import json
 import logging
-import math
 import random
-import re
 import time
-import unicodedata
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html import unescape
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
 
 from sage200_mcp.api import progress
+from sage200_mcp.api.answers import (
+    CountStyle,
+    Json,
+    count_answer,
+    error_detail,
+    records,
+    retry_after,
+    sites_of,
+)
 from sage200_mcp.api.errors import (
     ApiError,
     BadRequest,
@@ -55,21 +64,16 @@ from sage200_mcp.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-Json = dict[str, Any]
 T = TypeVar("T")
 Value = TypeVar("Value", covariant=True)
-CountStyle = Literal["number", "odata", "unsupported"]
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Characters left as they are in a query string (readable, and never special to Sage's gateway);
 # everything else is percent-encoded, a space as %20: whether the gateway reads "+" as a space is
 # unknown, %20 is a space to every server.
 _QUERY_SAFE = "$,'():/"
-_COUNT_KEYS = ("@odata.count", "odata.count", "count", "Count", "@count")
 SITES_TTL = 60.0  # seconds; switching company, or asking again, need not ask Sage again
 BIG_BODY = 256 * 1024  # bytes; a body this big is parsed on a worker thread, not the event loop
-DETAIL_CHARS = 300  # of Sage's own text in an error message
-LONGEST_RETRY_AFTER = 86_400.0  # seconds; advice beyond a day is taken as a day
 
 
 class TokenSource(Protocol):
@@ -229,7 +233,7 @@ class SageClient:
         """A collection, as a list of objects (a bare array or ``{"value": [...]}``). ``small``:
         the collection is known to be a few rows (an enumeration), so a time-out may be retried
         as it is even without a ``$top``."""
-        return _records(await self._json(path, company, params or {}, single=small), path)
+        return records(await self._json(path, company, params or {}, single=small), path)
 
     async def get_item(
         self, path: str, company: Company, params: Mapping[str, str] | None = None
@@ -297,7 +301,7 @@ class SageClient:
             body = await self.get_json(path, company, params)
         except ApiError:
             return None
-        return _count_answer(body)[1]
+        return count_answer(body)[1]
 
     async def all_rows(
         self,
@@ -455,7 +459,7 @@ class SageClient:
         body = await self._find_edition()
         if body is None:
             body = await self.get_json("sites", None)
-        sites = _sites_of(body)
+        sites = sites_of(body)
         if sites is None:
             raise UnexpectedAnswer("Sage's list of sites is not a list; try again.")
         return sites
@@ -501,7 +505,7 @@ class SageClient:
     ) -> tuple[list[Json], bool]:
         query = _page_query(params, offset, limit)
         body = await self._json(path, company, query, shrink=shrink and limit > self.pages.floor)
-        rows = _records(body, path)
+        rows = records(body, path)
         return rows[:limit], len(rows) > limit
 
     async def _page_counted(
@@ -522,8 +526,8 @@ class SageClient:
             )
         except BadRequest:
             return (*await self._page(path, company, params, offset, limit, shrink=shrink), None)
-        total = _count_answer(body)[1] if isinstance(body, dict) else None
-        rows = _records(body, path)
+        total = count_answer(body)[1] if isinstance(body, dict) else None
+        rows = records(body, path)
         return rows[:limit], len(rows) > limit, total
 
     async def _count_probe(
@@ -537,7 +541,7 @@ class SageClient:
             return "unsupported", None
         except ApiError:
             return None, None
-        return _count_answer(body)
+        return count_answer(body)
 
     # -- one request, with retries ---------------------------------------------------------------
 
@@ -627,7 +631,7 @@ class SageClient:
                 if response.status_code not in _RETRY_STATUSES:
                     return self._checked(response, path, company)
                 failure = self._status_error(response, path, company)
-                advised = _retry_after(response)
+                advised = retry_after(response)
                 if advised is not None and advised > self.retry.max_retry_after:
                     raise failure
                 wait = self._backoff(attempt) if advised is None else advised
@@ -667,7 +671,7 @@ class SageClient:
             body = response.json() if response.status_code == 200 else None
         except (httpx.TransportError, json.JSONDecodeError, UnicodeDecodeError):
             return None
-        return _sites_of(body)
+        return sites_of(body)
 
     def _headers(self, token: str, company: Company | None) -> dict[str, str]:
         return sage_headers(token, company, self.settings.subscription_key)
@@ -710,12 +714,12 @@ class SageClient:
                 f" path is wrong for the {edition} edition (check SAGE200_EDITION)."
             )
         if status == 429:
-            return RateLimited(_retry_after(response))
+            return RateLimited(retry_after(response))
         if status == 501:
             return NotSupported(
                 f"This Sage 200 does not offer {path.split('?')[0]} (501). {error_detail(response)}"
             )
-        advised = _retry_after(response)
+        advised = retry_after(response)
         later = f"Sage asks to try again in about {advised:.0f} seconds." if advised else ""
         if status == 504:
             return Unavailable(
@@ -743,22 +747,6 @@ def _page_query(params: Mapping[str, str], offset: int, limit: int) -> dict[str,
     if offset:
         query["$skip"] = str(offset)
     return query
-
-
-def _records(body: Any, path: str) -> list[Json]:
-    if isinstance(body, dict) and isinstance(body.get("value"), list):
-        body = body["value"]
-    if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
-        raise UnexpectedAnswer(f"Sage's answer for {path} is not a list of records; try again.")
-    return body
-
-
-def _sites_of(body: Any) -> list[Json] | None:
-    if isinstance(body, dict) and isinstance(body.get("value"), list):
-        body = body["value"]
-    if not isinstance(body, list):
-        return None
-    return [item for item in body if isinstance(item, dict)]
 
 
 def _company_refused(company: Company, sites: list[Json]) -> CompanyRefused:
@@ -824,114 +812,3 @@ def sage_headers(
     if subscription_key:
         headers["ocp-apim-subscription-key"] = subscription_key
     return headers
-
-
-def error_detail(response: httpx.Response) -> str:
-    """Sage's message from an error body in any of the shapes seen (docs/SAGE200_API.md §5),
-    labelled as Sage's and quoted: the text is Sage's (or a gateway's), not ours, and a model must
-    not take it for an instruction. Control and format characters are removed, the length capped.
-    """
-    text = _sage_text(response)
-    if not text:
-        return "Sage gave no detail."
-    if len(text) > DETAIL_CHARS:
-        text = text[: DETAIL_CHARS - 1].rstrip() + "…"
-    return f"Sage said: {json.dumps(text, ensure_ascii=False)}"
-
-
-def _sage_text(response: httpx.Response) -> str:
-    text = response.text.strip()
-    if not text:
-        return ""
-    try:
-        body = json.loads(text)
-    except ValueError:
-        body = None
-    messages: list[str] = []
-    if isinstance(body, dict):
-        for key in ("Message", "message", "error_description", "$message", "detail", "title"):
-            if isinstance(body.get(key), str):
-                messages.append(body[key])
-                break
-        else:
-            error = body.get("error")
-            if isinstance(error, dict) and isinstance(error.get("message"), str):
-                messages.append(error["message"])
-            elif isinstance(error, str):
-                messages.append(error)
-    elif isinstance(body, list):
-        messages += [
-            str(item.get("$message") or item.get("message") or "")
-            for item in body
-            if isinstance(item, dict)
-        ]
-    elif isinstance(body, str):
-        messages.append(body)
-    elif body is None:
-        stripped = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", text, flags=re.S | re.I)
-        messages.append(unescape(re.sub(r"<[^>]+>", " ", stripped)))
-    return " ".join(" ".join(_printable(m).split()) for m in messages if m.strip())
-
-
-def _printable(text: str) -> str:
-    """``text`` without control, format (bidi overrides, zero-width) or unassigned characters;
-    line and paragraph separators become spaces."""
-    return "".join(
-        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
-        for c in text
-        if unicodedata.category(c) not in ("Cf", "Cs", "Co", "Cn")
-    )
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Sage's ``Retry-After`` in seconds, clamped to [0, a day]; None if absent or unreadable.
-
-    Seconds or an HTTP date; a negative value or a date in the past means now, a huge one or a
-    date years ahead is taken as a day (the message then gives the advice, nobody waits that long).
-    """
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            moment = email.utils.parsedate_to_datetime(value)
-            if moment.tzinfo is None:  # "-0000": UTC, by RFC 5322
-                moment = moment.replace(tzinfo=UTC)
-            seconds = moment.timestamp() - time.time()
-        except (TypeError, ValueError, OverflowError, IndexError):
-            return None
-    if math.isnan(seconds):
-        return None
-    return min(max(seconds, 0.0), LONGEST_RETRY_AFTER)
-
-
-def _count_answer(body: Any) -> tuple[CountStyle | None, int | None]:
-    """How an answer to ``$count=true`` is shaped, and the count it carries.
-
-    A bare number (or numeric text, or an object holding only a count) is the ``number`` style;
-    an object with a list of rows and a count beside it is ``odata``; rows without a count mean
-    the option was ignored (``unsupported``). Anything else proves nothing: (None, None).
-    """
-    if isinstance(body, list):
-        return "unsupported", None
-    if not isinstance(body, dict):
-        number = _count_number(body)
-        return ("number", number) if number is not None else (None, None)
-    rows = body.get("value")
-    candidates = [body[key] for key in _COUNT_KEYS if key in body]
-    if not isinstance(rows, list):
-        candidates.append(rows)
-    number = next((n for n in map(_count_number, candidates) if n is not None), None)
-    if isinstance(rows, list):
-        return ("odata", number) if number is not None else ("unsupported", None)
-    return ("number", number) if number is not None else (None, None)
-
-
-def _count_number(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if value >= 0 else None
-    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]{1,18}\s*", value):
-        return int(value)
-    return None

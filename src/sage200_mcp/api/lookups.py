@@ -18,7 +18,8 @@ from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sage200_mcp.api.client import Company, Json, SageClient
+from sage200_mcp.api.answers import Json
+from sage200_mcp.api.client import Company, SageClient
 from sage200_mcp.api.errors import ApiError, BadRequest, NotFound, NotSupported
 
 log = logging.getLogger(__name__)

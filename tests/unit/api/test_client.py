@@ -15,7 +15,8 @@ import httpx
 import pytest
 import respx
 
-from sage200_mcp.api.client import RetryPolicy, SageClient, error_detail
+from sage200_mcp.api.answers import error_detail
+from sage200_mcp.api.client import RetryPolicy, SageClient
 from sage200_mcp.api.errors import (
     BadRequest,
     Forbidden,
