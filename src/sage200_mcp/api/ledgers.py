@@ -459,7 +459,7 @@ async def account_views(
 
 
 @dataclass(frozen=True)
-class AgedAccount:
+class OneAccountAged:
     """One account's aged balance (the sum of its items) and its items, each with its
     transaction (for its reference and dates) when Sage lists it as outstanding."""
 
@@ -475,7 +475,7 @@ async def aged_account(
     basis: str,
     *,
     items: bool,
-) -> AgedAccount:
+) -> OneAccountAged:
     """One account's aged balance, filtered on Sage's side by the account whatever the size of
     the company: its row of the summary view (one request); or, with ``items``, its items and
     their references and dates (two requests side by side), which sum to that row."""
@@ -493,7 +493,7 @@ async def aged_account(
             },
         )
         found = [_aged_row(AgedBalance.model_validate(row), ledger) for row in rows]
-        return AgedAccount(found[0] if found else _summed([], account_id), [])
+        return OneAccountAged(found[0] if found else _summed([], account_id), [])
     detail, open_items = await asyncio.gather(
         client.all_rows(
             ledger.aged_detail,
@@ -519,7 +519,7 @@ async def aged_account(
     }
     aged = [AgedBalance.model_validate(row) for row in detail]
     with_items = [(row, by_id.get(row.extra(ledger.transaction_id))) for row in aged]
-    return AgedAccount(_summed(aged, account_id), with_items)
+    return OneAccountAged(_summed(aged, account_id), with_items)
 
 
 ITEM_FIELDS = ("reference", "transaction_date", "due_date")
