@@ -367,9 +367,7 @@ class SageClient:
         consume(rows)
         done = len(rows)
         read = object()  # this scan, among the reads of one call
-        await progress.report(
-            read, done, total, f"read {done:,} of {total or 'an unknown number of'} rows"
-        )
+        await progress.report(read, done, total, _progress_text(path, done, total))
         while more:
             if done > limits.rows:
                 raise _too_much(path, f"more than {limits.rows:,} rows match", limits, advice)
@@ -396,9 +394,7 @@ class SageClient:
                 done += len(rows)
                 if not more:
                     break
-            await progress.report(
-                read, done, total, f"read {done:,} of {total or 'an unknown number of'} rows"
-            )
+            await progress.report(read, done, total, _progress_text(path, done, total))
         return done
 
     def _smaller(self, key: tuple[str, int, str], size: int) -> int:
@@ -732,6 +728,10 @@ class SageClient:
                 f"Sage 200 failed (HTTP {status}); {later or 'try again in a minute.'}"
             )
         return UnexpectedAnswer(f"Sage answered HTTP {status} for {path}. {error_detail(response)}")
+
+
+def _progress_text(path: str, done: int, total: int | None) -> str:
+    return f"read {done:,} of {f'{total:,}' if total is not None else 'all the'} rows of {path}"
 
 
 def _too_much(path: str, found: str, limits: ScanLimits, advice: str) -> TooMuch:

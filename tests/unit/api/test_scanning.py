@@ -124,13 +124,16 @@ async def test_a_scan_that_runs_too_long_stops_with_advice(
 async def test_a_scan_tells_its_progress_page_by_page(client: SageClient) -> None:
     respx.get(f"{API}customers").mock(side_effect=SlowSage(total=2_500))
     told: list[tuple[float, float | None]] = []
+    said: list[str] = []
 
     async def listener(done: float, total: float | None, message: str) -> None:
         told.append((done, total))
+        said.append(message)
 
     with progress.listening(listener):
         await client.scan("customers", COMPANY, ORDERED, list, counted=True)
     assert told[0] == (1000, 2500) and told[-1] == (2500, 2500)
+    assert said[0] == "read 1,000 of 2,500 rows of customers"
     assert [done for done, _ in told] == sorted(done for done, _ in told)
 
 
