@@ -154,7 +154,7 @@ async def nominal_activity(
         0,
         max(latest, 1),
     )
-    year = _current_year(periods)
+    year = current_year(periods)
     if year is not None and start == year[0] and today <= end <= year[1]:
         (rows, _, count), after = await asyncio.gather(
             newest, _streamed(client, company, ids, end + timedelta(days=1), year[1])
@@ -212,7 +212,8 @@ def _postings(rows: list[dict[str, Any]], latest: int) -> list[NominalPosting]:
     return [NominalPosting.model_validate(row) for row in rows[:latest]]
 
 
-def _current_year(periods: list[FinancialPeriod]) -> tuple[date, date] | None:
+def current_year(periods: list[FinancialPeriod]) -> tuple[date, date] | None:
+    """The first and last day of the current financial year, if Sage lists it."""
     for period in periods:
         if period.year_relative_to_current_year == 0:
             first, last = period.financial_year_start_date, period.financial_year_end_date

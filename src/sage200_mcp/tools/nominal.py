@@ -18,6 +18,7 @@ from sage200_mcp.api.models import SageRecord
 from sage200_mcp.api.nominal import (
     bank_accounts,
     currencies,
+    current_year,
     financial_periods,
     nominal_activity,
     nominal_codes_named,
@@ -27,7 +28,6 @@ from sage200_mcp.api.nominal import (
 from sage200_mcp.api.views import (
     BankAccount,
     Currency,
-    FinancialPeriod,
     NominalCodeView,
     NominalPosting,
 )
@@ -242,7 +242,8 @@ async def get_nominal_activity(
     )
     accounts = _identified(named, code, company)
     today = state.clock.today()
-    start = from_date or _year_start(periods.value) or today.replace(month=1, day=1)
+    year = current_year(periods.value)
+    start = from_date or (year[0] if year else today.replace(month=1, day=1))
     end = to_date or today
     if start > end:
         raise ToolError(f"from_date {start} is after to_date {end}; swap them.")
@@ -269,12 +270,6 @@ async def get_nominal_activity(
             latest=[posting(entry) for entry in found.latest],
         )
     )
-
-
-def _year_start(periods: list[FinancialPeriod]) -> date | None:
-    """The first day of the current financial year, if Sage lists it."""
-    current = (p for p in periods if p.year_relative_to_current_year == 0)
-    return next((p.financial_year_start_date for p in current), None)
 
 
 def _identified(
