@@ -94,6 +94,8 @@ class OrderSearch:
     status: str | None = None  # a key of STATUSES
     from_date: date | None = None
     to_date: date | None = None
+    min_value: float | None = None  # net of tax, in the order's currency
+    max_value: float | None = None
 
     def filter(self, book: OrderBook, status: str | None) -> odata.Expr | None:
         """The filter, with ``status`` the Sage name of ``self.status``."""
@@ -103,6 +105,12 @@ class OrderSearch:
                 odata.eq("document_status", status) if status else None,
                 odata.compare("document_date", "ge", self.from_date) if self.from_date else None,
                 odata.compare("document_date", "le", self.to_date) if self.to_date else None,
+                odata.compare("total_net_value", "ge", self.min_value)
+                if self.min_value is not None
+                else None,
+                odata.compare("total_net_value", "le", self.max_value)
+                if self.max_value is not None
+                else None,
             ]
         )
 

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import BaseModel, BeforeValidator, Field
 
@@ -29,7 +30,7 @@ from sage200_mcp.api.orders import (
     search_orders,
 )
 from sage200_mcp.tools import paging
-from sage200_mcp.tools.arguments import naming
+from sage200_mcp.tools.arguments import Finite, naming
 from sage200_mcp.tools.listing import shown_page
 from sage200_mcp.tools.output import CompanyRef, PageInfo, respond
 from sage200_mcp.tools.paging import CursorArg, Limit
@@ -192,6 +193,16 @@ StatusArg = Annotated[
     Status | None, BeforeValidator(_status), Field(description="Only orders with this status.")
 ]
 From = Annotated[date | None, Field(description="Ordered on or after this date.")]
+MinValue = Annotated[
+    float | None,
+    Field(description="Only orders worth at least this, net of tax, in the order's currency."),
+    Finite,
+]
+MaxValue = Annotated[
+    float | None,
+    Field(description="Only orders worth at most this, net of tax, in the order's currency."),
+    Finite,
+]
 To = Annotated[date | None, Field(description="Ordered on or before this date.")]
 Customer = Annotated[
     str | None,
@@ -215,15 +226,19 @@ async def list_orders(
     status: StatusArg = None,
     from_date: From = None,
     to_date: To = None,
+    min_value: MinValue = None,
+    max_value: MaxValue = None,
     limit: Limit = 25,
     cursor: CursorArg = None,
 ) -> CallToolResult:
+    if min_value is not None and max_value is not None and min_value > max_value:
+        raise ToolError(f"min_value {min_value:g} is above max_value {max_value:g}; swap them.")
     state = app_state(ctx)
     company = await current_company(state)
     party_id = (
         await ledgers.resolve_account(state.client, book.ledger, company, party) if party else None
     )
-    search = OrderSearch(party_id, status, from_date, to_date)
+    search = OrderSearch(party_id, status, from_date, to_date, min_value, max_value)
     pages = paging.for_search(
         state.settings, f"list_{book.kind}_orders", company.site_id, company.company_id, search
     )
@@ -297,8 +312,9 @@ SALES = OrderTools(
         "List sales orders",
         "Sales orders of the selected company, newest first: number, customer, date, status"
         " (live, on_hold, complete, dispute, cancelled, draft, printed), how much is despatched"
-        " and invoiced, and totals. Narrow by `customer` (id, reference or name), `status` and"
-        " dates. For one order with its lines, use get_sales_order.",
+        " and invoiced, and totals. Narrow by `customer` (id, reference or name), `status`,"
+        " dates and `min_value`/`max_value` (net). For one order with its lines, use"
+        " get_sales_order.",
     ),
     Texts(
         "get_sales_order",
@@ -316,8 +332,8 @@ PURCHASES = OrderTools(
         "List purchase orders",
         "Purchase orders of the selected company, newest first: number, supplier, date,"
         " status, how much is received and invoiced, and totals. Narrow by `supplier` (id,"
-        " reference or name), `status` and dates. For one order with its lines, use"
-        " get_purchase_order.",
+        " reference or name), `status`, dates and `min_value`/`max_value` (net). For one order"
+        " with its lines, use get_purchase_order.",
     ),
     Texts(
         "get_purchase_order",

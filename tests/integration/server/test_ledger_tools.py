@@ -16,7 +16,7 @@ from mcp import Client
 from sage200_mcp.config import Settings
 from sage200_mcp.sandbox.server import SandboxServer
 from sage200_mcp.server import create_server
-from tests.helpers import PRO, TODAY
+from tests.helpers import PRO, TODAY, sandbox_requests
 from tests.integration.server.test_tools import call, failure, match_count, sandbox_views
 
 pytestmark = pytest.mark.anyio
@@ -242,6 +242,39 @@ async def test_orders_by_customer_status_and_number(uk: Client) -> None:
     assert "No sales order" in await failure(uk, "get_sales_order", order="ZZ-NOPE")
     windowed = await call(uk, "list_purchase_orders", from_date="2026-11-01", to_date="2026-11-28")
     assert all("2026-11-01" <= o["date"] <= "2026-11-28" for o in windowed["orders"])
+
+
+async def every_order(client: Client, tool: str, **search: Any) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    page = await call(client, tool, limit=200, **search)
+    while True:
+        rows += page["orders"]
+        if "next_cursor" not in page:
+            return rows
+        page = await call(client, tool, limit=200, cursor=page["next_cursor"], **search)
+
+
+@pytest.mark.parametrize("kind", ["sales", "purchase"])
+async def test_orders_by_value(uk: Client, kind: str) -> None:
+    tool = f"list_{kind}_orders"
+    every = await every_order(uk, tool)
+    values = sorted(o["net"] for o in every)
+    low, high = values[len(values) // 4], values[3 * len(values) // 4]
+    big = await every_order(uk, tool, min_value=high)
+    small = await every_order(uk, tool, max_value=low)
+    middle = await every_order(uk, tool, min_value=low, max_value=high)
+    assert {o["id"] for o in big} == {o["id"] for o in every if o["net"] >= high}
+    assert {o["id"] for o in small} == {o["id"] for o in every if o["net"] <= low}
+    assert {o["id"] for o in middle} == {o["id"] for o in every if low <= o["net"] <= high}
+    assert big and small and middle
+
+
+async def test_an_upside_down_value_range_is_refused_before_asking_sage(
+    uk: Client, sandbox_server: SandboxServer
+) -> None:
+    before = sandbox_requests(sandbox_server.url)
+    text = await failure(uk, "list_sales_orders", min_value=500, max_value=100)
+    assert "swap them" in text and sandbox_requests(sandbox_server.url) == before
 
 
 # -- stock ----------------------------------------------------------------------------------------
