@@ -321,6 +321,7 @@ class TransactionSearch:
     from_date: date | None = None
     to_date: date | None = None
     entry_type: str | None = None  # a key of ENTRY_TYPES
+    oldest_first: bool = False
 
     def filter(self, ledger: Ledger, entry_type: str | None = None) -> odata.Expr | None:
         """The filter, with ``entry_type`` the Sage name of ``self.entry_type``."""
@@ -347,15 +348,16 @@ async def search_transactions(
     limit: int,
     want_total: bool,
 ) -> Page[TransactionView]:
-    """Newest first; ties broken by the transaction id so pages never overlap. Types are
-    Sage's names, whether Sage sent names or numbers."""
+    """Newest first (or oldest first); ties broken by the transaction id so pages never
+    overlap. Types are Sage's names, whether Sage sent names or numbers."""
     entry_type = None
     if search.entry_type:
         types = await enumeration(client, company, TRANSACTION_TYPES)
         entry_type = types.named(ENTRY_TYPES[search.entry_type])
     expression = search.filter(ledger, entry_type)
+    direction = "asc" if search.oldest_first else "desc"
     params = {
-        "$orderby": f"transaction_date desc, {ledger.transaction_id} desc",
+        "$orderby": f"transaction_date {direction}, {ledger.transaction_id} {direction}",
         "$select": ",".join((*TransactionView.model_fields, ledger.transaction_id)),
     }
     if expression is not None:

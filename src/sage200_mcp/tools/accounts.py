@@ -37,6 +37,9 @@ ExtraFields = Annotated[
     Field(max_length=20, description="Extra fields per row, by their Sage names."),
 ]
 OutstandingOnly = Annotated[bool, Field(description="Only unpaid items.")]
+OldestFirst = Annotated[
+    bool, Field(description="Oldest first (e.g. the longest-unpaid items); newest first if not.")
+]
 FromDate = Annotated[date | None, Field(description="On or after this date.")]
 ToDate = Annotated[date | None, Field(description="On or before this date.")]
 EntryTypeArg = Annotated[EntryType | None, Field(description="Only this kind of entry.")]

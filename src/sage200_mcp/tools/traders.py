@@ -35,6 +35,7 @@ from sage200_mcp.tools.accounts import (
     ItemsArg,
     MaxBalance,
     MinBalance,
+    OldestFirst,
     OutstandingOnly,
     SortArg,
     ToDate,
@@ -173,6 +174,7 @@ async def list_transactions(
     from_date: FromDate = None,
     to_date: ToDate = None,
     type: EntryTypeArg = None,
+    oldest_first: OldestFirst = False,
     limit: Limit = 25,
     cursor: CursorArg = None,
 ) -> CallToolResult:
@@ -180,7 +182,7 @@ async def list_transactions(
     company = await current_company(state)
     view = await ledgers.find_account(state.client, ledger, company, account)
     account_id = view.id or 0  # find_account returns only rows with an id
-    search = TransactionSearch(account_id, outstanding_only, from_date, to_date, type)
+    search = TransactionSearch(account_id, outstanding_only, from_date, to_date, type, oldest_first)
     pages = paging.for_search(
         state.settings,
         f"list_{ledger.party}_transactions",
@@ -389,7 +391,8 @@ CUSTOMERS = _traders(
         ),
         "transactions": Texts(
             "A customer's transactions",
-            "A customer's invoices, credit notes and receipts, newest first. By default only the"
+            "A customer's invoices, credit notes and receipts, newest first (`oldest_first` for the"
+            " longest-standing first). By default only the"
             " items still outstanding (what makes up the balance); set `outstanding_only` false"
             " for the history, narrowed by `from_date`/`to_date` (YYYY-MM-DD) and `type`"
             " (invoice, credit_note, payment = receipts from the customer, refund). Amounts are"
@@ -450,7 +453,8 @@ SUPPLIERS = _traders(
         ),
         "transactions": Texts(
             "A supplier's transactions",
-            "A supplier's invoices, credit notes and payments, newest first. By default only the"
+            "A supplier's invoices, credit notes and payments, newest first (`oldest_first` for the"
+            " longest-standing first). By default only the"
             " items still outstanding; set `outstanding_only` false for the history, narrowed by"
             " `from_date`/`to_date` (YYYY-MM-DD) and `type` (invoice, credit_note, payment ="
             " payments to the supplier, refund). Credit notes and payments are negative.",

@@ -201,6 +201,24 @@ async def test_transaction_history_filters(uk: Client) -> None:
     assert overdue["account"]["reference"] == "ABS001"
 
 
+async def test_transactions_oldest_first_page_by_page(uk: Client) -> None:
+    asked = {"customer": "ABS001", "outstanding_only": False, "oldest_first": True}
+    first = await call(uk, "list_customer_transactions", limit=10, **asked)
+    second = await call(
+        uk, "list_customer_transactions", limit=10, cursor=first["next_cursor"], **asked
+    )
+    dates = [t["date"] for t in first["transactions"] + second["transactions"]]
+    assert len(dates) == 20 and dates == sorted(dates)
+    newest = await call(
+        uk, "list_customer_transactions", limit=10, **{**asked, "oldest_first": False}
+    )
+    assert newest["transactions"][0]["date"] > dates[-1]
+    # a cursor is bound to its order: the newest-first one is refused for the oldest-first list
+    assert "cursor" in await failure(
+        uk, "list_customer_transactions", limit=10, cursor=newest["next_cursor"], **asked
+    )
+
+
 async def test_suppliers_mirror_customers(uk: Client) -> None:
     page = await call(uk, "list_suppliers", sort="-balance", limit=5)
     balances = [s["balance"] for s in page["suppliers"]]
