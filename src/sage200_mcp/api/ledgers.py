@@ -421,6 +421,28 @@ async def aged_table(
     return await client.remember(key, load, AGED_TABLE_TTL)
 
 
+async def accounts_on_hold(
+    client: SageClient, ledger: Ledger, company: Company
+) -> Remembered[frozenset[int]]:
+    """The ids of the accounts on hold (few, as a rule: one request), remembered as long as the
+    aged table they filter, so that its cursor pages agree with its first."""
+
+    async def load() -> frozenset[int]:
+        rows = await client.all_rows(
+            ledger.views,
+            company,
+            {
+                "$filter": str(odata.eq("account_is_on_hold", True)),
+                "$select": "id",
+                "$orderby": "id asc",
+            },
+        )
+        return frozenset(i for i in (lenient_int(row.get("id")) for row in rows) if i is not None)
+
+    key = ("on hold", company.site_id, company.company_id, ledger.party)
+    return await client.remember(key, load, AGED_TABLE_TTL)
+
+
 async def names_for(
     client: SageClient,
     ledger: Ledger,

@@ -5,6 +5,7 @@ these answers are declared in tools/traders.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -44,6 +45,18 @@ FromDate = Annotated[date | None, Field(description="On or after this date.")]
 ToDate = Annotated[date | None, Field(description="On or before this date.")]
 EntryTypeArg = Annotated[EntryType | None, Field(description="Only this kind of entry.")]
 AgeingArg = Annotated[Ageing, Field(description="What the age is measured from.")]
+AgedSort = Literal["most_overdue", "total"]
+AgedSortArg = Annotated[
+    AgedSort,
+    Field(
+        description=(
+            "most_overdue: the oldest debt first (the default); total: the largest balance first."
+        )
+    ),
+]
+OnHoldArg = Annotated[
+    bool | None, Field(description="Only accounts on hold (true) or not on hold (false).")
+]
 ItemsArg = Annotated[
     bool,
     Field(
@@ -323,6 +336,14 @@ def aged_account(
         total=round(sum(b.amount for b in amounts), 2),
         buckets=[b for b in amounts if b.amount],
     )
+
+
+def aged_order(sort: AgedSort, buckets: list[tuple[str, str]]) -> Callable[[AgedRow], list[float]]:
+    """The key that ranks accounts, largest first: by each period from the oldest (the most
+    overdue), or by the whole balance."""
+    if sort == "total":
+        return lambda row: [sum(row.amount(key) for key, _ in buckets)]
+    return lambda row: [row.amount(key) for key, _ in buckets]
 
 
 def aged_totals(rows: list[AgedRow], buckets: list[tuple[str, str]]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ the eight tools.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -27,6 +28,7 @@ from sage200_mcp.tools.accounts import (
     AccountDetail,
     AccountRow,
     AgedResult,
+    AgedSortArg,
     Ageing,
     AgeingArg,
     EntryTypeArg,
@@ -36,6 +38,7 @@ from sage200_mcp.tools.accounts import (
     MaxBalance,
     MinBalance,
     OldestFirst,
+    OnHoldArg,
     OutstandingOnly,
     SortArg,
     ToDate,
@@ -46,6 +49,7 @@ from sage200_mcp.tools.accounts import (
     aged_buckets,
     aged_id,
     aged_items,
+    aged_order,
     aged_totals,
     transaction_row,
 )
@@ -220,10 +224,17 @@ async def get_aged(
     account: str | None = None,
     ageing: AgeingArg = "duedate",
     items: ItemsArg = False,
+    sort: AgedSortArg = "most_overdue",
+    on_hold: OnHoldArg = None,
     limit: Limit = 25,
     cursor: CursorArg = None,
 ) -> CallToolResult:
     state, ledger = app_state(ctx), traders.ledger
+    if account and (on_hold is not None or sort != "most_overdue"):
+        raise ToolError(
+            f"on_hold and sort choose among every {ledger.party}; with one {ledger.party},"
+            " leave them out."
+        )
     if items and not account:
         raise ToolError(
             f"items lists one {ledger.party}'s outstanding items: name the {ledger.party} too,"
@@ -233,13 +244,23 @@ async def get_aged(
     if account:
         return respond(await _aged_for_one(state, ledger, company, account, ageing, items))
     pages = paging.for_search(
-        state.settings, traders.aged_tool, company.site_id, company.company_id, ageing
+        state.settings,
+        traders.aged_tool,
+        company.site_id,
+        company.company_id,
+        ageing,
+        sort,
+        on_hold,
     )
     position = pages.start(cursor)
-    found = await ledgers.aged_table(state.client, ledger, company, ageing)
+    found, held = await asyncio.gather(
+        ledgers.aged_table(state.client, ledger, company, ageing),
+        _held(state, ledger, company, wanted=on_hold is not None),
+    )
     table = found.value
     buckets = aged_buckets(table.rows[0] if table.rows else None)
-    rows = sorted(table.rows, key=lambda r: [r.amount(key) for key, _ in buckets], reverse=True)
+    chosen = [r for r in table.rows if on_hold is None or (aged_id(r) in held) == on_hold]
+    rows = sorted(chosen, key=aged_order(sort, buckets), reverse=True)
     end = position.offset + limit
     names = await ledgers.names_for(
         state.client,
@@ -264,12 +285,22 @@ async def get_aged(
             ageing=ageing,
             read_at=found.read_at.isoformat(timespec="seconds"),
             periods=[label for _, label in buckets],
-            totals_of=f"every {ledger.party}",
-            **aged_totals(table.rows, buckets),
+            totals_of=f"every {ledger.party}"
+            + ("" if on_hold is None else " on hold" if on_hold else " not on hold"),
+            **aged_totals(chosen, buckets),
             accounts=accounts[: page.returned],
             **page.model_dump(),
         )
     )
+
+
+async def _held(
+    state: AppState, ledger: Ledger, company: Company, *, wanted: bool
+) -> frozenset[int]:
+    """The accounts on hold, read (beside the aged table) only when the answer filters by it."""
+    if not wanted:
+        return frozenset()
+    return (await ledgers.accounts_on_hold(state.client, ledger, company)).value
 
 
 PAGES_AHEAD = 3  # cursor pages whose names the first page's request fetches too
@@ -405,7 +436,8 @@ CUSTOMERS = _traders(
             " ... older), the most overdue first, with company totals in base currency. Age by"
             " `duedate` (how overdue; the default), `transactiondate` or `calendarmonth`. With"
             " `customer`, that customer only (its totals, not the company's); add `items` for"
-            " each outstanding item and its period.",
+            " each outstanding item and its period. `sort` total ranks by the whole balance;"
+            " `on_hold` keeps accounts on hold (or the others), totals included.",
         ),
     },
     {
@@ -465,7 +497,9 @@ SUPPLIERS = _traders(
             " outstanding balance split into the ledger's ageing periods, the most overdue"
             " first, with company totals in base currency. Age by `duedate` (the default),"
             " `transactiondate` or `calendarmonth`. With `supplier`, that supplier only (its"
-            " totals, not the company's); add `items` for each outstanding item and its period.",
+            " totals, not the company's); add `items` for each outstanding item and its period."
+            " `sort` total ranks by the whole balance; `on_hold` keeps accounts on hold (or the"
+            " others), totals included.",
         ),
     },
     {

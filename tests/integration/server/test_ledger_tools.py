@@ -458,3 +458,37 @@ async def test_toolsets_keep_the_tool_list_short(settings: Settings) -> None:
         "query",
     }
     assert status["toolsets"] == ["orders", "query"]
+
+
+async def every_aged(client: Client, **search: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    page = first = await call(client, "get_aged_debt", limit=200, **search)
+    while True:
+        rows += page["accounts"]
+        if "next_cursor" not in page:
+            return rows, first
+        page = await call(client, "get_aged_debt", limit=200, cursor=page["next_cursor"], **search)
+
+
+async def test_aged_debt_by_largest_balance_and_by_hold(uk: Client) -> None:
+    by_total, _ = await every_aged(uk, sort="total")
+    totals = [a["total"] for a in by_total]
+    assert totals == sorted(totals, reverse=True)
+    held_ids: set[int] = set()
+    page = await call(uk, "list_customers", on_hold=True, limit=200)
+    held_ids |= {c["id"] for c in page["customers"]}
+    assert "next_cursor" not in page and held_ids
+    held, first = await every_aged(uk, on_hold=True)
+    free, rest = await every_aged(uk, on_hold=False)
+    whole = await call(uk, "get_aged_debt", limit=1)
+    parts = cents(first["total_outstanding"]) + cents(rest["total_outstanding"])
+    assert abs(parts - cents(whole["total_outstanding"])) <= 1  # each total rounds once
+    assert held and {a["id"] for a in held} <= held_ids
+    assert not {a["id"] for a in free} & held_ids
+    assert {a["id"] for a in held + free} == {a["id"] for a in by_total}
+    assert first["totals_of"] == "every customer on hold"
+    assert cents(first["total_outstanding"]) == sum(cents(t["amount"]) for t in first["totals"])
+
+
+async def test_sort_and_hold_with_one_account_are_refused(uk: Client) -> None:
+    assert "leave them out" in await failure(uk, "get_aged_debt", customer="ABS001", on_hold=True)
