@@ -212,6 +212,44 @@ def _postings(rows: list[dict[str, Any]], latest: int) -> list[NominalPosting]:
     return [NominalPosting.model_validate(row) for row in rows[:latest]]
 
 
+@dataclass(frozen=True)
+class FinancialYear:
+    """One financial year in brief: a model asking "when does our year end?" or "which period
+    are we in?" needs this, not a row per period."""
+
+    relative: int | None  # 0 this year, -1 last year, 1 next
+    start: date | None
+    end: date | None
+    periods: int
+    current_period: FinancialPeriod | None  # the period holding ``today``, if in this year
+
+
+def financial_years(periods: list[FinancialPeriod], today: date) -> list[FinancialYear]:
+    """The years the periods belong to, oldest first, each with the period holding ``today``."""
+    years: dict[date | None, list[FinancialPeriod]] = {}
+    for period in periods:
+        years.setdefault(period.financial_year_start_date, []).append(period)
+    return [
+        FinancialYear(
+            held[0].year_relative_to_current_year,
+            held[0].financial_year_start_date,
+            held[0].financial_year_end_date,
+            len(held),
+            next(
+                (
+                    p
+                    for p in held
+                    if p.period_start_date
+                    and p.period_end_date
+                    and p.period_start_date <= today <= p.period_end_date
+                ),
+                None,
+            ),
+        )
+        for held in years.values()
+    ]
+
+
 def current_year(periods: list[FinancialPeriod]) -> tuple[date, date] | None:
     """The first and last day of the current financial year, if Sage lists it."""
     for period in periods:

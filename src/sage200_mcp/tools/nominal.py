@@ -16,10 +16,12 @@ from pydantic import BaseModel, Field
 from sage200_mcp.api.client import Company, Remembered, SageClient
 from sage200_mcp.api.models import SageRecord
 from sage200_mcp.api.nominal import (
+    FinancialYear,
     bank_accounts,
     currencies,
     current_year,
     financial_periods,
+    financial_years,
     nominal_activity,
     nominal_codes_named,
     search_nominal_codes,
@@ -40,7 +42,8 @@ from sage200_mcp.tools.reference import currency_codes, label
 from sage200_mcp.tools.state import AppState, app_state
 from sage200_mcp.tools.toolkit import READ_ONLY, ToolContext, add_tool, current_company
 
-Kind = Literal["tax_codes", "currencies", "financial_periods"]
+Kind = Literal["tax_codes", "currencies", "financial_years", "financial_periods"]
+Listed = Literal["tax_codes", "currencies", "financial_periods"]  # the kinds Sage lists as rows
 
 
 class NominalRow(BaseModel):
@@ -171,8 +174,29 @@ def reference_row(record: SageRecord) -> dict[str, Any]:
     return {name: value for name, value in shown.items() if value not in (None, "")}
 
 
+def year_row(year: FinancialYear) -> dict[str, Any]:
+    """A financial year as a row: relative year, first and last day, how many periods, and
+    (this year) the current period."""
+    row: dict[str, Any] = {
+        "year": year.relative,
+        "start": year.start.isoformat() if year.start else None,
+        "end": year.end.isoformat() if year.end else None,
+        "periods": year.periods,
+    }
+    current = year.current_period
+    if current is not None:
+        row["current_period"] = {
+            "number": current.period_number,
+            "start": current.period_start_date.isoformat() if current.period_start_date else None,
+            "end": current.period_end_date.isoformat() if current.period_end_date else None,
+        }
+    return {name: value for name, value in row.items() if value is not None}
+
+
 async def _reference_records(
-    client: SageClient, company: Company, kind: Kind
+    client: SageClient,
+    company: Company,
+    kind: Literal["tax_codes", "currencies", "financial_periods"],
 ) -> Remembered[Sequence[SageRecord]]:
     found: Remembered[Sequence[SageRecord]]
     if kind == "tax_codes":
@@ -307,14 +331,19 @@ async def get_reference_data(
 ) -> Annotated[CallToolResult, ReferenceData]:
     state = app_state(ctx)
     company = await current_company(state)
-    found = await _reference_records(state.client, company, kind)
-    rows = [reference_row(record) for record in found.value]
+    if kind == "financial_years":
+        periods = await financial_periods(state.client, company)
+        years = financial_years(periods.value, state.clock.today())
+        found_at, rows = periods.read_at, [year_row(year) for year in years]
+    else:
+        found = await _reference_records(state.client, company, kind)
+        found_at, rows = found.read_at, [reference_row(record) for record in found.value]
     kept = fit(rows, state.settings.max_result_chars)
     return respond(
         ReferenceData(
             company=CompanyRef.of(company),
             kind=kind,
-            read_at=found.read_at.isoformat(timespec="seconds"),
+            read_at=found_at.isoformat(timespec="seconds"),
             rows=rows[:kept],
             truncated=kept < len(rows),
             note=f"Showing {kept} of {len(rows)} rows, to keep the answer small."
@@ -367,8 +396,10 @@ def register(mcp: MCPServer[AppState]) -> None:
         title="Reference data",
         description=(
             "The selected company's tax codes (with rates), currencies (with exchange rates"
-            " against the base currency) or financial periods (start and end of each period of"
-            " each year, relative to the current year)."
+            " against the base currency), financial years in brief (start, end, number of"
+            " periods, and this year's current period: 'when does our year end?') or every"
+            " financial period (start and end of each period of each year, relative to the"
+            " current year)."
         ),
         annotations=READ_ONLY,
     )

@@ -352,6 +352,16 @@ async def test_reference_data(uk: Client) -> None:
     assert {c["code"] for c in currencies} == {"GBP", "EUR", "USD"}
     periods = (await call(uk, "get_reference_data", kind="financial_periods"))["rows"]
     assert len(periods) == 48 and periods[0]["period_start_date"] == "2024-04-01"
+    years = (await call(uk, "get_reference_data", kind="financial_years"))["rows"]
+    assert [(y["year"], y["start"], y["end"], y["periods"]) for y in years] == [
+        (-2, "2024-04-01", "2025-03-31", 12),
+        (-1, "2025-04-01", "2026-03-31", 12),
+        (0, "2026-04-01", "2027-03-31", 12),
+        (1, "2027-04-01", "2028-03-31", 12),
+    ]
+    # the period holding the tools' today (SAGE200_TODAY, 2026-11-28): November, period 8
+    assert years[2]["current_period"] == {"number": 8, "start": "2026-11-01", "end": "2026-11-30"}
+    assert all("current_period" not in y for y in years if y["year"] != 0)
     await call(uk, "switch_site", site="Ireland")
     irish = (await call(uk, "get_reference_data", kind="tax_codes"))["rows"]
     assert any(t["tax_rate"] == 23 for t in irish)
