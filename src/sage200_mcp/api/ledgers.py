@@ -113,6 +113,8 @@ class AccountSearch:
     min_balance: float | None = None
     max_balance: float | None = None
     include_hidden: bool = False
+    quiet_since: date | None = None  # no transaction on or after this day
+    active_since: date | None = None  # a transaction on or after this day
 
     def filter(self, active: str | None) -> odata.Expr | None:
         """The filter; ``active`` is Sage's name for an active account, or None when hidden
@@ -134,6 +136,12 @@ class AccountSearch:
                 if self.max_balance is not None
                 else None,
                 odata.eq("account_status_type", active) if active else None,
+                odata.compare("date_of_last_transaction", "lt", self.quiet_since)
+                if self.quiet_since
+                else None,
+                odata.compare("date_of_last_transaction", "ge", self.active_since)
+                if self.active_since
+                else None,
             ]
         )
 

@@ -91,6 +91,12 @@ class SageRecord(BaseModel):
         """A field Sage sent that this model does not declare (None if absent)."""
         return (self.model_extra or {}).get(name)
 
+    def field(self, name: str) -> Any:
+        """A field by its Sage name, declared (as this model reads it) or not (as sent)."""
+        if name in type(self).model_fields:
+            return getattr(self, name)
+        return self.extra(name)
+
 
 class Site(SageRecord):
     site_id: Text = ""

@@ -38,6 +38,19 @@ ExtraFields = Annotated[
     Field(max_length=20, description="Extra fields per row, by their Sage names."),
 ]
 OutstandingOnly = Annotated[bool, Field(description="Only unpaid items.")]
+QuietSince = Annotated[
+    date | None,
+    Field(
+        description=(
+            "Only accounts with no transaction on or after this day (YYYY-MM-DD), e.g. a"
+            " balance but nothing in six months."
+        )
+    ),
+]
+ActiveSince = Annotated[
+    date | None,
+    Field(description="Only accounts with a transaction on or after this day (YYYY-MM-DD)."),
+]
 OldestFirst = Annotated[
     bool, Field(description="Oldest first (e.g. the longest-unpaid items); newest first if not.")
 ]
@@ -208,7 +221,7 @@ def account_row(
         on_hold=bool(view.account_is_on_hold),
         over_credit_limit=bool(view.is_over_credit_limit),
         status=_status(view.account_status_type),
-        extra={name: view.extra(name) for name in extra_fields} or None,
+        extra={name: view.field(name) for name in extra_fields} or None,
     )
 
 

@@ -27,6 +27,7 @@ from sage200_mcp.tools import paging
 from sage200_mcp.tools.accounts import (
     AccountDetail,
     AccountRow,
+    ActiveSince,
     AgedResult,
     AgedSortArg,
     Ageing,
@@ -40,6 +41,7 @@ from sage200_mcp.tools.accounts import (
     OldestFirst,
     OnHoldArg,
     OutstandingOnly,
+    QuietSince,
     SortArg,
     ToDate,
     TransactionList,
@@ -100,6 +102,8 @@ async def list_accounts(
     min_balance: MinBalance = None,
     max_balance: MaxBalance = None,
     include_hidden: bool = False,
+    quiet_since: QuietSince = None,
+    active_since: ActiveSince = None,
     sort: SortArg = "name",
     fields: ExtraFields = None,
     limit: Limit = 25,
@@ -108,7 +112,14 @@ async def list_accounts(
     state, ledger = app_state(ctx), traders.ledger
     company = await current_company(state)
     search_for = AccountSearch(
-        search, on_hold, over_credit_limit, min_balance, max_balance, include_hidden
+        search,
+        on_hold,
+        over_credit_limit,
+        min_balance,
+        max_balance,
+        include_hidden,
+        quiet_since,
+        active_since,
     )
     extra = check_fields(
         fields or [],
@@ -406,7 +417,8 @@ CUSTOMERS = _traders(
             "List or search customers",
             "Find customers in the selected company's sales ledger. Filters combine: `search`"
             " matches part of the reference, name or short name (any case); `on_hold`,"
-            " `over_credit_limit`, `min_balance`/`max_balance` narrow further; hidden (closed)"
+            " `over_credit_limit`, `min_balance`/`max_balance`, `quiet_since`/`active_since`"
+            " (the last transaction before, or on or after, a day) narrow further; hidden (closed)"
             " accounts are left out unless `include_hidden`. `sort` by name, reference or"
             " balance ('-balance' puts the largest first). Rows are compact; ask for more with"
             " `fields` (names of customer_views fields, e.g. 'contact_name', 'payment_terms')."
@@ -472,7 +484,8 @@ SUPPLIERS = _traders(
             "List or search suppliers",
             "Find suppliers in the selected company's purchase ledger. Filters combine: `search`"
             " matches part of the reference, name or short name (any case); `on_hold`,"
-            " `over_credit_limit`, `min_balance`/`max_balance` (what the company owes them)"
+            " `over_credit_limit`, `min_balance`/`max_balance` (what the company owes them),"
+            " `quiet_since`/`active_since` (the last transaction before, or on or after, a day)"
             " narrow further; hidden accounts are left out unless `include_hidden`. `sort` by"
             " name, reference or balance ('-balance' first for the largest). Extra columns with"
             " `fields` (supplier_views names). For one supplier in full, use get_supplier.",

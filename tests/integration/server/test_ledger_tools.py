@@ -502,3 +502,26 @@ async def test_aged_debt_by_largest_balance_and_by_hold(uk: Client) -> None:
 
 async def test_sort_and_hold_with_one_account_are_refused(uk: Client) -> None:
     assert "leave them out" in await failure(uk, "get_aged_debt", customer="ABS001", on_hold=True)
+
+
+async def every_customer(client: Client, **search: Any) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    page = await call(client, "list_customers", limit=200, **search)
+    while True:
+        rows += page["customers"]
+        if "next_cursor" not in page:
+            return rows
+        page = await call(client, "list_customers", limit=200, cursor=page["next_cursor"], **search)
+
+
+async def test_customers_by_when_they_last_traded(uk: Client) -> None:
+    shown = {"fields": ["date_of_last_transaction"]}
+    quiet = await every_customer(uk, quiet_since="2026-08-01", **shown)
+    active = await every_customer(uk, active_since="2026-08-01", **shown)
+    everyone = await every_customer(uk)
+    assert quiet and active
+    assert all(c["extra"]["date_of_last_transaction"][:10] < "2026-08-01" for c in quiet)
+    assert all(c["extra"]["date_of_last_transaction"][:10] >= "2026-08-01" for c in active)
+    assert {c["id"] for c in quiet} | {c["id"] for c in active} == {c["id"] for c in everyone}
+    owing = await every_customer(uk, quiet_since="2026-08-01", min_balance=0.01)
+    assert {c["id"] for c in owing} == {c["id"] for c in quiet if c["balance"] >= 0.01}
