@@ -52,8 +52,10 @@ class OrderLine(SageRecord):
     description: Text = ""
     warehouse_id: Id = None
     line_quantity: Number = None
-    unit_price: Number = _either("discounted_unit_price", "unit_buying_price")
+    list_price: Number = _either("selling_unit_price", "unit_buying_price")
+    unit_price: Number = _either("discounted_unit_price", "unit_buying_price")  # after discount
     unit_discount_percent: Number = None
+    unit_discount_value: Number = None
     line_total_value: Number = None
     line_tax_value: Number = None
     allocated_quantity: Number = None  # sales only: allocated from stock

@@ -83,9 +83,13 @@ class OrderLine(BaseModel):
     description: str | None = None
     warehouse: str | None = None
     quantity: float | None = None
-    unit_price: float | None = Field(default=None, description="After any discount.")
+    list_price: float | None = Field(default=None, description="A unit, before any discount.")
     discount_percent: float | None = None
-    net: float | None = None
+    discount: float | None = Field(default=None, description="Off each unit's list price.")
+    unit_price: float | None = Field(
+        default=None, description="A unit after discount: list_price less discount."
+    )
+    net: float | None = Field(default=None, description="quantity x unit_price, before tax.")
     tax: float | None = None
     allocated: float | None = Field(default=None, description="Sales: allocated from stock.")
     delivered: float | None = None
@@ -137,8 +141,10 @@ def order_line(line: views.OrderLine, warehouses: dict[int, str]) -> OrderLine:
         description=line.description or None,
         warehouse=label(warehouses, line.warehouse_id),
         quantity=line.line_quantity,
-        unit_price=line.unit_price,
+        list_price=line.list_price,
         discount_percent=line.unit_discount_percent or None,
+        discount=line.unit_discount_value or None,
+        unit_price=line.unit_price,
         net=line.line_total_value,
         tax=line.line_tax_value,
         allocated=line.allocated_quantity,
