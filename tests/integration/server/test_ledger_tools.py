@@ -32,14 +32,17 @@ def cents(value: float) -> int:
     return round(value * 100)
 
 
-async def all_outstanding(client: Client, tool: str, **account: str) -> list[dict[str, Any]]:
+async def every_row(
+    client: Client, tool: str, rows_key: str, **search: Any
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every row a list tool gives, cursor page after cursor page, and its first page."""
     rows: list[dict[str, Any]] = []
-    page = await call(client, tool, limit=200, **account)
+    page = first = await call(client, tool, limit=200, **search)
     while True:
-        rows += page["transactions"]
+        rows += page[rows_key]
         if "next_cursor" not in page:
-            return rows
-        page = await call(client, tool, limit=200, cursor=page["next_cursor"], **account)
+            return rows, first
+        page = await call(client, tool, limit=200, cursor=page["next_cursor"], **search)
 
 
 # -- the ledgers ----------------------------------------------------------------------------------
@@ -59,7 +62,7 @@ async def test_aged_total_equals_balance_equals_outstanding_items(
 ) -> None:
     aged_tool = "get_aged_debt" if party == "customer" else "get_aged_creditors"
     detail = (await call(uk, f"get_{party}", **{party: who}))[party]
-    items = await all_outstanding(uk, f"list_{party}_transactions", **{party: who})
+    items, _ = await every_row(uk, f"list_{party}_transactions", "transactions", **{party: who})
     aged = await call(uk, aged_tool, items=True, **{party: who})
     assert aged["returned"] == 1 and aged["accounts"][0]["reference"] == who
     balance = cents(detail["balance"])
@@ -270,25 +273,15 @@ async def test_orders_by_customer_status_and_number(uk: Client) -> None:
     assert all("2026-11-01" <= o["date"] <= "2026-11-28" for o in windowed["orders"])
 
 
-async def every_order(client: Client, tool: str, **search: Any) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    page = await call(client, tool, limit=200, **search)
-    while True:
-        rows += page["orders"]
-        if "next_cursor" not in page:
-            return rows
-        page = await call(client, tool, limit=200, cursor=page["next_cursor"], **search)
-
-
 @pytest.mark.parametrize("kind", ["sales", "purchase"])
 async def test_orders_by_value(uk: Client, kind: str) -> None:
     tool = f"list_{kind}_orders"
-    every = await every_order(uk, tool)
+    every, _ = await every_row(uk, tool, "orders")
     values = sorted(o["net"] for o in every)
     low, high = values[len(values) // 4], values[3 * len(values) // 4]
-    big = await every_order(uk, tool, min_value=high)
-    small = await every_order(uk, tool, max_value=low)
-    middle = await every_order(uk, tool, min_value=low, max_value=high)
+    big, _ = await every_row(uk, tool, "orders", min_value=high)
+    small, _ = await every_row(uk, tool, "orders", max_value=low)
+    middle, _ = await every_row(uk, tool, "orders", min_value=low, max_value=high)
     assert {o["id"] for o in big} == {o["id"] for o in every if o["net"] >= high}
     assert {o["id"] for o in small} == {o["id"] for o in every if o["net"] <= low}
     assert {o["id"] for o in middle} == {o["id"] for o in every if low <= o["net"] <= high}
@@ -478,26 +471,16 @@ async def test_toolsets_keep_the_tool_list_short(settings: Settings) -> None:
     assert status["toolsets"] == ["orders", "query"]
 
 
-async def every_aged(client: Client, **search: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    page = first = await call(client, "get_aged_debt", limit=200, **search)
-    while True:
-        rows += page["accounts"]
-        if "next_cursor" not in page:
-            return rows, first
-        page = await call(client, "get_aged_debt", limit=200, cursor=page["next_cursor"], **search)
-
-
 async def test_aged_debt_by_largest_balance_and_by_hold(uk: Client) -> None:
-    by_total, _ = await every_aged(uk, sort="total")
+    by_total, _ = await every_row(uk, "get_aged_debt", "accounts", sort="total")
     totals = [a["total"] for a in by_total]
     assert totals == sorted(totals, reverse=True)
     held_ids: set[int] = set()
     page = await call(uk, "list_customers", on_hold=True, limit=200)
     held_ids |= {c["id"] for c in page["customers"]}
     assert "next_cursor" not in page and held_ids
-    held, first = await every_aged(uk, on_hold=True)
-    free, rest = await every_aged(uk, on_hold=False)
+    held, first = await every_row(uk, "get_aged_debt", "accounts", on_hold=True)
+    free, rest = await every_row(uk, "get_aged_debt", "accounts", on_hold=False)
     whole = await call(uk, "get_aged_debt", limit=1)
     parts = cents(first["total_outstanding"]) + cents(rest["total_outstanding"])
     assert abs(parts - cents(whole["total_outstanding"])) <= 1  # each total rounds once
@@ -512,24 +495,18 @@ async def test_sort_and_hold_with_one_account_are_refused(uk: Client) -> None:
     assert "leave them out" in await failure(uk, "get_aged_debt", customer="ABS001", on_hold=True)
 
 
-async def every_customer(client: Client, **search: Any) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    page = await call(client, "list_customers", limit=200, **search)
-    while True:
-        rows += page["customers"]
-        if "next_cursor" not in page:
-            return rows
-        page = await call(client, "list_customers", limit=200, cursor=page["next_cursor"], **search)
-
-
 async def test_customers_by_when_they_last_traded(uk: Client) -> None:
     shown = {"fields": ["date_of_last_transaction"]}
-    quiet = await every_customer(uk, quiet_since="2026-08-01", **shown)
-    active = await every_customer(uk, active_since="2026-08-01", **shown)
-    everyone = await every_customer(uk)
+    quiet, _ = await every_row(uk, "list_customers", "customers", quiet_since="2026-08-01", **shown)
+    active, _ = await every_row(
+        uk, "list_customers", "customers", active_since="2026-08-01", **shown
+    )
+    everyone, _ = await every_row(uk, "list_customers", "customers")
     assert quiet and active
     assert all(c["extra"]["date_of_last_transaction"][:10] < "2026-08-01" for c in quiet)
     assert all(c["extra"]["date_of_last_transaction"][:10] >= "2026-08-01" for c in active)
     assert {c["id"] for c in quiet} | {c["id"] for c in active} == {c["id"] for c in everyone}
-    owing = await every_customer(uk, quiet_since="2026-08-01", min_balance=0.01)
+    owing, _ = await every_row(
+        uk, "list_customers", "customers", quiet_since="2026-08-01", min_balance=0.01
+    )
     assert {c["id"] for c in owing} == {c["id"] for c in quiet if c["balance"] >= 0.01}
