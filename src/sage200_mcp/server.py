@@ -26,10 +26,18 @@ from sage200_mcp.tools import (
     orders,
     query,
     sites,
+    statements,
     stock,
     traders,
 )
 from sage200_mcp.tools.state import AppState
+
+
+def _nominal(mcp: MCPServer[AppState]) -> None:
+    """The nominal ledger's tools and the financial statements built on it."""
+    nominal.register(mcp)
+    statements.register(mcp)
+
 
 # groups of tools a user can turn on or off (--toolsets); sites, status and login are always on
 TOOLSETS: dict[str, Callable[[MCPServer[AppState]], None]] = {
@@ -37,7 +45,7 @@ TOOLSETS: dict[str, Callable[[MCPServer[AppState]], None]] = {
     "suppliers": traders.register_suppliers,
     "orders": orders.register,
     "stock": stock.register,
-    "nominal": nominal.register,
+    "nominal": _nominal,
     "query": query.register,
 }
 
