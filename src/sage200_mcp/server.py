@@ -11,6 +11,7 @@ import webbrowser
 from collections.abc import AsyncIterator, Callable
 
 from mcp.server.mcpserver import MCPServer
+from mcp.types import Tool
 
 from sage200_mcp import __version__, doctor
 from sage200_mcp.api.client import SageClient
@@ -30,7 +31,23 @@ from sage200_mcp.tools import (
     stock,
     traders,
 )
+from sage200_mcp.tools.schemas import without_titles
 from sage200_mcp.tools.state import AppState
+
+
+class SageServer(MCPServer[AppState]):
+    """The SDK's server, listing its tools' schemas without pydantic's titles (schemas.py)."""
+
+    async def list_tools(self) -> list[Tool]:
+        return [
+            tool.model_copy(
+                update={
+                    "input_schema": without_titles(tool.input_schema),
+                    "output_schema": tool.output_schema and without_titles(tool.output_schema),
+                }
+            )
+            for tool in await super().list_tools()
+        ]
 
 
 def _nominal(mcp: MCPServer[AppState]) -> None:
@@ -121,7 +138,7 @@ def create_server(
                 clock=Clock(active.today),
             )
 
-    mcp = MCPServer(
+    mcp = SageServer(
         "sage200-mcp",
         title="Sage 200",
         version=__version__,
