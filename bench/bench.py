@@ -1,5 +1,5 @@
-"""sage200-mcp's benchmark: six figures, each the project's value beside a baseline measured in the
-same run, and their ratio. These machines are noisy, so timings are medians of interleaved runs
+"""sage200-mcp's benchmark: seven figures, each the project's value beside a baseline measured in
+the same run, and their ratio. These machines are noisy, so timings are medians of interleaved runs
 (project, baseline, project, ...) and only ratios are compared with the targets. Then a second
 table, every tool over a slow link beside the code before issue 11 (slow_link.py).
 
@@ -85,7 +85,7 @@ def text_of(result: dict[str, Any]) -> str:
     return text
 
 
-# -- the six figures ---------------------------------------------------------------------------
+# -- the seven figures --------------------------------------------------------------------------
 
 
 def startup(profile: Profile, runs: int) -> Figure:
@@ -174,6 +174,42 @@ def output_economy(profile: Profile) -> Figure:
         f"rows keep {', '.join(sorted(needed - missing))}"
         + (f"; MISSING {', '.join(sorted(missing))}" if missing else ""),
     )
+
+
+TOOL_LIST_BASELINE = "1b08f86"  # the code before issue 12's tools and arguments
+
+
+def tool_list_size(profile: Profile, home: Path) -> Figure:
+    """What tools/list costs a model's context before the user asks anything: every tool's
+    description and input schema, against the code before issue 12 (which added tools)."""
+    source = slow_link.exported_source(
+        TOOL_LIST_BASELINE, "the code before issue 12", home / "before-issue-12"
+    )
+    sizes = []
+    for origin in (None, source):
+        peer = profile.spawn(origin)
+        try:
+            tools = peer.open()
+        finally:
+            peer.close()
+        sizes.append((len(tools), sum(described(tool) for tool in tools)))
+    (count, size), (count_before, size_before) = sizes
+    return Figure(
+        "7. tools/list: descriptions + input schemas",
+        "chars",
+        size,
+        size_before,
+        f"the code at {TOOL_LIST_BASELINE} (before issue 12)",
+        "<= 1.40",
+        size / size_before <= 1.40,
+        f"{count} tools now, {count_before} before",
+    )
+
+
+def described(tool: dict[str, Any]) -> int:
+    """A tool's description and input schema as a model reads them: compact JSON."""
+    schema = json.dumps(tool.get("inputSchema", {}), separators=(",", ":"))
+    return len(tool.get("description") or "") + len(schema)
 
 
 def memory(profile: Profile, customers: int) -> Figure:
@@ -314,7 +350,7 @@ def run(plan: Plan) -> tuple[list[Figure], slow_link.SlowLink | None]:
             sandbox.wait_ready()
         home = Path(tmp)
         profiles = {name: Profile.signed_in(box, home / name) for name, box in started.items()}
-        figures = six_figures(plan, started, profiles) if plan.figures else []
+        figures = seven_figures(plan, started, profiles, home) if plan.figures else []
         slow = None
         if plan.slow:
             # quick: the small books, no latency; else the slow link's own large books
@@ -347,8 +383,8 @@ def sandboxes(plan: Plan) -> dict[str, SandboxProcess]:
 LIFETIME = 4  # seconds, the access token's for the single-flight figure
 
 
-def six_figures(
-    plan: Plan, started: dict[str, SandboxProcess], profiles: dict[str, Profile]
+def seven_figures(
+    plan: Plan, started: dict[str, SandboxProcess], profiles: dict[str, Profile], home: Path
 ) -> list[Figure]:
     runs = 3 if plan.quick else 15
     main, large_books = profiles["small"], profiles["big"]
@@ -359,6 +395,7 @@ def six_figures(
         say_done(memory(large_books, plan.large)),
         say_done(single_flight(started["short"], profiles["short"], LIFETIME)),
         say_done(sandbox_scale(large_books, runs, plan.large)),
+        say_done(tool_list_size(main, home)),
     ]
 
 

@@ -162,6 +162,24 @@ CALLS = [
     ),
     Call("list_bank_accounts", {}, "cash at bank"),
     Call(
+        "get_trial_balance",
+        {},
+        "is the ledger in balance at today's period",
+        scan="a value per account and period, and both ledgers' balances for the tie-out",
+    ),
+    Call(
+        "get_profit_and_loss",
+        {},
+        "this year's profit against last year and budget",
+        scan="a value per account and period over two years",
+    ),
+    Call(
+        "get_balance_sheet",
+        {},
+        "the balance sheet today and a year ago",
+        scan="a value per account and period, and both ledgers' balances for the tie-out",
+    ),
+    Call(
         "query",
         {
             "resource": "nominal_transaction_enquiry_views",
@@ -269,18 +287,23 @@ def filled(value: Any, facts: dict[str, str]) -> Any:
 
 
 def baseline_source(into: Path) -> Path:
-    """The package as it was at BASELINE_COMMIT, exported from git (the work tree untouched);
-    the ``src`` directory to run it from."""
-    command = ["git", "-C", str(ROOT), "archive", "--format=tar", BASELINE_COMMIT, "src"]
+    """The package as it was at BASELINE_COMMIT (the code before issue 11)."""
+    return exported_source(BASELINE_COMMIT, "the code before issue 11", into)
+
+
+def exported_source(commit: str, what: str, into: Path) -> Path:
+    """The package as it was at ``commit``, exported from git (the work tree untouched); the
+    ``src`` directory to run it from."""
+    command = ["git", "-C", str(ROOT), "archive", "--format=tar", commit, "src"]
     try:
         archive = subprocess.run(command, capture_output=True, check=True)
     except FileNotFoundError:
-        raise SystemExit("the slow-link table needs git, to export the previous code") from None
+        raise SystemExit("the bench needs git, to export the previous code") from None
     except subprocess.CalledProcessError as error:
         raise SystemExit(
-            f"the slow-link table needs commit {BASELINE_COMMIT} (the code before issue 11) from"
-            f" the git checkout at {ROOT}: {error.stderr.decode().strip()} (a shallow clone"
-            " lacks it: git fetch --unshallow)"
+            f"the bench needs commit {commit} ({what}) from the git checkout at {ROOT}:"
+            f" {error.stderr.decode().strip()} (a shallow clone lacks it: git fetch"
+            " --unshallow)"
         ) from None
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(into, filter="data")
@@ -354,7 +377,7 @@ class Row:
     after: str
     scan: str
     ours: Measure | None
-    previous: Measure | None
+    previous: Measure | None  # None for a tool the previous code does not have
     skipped: str = ""
 
 
@@ -515,7 +538,7 @@ def run_table(
         ours.start()
         previous.start()
         listed = [tool["name"] for tool in ours.server().tools]
-        previous.server()
+        known = {tool["name"] for tool in previous.server().tools}
         rows = []
         for number, (call, skipped) in enumerate(planned(listed)):
             if skipped:
@@ -523,6 +546,8 @@ def run_table(
                 continue
             arguments = {name: filled(value, facts) for name, value in call.arguments.items()}
             turn = [ours, previous] if number % 2 == 0 else [previous, ours]
+            if call.tool not in known:  # a tool added since: nothing to compare it with
+                turn = [ours]
             measures: dict[str, Measure] = {}
             for contender in turn:
                 settle(sandbox, quiet)
@@ -538,7 +563,7 @@ def run_table(
                 call.after,
                 call.scan,
                 measures["ours"],
-                measures["previous"],
+                measures.get("previous"),
             )
             say(f"{call.tool}({row.call}): {brief(row.ours)} | previous {brief(row.previous)}")
             rows.append(row)
@@ -711,7 +736,7 @@ def table(slow: SlowLink) -> str:
 
 def cells(measure: Measure | None) -> str:
     if measure is None:
-        return " | ".join("-" * 5)
+        return "(a new tool) | - | - | - | -"
     last = f"error: {cell(measure.error)}" if measure.error else f"{measure.bytes:,}"
     round_trips = "n/a" if measure.round_trips is None else str(measure.round_trips)
     return (

@@ -143,20 +143,25 @@ class TrialBalance:
 async def profit_and_loss(
     client: SageClient,
     company: Company,
-    span: Span,
+    year: int,
+    periods: tuple[int | None, int | None],
+    today: date,
     *,
     cost_centre: str | None = None,
     department: str | None = None,
 ) -> ProfitAndLoss:
-    """``span`` against the same periods a year earlier and this year's budget."""
+    """Periods ``periods`` (first, last; by default the year to today's period) of the year
+    ``year`` (relative), against the same periods a year earlier and the budget."""
+    span = await span_of(client, company, year, periods, today)
     books = await read_books(client, company, (span.year - 1, span.year))
     return profit_and_loss_of(books, span, _only(cost_centre, department))
 
 
 async def balance_sheet(
-    client: SageClient, company: Company, span: Span, today: date
+    client: SageClient, company: Company, day: date, today: date
 ) -> BalanceSheet:
-    """At the end of ``span.last``, beside the same period-end a year earlier."""
+    """At the end of the period holding ``day``, beside the same period end a year earlier."""
+    span = await span_at(client, company, day)
     books, ledgers = await asyncio.gather(
         read_books(client, company, (span.year - 1, _newest(span))),
         _ledger_totals(client, company, span, today),
@@ -165,8 +170,10 @@ async def balance_sheet(
 
 
 async def trial_balance(
-    client: SageClient, company: Company, span: Span, today: date
+    client: SageClient, company: Company, day: date, today: date
 ) -> TrialBalance:
+    """Every account's balance at the end of the period holding ``day``."""
+    span = await span_at(client, company, day)
     books, ledgers = await asyncio.gather(
         read_books(client, company, (span.year, _newest(span))),
         _ledger_totals(client, company, span, today),

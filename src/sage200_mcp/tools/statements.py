@@ -141,16 +141,21 @@ async def get_profit_and_loss(
     state = app_state(ctx)
     company = await current_company(state)
     today = state.clock.today()
-    span = await api.span_of(state.client, company, year, (from_period, to_period), today)
     found = await api.profit_and_loss(
-        state.client, company, span, cost_centre=cost_centre, department=department
+        state.client,
+        company,
+        year,
+        (from_period, to_period),
+        today,
+        cost_centre=cost_centre,
+        department=department,
     )
     sections, note = _fitted(found.sections, detail, state.settings.max_result_chars)
     return respond(
         ProfitAndLoss(
             company=CompanyRef.of(company),
             today=today.isoformat(),
-            periods=_periods(span, found.dates, found.comparison),
+            periods=_periods(found.span, found.dates, found.comparison),
             layout=found.layout,
             sections=sections,
             income=_amounts(found.income),
@@ -168,14 +173,13 @@ async def get_balance_sheet(
     state = app_state(ctx)
     company = await current_company(state)
     today = state.clock.today()
-    span = await api.span_at(state.client, company, as_at or today)
-    found = await api.balance_sheet(state.client, company, span, today)
+    found = await api.balance_sheet(state.client, company, as_at or today, today)
     sections, note = _fitted(found.sections, detail, state.settings.max_result_chars)
     return respond(
         BalanceSheet(
             company=CompanyRef.of(company),
             today=today.isoformat(),
-            periods=_periods(span, found.dates, found.comparison),
+            periods=_periods(found.span, found.dates, found.comparison),
             layout=found.layout,
             sections=sections,
             assets=_amounts(found.assets),
@@ -194,8 +198,7 @@ async def get_trial_balance(
     state = app_state(ctx)
     company = await current_company(state)
     today = state.clock.today()
-    span = await api.span_at(state.client, company, as_at or today)
-    found = await api.trial_balance(state.client, company, span, today)
+    found = await api.trial_balance(state.client, company, as_at or today, today)
     rows = [
         TrialBalanceRow(
             reference=line.account.reference,
@@ -220,7 +223,7 @@ async def get_trial_balance(
         TrialBalance(
             company=CompanyRef.of(company),
             today=today.isoformat(),
-            periods=_periods(span, found.dates, None),
+            periods=_periods(found.span, found.dates, None),
             debits=found.debits,
             credits=found.credits,
             accounts=rows[:kept],
