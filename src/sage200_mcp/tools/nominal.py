@@ -53,11 +53,11 @@ class NominalRow(BaseModel):
     cost_centre: str | None = None
     department: str | None = None
     category: str | None = None
-    balance: float | None = Field(
+    balance_year_to_date: float | None = Field(
         default=None,
         description=(
-            "This financial year's balance, brought forward included; debit positive, credit"
-            " negative."
+            "The balance today: brought forward plus this financial year's postings; debit"
+            " positive, credit negative."
         ),
     )
     debits_this_year: float | None = None
@@ -84,12 +84,17 @@ class NominalActivity(BaseModel):
     accounts: list[NominalRow] = Field(description="The nominal accounts with this reference.")
     from_date: str
     to_date: str
-    net: float = Field(description="Debits less credits: what was spent, for an expense account.")
-    debits: float | None = Field(
+    net_in_range: float = Field(
+        description=(
+            "Debits less credits posted from from_date to to_date (what was spent, for an"
+            " expense account); not a balance."
+        )
+    )
+    debits_in_range: float | None = Field(
         default=None,
         description="Absent when whole periods came from Sage's period values (net only).",
     )
-    credits: float | None = Field(default=None, description="As debits.")
+    credits_in_range: float | None = Field(default=None, description="As debits_in_range.")
     basis: str = Field(description="Where the figures come from.")
     postings: int | None = Field(
         default=None, description="How many postings fell in the range, when Sage counts them."
@@ -132,7 +137,7 @@ def nominal_row(view: NominalCodeView, code_id: int) -> NominalRow:
         cost_centre=view.cost_centre_code or None,
         department=view.department_code or None,
         category=view.report_category_description or None,
-        balance=view.balance_year_to_date,
+        balance_year_to_date=view.balance_year_to_date,
         debits_this_year=view.debit_year_to_date,
         credits_this_year=view.credit_year_to_date,
         brought_forward=view.brought_forward_balance,
@@ -286,9 +291,9 @@ async def get_nominal_activity(
             accounts=[nominal_row(view, code_id) for code_id, view in accounts.items()],
             from_date=start.isoformat(),
             to_date=end.isoformat(),
-            net=found.net,
-            debits=found.debit,
-            credits=found.credit,
+            net_in_range=found.net,
+            debits_in_range=found.debit,
+            credits_in_range=found.credit,
             basis=found.basis,
             postings=found.count,
             latest=[posting(entry) for entry in found.latest],
@@ -360,8 +365,8 @@ def register(mcp: MCPServer[AppState]) -> None:
         title="List nominal accounts with balances",
         description=(
             "The selected company's chart of accounts with this financial year's figures:"
-            " balance (debit positive, credit negative), debits and credits so far, brought"
-            " forward. `search` matches the start of the reference (e.g. '75') or part of the"
+            " balance_year_to_date (debit positive, credit negative), debits and credits so far,"
+            " brought forward. `search` matches the start of the reference (e.g. '75') or part of the"
             " name. For what was posted to an account over a period, use get_nominal_activity."
         ),
         annotations=READ_ONLY,
@@ -372,8 +377,8 @@ def register(mcp: MCPServer[AppState]) -> None:
         title="Postings to a nominal account over a period",
         description=(
             "What was posted to one nominal account (e.g. 7500, printing and stationery) between"
-            " two dates: the net (what was spent, for an expense), debits and credits, with"
-            " the latest postings. Dates are YYYY-MM-DD and inclusive; without them, this"
+            " two dates: net_in_range (what was spent, for an expense), debits and credits, with"
+            " the latest postings, beside each account's balance_year_to_date. Dates are YYYY-MM-DD and inclusive; without them, this"
             " financial year to date. All cost centres and departments of the reference count."
             " Whole financial periods are answered from Sage's own period totals (fast whatever"
             " the volume, net only); `basis` says how the figures were had."

@@ -319,8 +319,8 @@ async def test_nominal_activity_agrees_with_the_year_to_date(uk: Client) -> None
     code = (await call(uk, "list_nominal_codes", search="7500"))["nominal_codes"][0]
     year = await call(uk, "get_nominal_activity", code="7500")
     assert year["from_date"] == "2026-04-01"  # the UK company's financial year starts in April
-    assert cents(year["debits"]) == cents(code["debits_this_year"])
-    assert cents(year["credits"]) == cents(code["credits_this_year"])
+    assert cents(year["debits_in_range"]) == cents(code["debits_this_year"])
+    assert cents(year["credits_in_range"]) == cents(code["credits_this_year"])
     quarter = await call(
         uk,
         "get_nominal_activity",
@@ -329,7 +329,7 @@ async def test_nominal_activity_agrees_with_the_year_to_date(uk: Client) -> None
         to_date="2026-09-30",
         latest=3,
     )
-    assert 0 < quarter["net"] < year["net"] and len(quarter["latest"]) == 3
+    assert 0 < quarter["net_in_range"] < year["net_in_range"] and len(quarter["latest"]) == 3
     assert all("2026-07-01" <= p["date"] <= "2026-09-30" for p in quarter["latest"])
     assert "No nominal account '9999'" in await failure(uk, "get_nominal_activity", code="9999")
     assert "swap" in await failure(
@@ -339,10 +339,10 @@ async def test_nominal_activity_agrees_with_the_year_to_date(uk: Client) -> None
 
 async def test_trial_balance_and_banks(uk: Client) -> None:
     codes = (await call(uk, "list_nominal_codes", limit=200))["nominal_codes"]
-    assert sum(cents(c["balance"]) for c in codes) == 0
+    assert sum(cents(c["balance_year_to_date"]) for c in codes) == 0
     banks = (await call(uk, "list_bank_accounts"))["bank_accounts"]
     current = next(b for b in banks if b["code"] == "1200")
-    assert current["balance"] == next(c["balance"] for c in codes if c["reference"] == "1200")
+    assert current["balance"] == next(c["balance_year_to_date"] for c in codes if c["reference"] == "1200")
     assert current["currency"] == "GBP"
 
 

@@ -123,10 +123,10 @@ async def test_a_financial_year_comes_from_period_values_whatever_the_postings(
         uk, "get_nominal_activity", code="1100", from_date="2025-04-01", to_date="2026-03-31"
     )
     made = books.requests() - before
-    assert cents(year["net"]) == debit - credit and year["postings"] == count
+    assert cents(year["net_in_range"]) == debit - credit and year["postings"] == count
     assert "period values for 2025-04-01 to 2026-03-31" in year["basis"]
     assert made["nominal_transaction_enquiry_views"] <= 2  # the latest page (and its count)
-    assert "debits" not in year  # period values hold the net only
+    assert "debits_in_range" not in year  # period values hold the net only
 
 
 async def test_days_between_whole_periods_are_streamed_and_still_add_up(
@@ -136,7 +136,7 @@ async def test_days_between_whole_periods_are_streamed_and_still_add_up(
     found = await call(
         uk, "get_nominal_activity", code="1100", from_date="2025-05-17", to_date="2025-09-12"
     )
-    assert cents(found["net"]) == debit - credit and found["postings"] == count
+    assert cents(found["net_in_range"]) == debit - credit and found["postings"] == count
     assert "period values for 2025-06-01 to 2025-08-31" in found["basis"]
     assert "postings of 2025-05-17 to 2025-05-31" in found["basis"]
 
@@ -148,7 +148,7 @@ async def test_a_range_within_one_period_is_summed_from_its_postings(
     found = await call(
         uk, "get_nominal_activity", code="4000", from_date="2026-10-03", to_date="2026-10-20"
     )
-    assert (cents(found["debits"]), cents(found["credits"])) == (debit, credit)
+    assert (cents(found["debits_in_range"]), cents(found["credits_in_range"])) == (debit, credit)
     assert found["postings"] == count and found["basis"] == "the postings themselves"
 
 
@@ -156,7 +156,7 @@ async def test_this_year_to_date_is_sages_own_year_to_date(uk: Client, books: Bo
     debit, credit, count = books.postings("1100", "2026-04-01", TODAY)
     found = await call(uk, "get_nominal_activity", code="1100")
     assert (found["from_date"], found["to_date"]) == ("2026-04-01", TODAY)
-    assert (cents(found["debits"]), cents(found["credits"])) == (debit, credit)
+    assert (cents(found["debits_in_range"]), cents(found["credits_in_range"])) == (debit, credit)
     assert found["postings"] == count and "year-to-date" in found["basis"]
 
 
