@@ -66,8 +66,26 @@ def _activity(data: dict[str, Any]) -> list[str]:
     name = data["accounts"][0]["name"]
     return [
         f"{data['accounts'][0]['reference']} {name}, {data['from_date']} to {data['to_date']}:"
-        f" net {_money(data['net'])} from {data['postings']} postings"
+        f" net {_money(data['net_in_range'])} from {data['postings']} postings"
     ]
+
+
+def _profit(data: dict[str, Any]) -> list[str]:
+    periods = data["periods"]
+    lines = [
+        f"periods {periods['from_period']} to {periods['to_period']} ({periods.get('start')} to"
+        f" {periods.get('end')}), against the same periods last year:"
+    ]
+    for name in ("income", "expenses", "gross_profit", "net_profit"):
+        figures = data.get(name)
+        if figures:
+            last = figures.get("last_year")
+            lines.append(
+                f"  {name.replace('_', ' '):<14}{_money(figures['amount']):>14}"
+                + (f"   last year {_money(last)}" if last is not None else "")
+            )
+    verdict = "ties out" if data["ties_out"] else f"DOES NOT TIE OUT: {data.get('note')}"
+    return [*lines, f"checks: {len(data['checks'])}, {verdict}"]
 
 
 def _product(data: dict[str, Any]) -> list[str]:
@@ -124,6 +142,7 @@ TOUR: list[tuple[str, str, dict[str, Any], Render]] = [
         },
         _activity,
     ),
+    ("What's our profit this year against last year?", "get_profit_and_loss", {}, _profit),
     ("Switch to the Irish company...", "switch_site", {"site": "Ireland"}, _switched),
     (
         "...and show me ABS Garages' balance there",

@@ -80,6 +80,8 @@ def test_the_demo_tours_the_tools_and_prints_client_configurations() -> None:
     for text in (
         "Which customers are over their credit limit?",
         "ABS001 ABS Garages Ltd",
+        "net profit",
+        "ties out",
         "Stockwell Office Supplies (Ireland) Ltd",
         "EUR",
         "claude_desktop_config.json",

@@ -342,7 +342,9 @@ async def test_trial_balance_and_banks(uk: Client) -> None:
     assert sum(cents(c["balance_year_to_date"]) for c in codes) == 0
     banks = (await call(uk, "list_bank_accounts"))["bank_accounts"]
     current = next(b for b in banks if b["code"] == "1200")
-    assert current["balance"] == next(c["balance_year_to_date"] for c in codes if c["reference"] == "1200")
+    assert current["balance"] == next(
+        c["balance_year_to_date"] for c in codes if c["reference"] == "1200"
+    )
     assert current["currency"] == "GBP"
 
 
