@@ -366,8 +366,9 @@ def register(mcp: MCPServer[AppState]) -> None:
         description=(
             "The selected company's chart of accounts with this financial year's figures:"
             " balance_year_to_date (debit positive, credit negative), debits and credits so"
-            " far, brought forward. `search` matches the start of the reference (e.g. '75') or"
-            " part of the name. For what was posted to an account over a period, use get_nominal_activity."
+            " far, brought forward. `search` matches the start of the reference (e.g. '75')"
+            " or part of the name. For what was posted to an account over a period, use"
+            " get_nominal_activity."
         ),
         annotations=READ_ONLY,
     )
@@ -379,9 +380,10 @@ def register(mcp: MCPServer[AppState]) -> None:
             "What was posted to one nominal account (e.g. 7500, printing and stationery) between"
             " two dates: net_in_range (what was spent, for an expense), debits and credits, with"
             " the latest postings, beside each account's balance_year_to_date. Dates are"
-            " YYYY-MM-DD and inclusive; without them, this financial year to date. All cost centres and departments of the reference count."
-            " Whole financial periods are answered from Sage's own period totals (fast whatever"
-            " the volume, net only); `basis` says how the figures were had."
+            " YYYY-MM-DD and inclusive; without them, this financial year to date. All cost"
+            " centres and departments of the reference count. Whole financial periods are"
+            " answered from Sage's own period totals (fast whatever the volume, net only);"
+            " `basis` says how the figures were had."
         ),
         annotations=READ_ONLY,
     )
