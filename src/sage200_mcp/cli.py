@@ -140,6 +140,12 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         " none below",
     )
     parser.add_argument(
+        "--unbalanced-books",
+        action="store_true",
+        help="post a one-sided debit of 1,234.56 to the main company's debtors control account"
+        " (1100) this period, so its trial balance fails to balance; for trying the checks",
+    )
+    parser.add_argument(
         "--today",
         type=_iso_date,
         default=None,

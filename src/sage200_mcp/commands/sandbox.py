@@ -17,6 +17,7 @@ def run(args: argparse.Namespace) -> int:
         customers=args.customers,
         postings=args.postings,
         cost_centres=args.cost_centres,
+        unbalanced=args.unbalanced_books,
         access_token_ttl=args.access_token_ttl,
         refresh_token_ttl_days=args.refresh_token_ttl_days,
         latency_ms=args.latency_ms,

@@ -48,6 +48,7 @@ class SandboxSettings:
     edition: str = "both"
     postings: str = "daily"  # shape.POSTINGS
     cost_centres: int | None = None  # None: by the main company's size (shape.py)
+    unbalanced: bool = False  # a one-sided debit to the main company's debtors control
 
     def style(self) -> ApiStyle:
         """The API's answers to the unknowns, checked (a ValueError names a bad setting)."""
@@ -70,6 +71,7 @@ class Sandbox:
             today,
             check_postings(self.settings.postings),
             self.settings.cost_centres,
+            bool(self.settings.unbalanced),
         )
         self.identity = Identity(
             IdentitySettings(

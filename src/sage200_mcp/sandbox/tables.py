@@ -53,6 +53,43 @@ PROGRESS_STATUS_LABELS: Labels = {
     "EnumStatusComplete": "Full",
 }
 
+# the four types Sage answers with; their order and labels are the sandbox's own [assume]
+REPORT_CATEGORY_TYPE_LABELS: Labels = {
+    "NominalReportingCategoryTypeIncome": "Income",
+    "NominalReportingCategoryTypeExpense": "Expense",
+    "NominalReportingCategoryTypeAsset": "Asset",
+    "NominalReportingCategoryTypeLiability": "Liability",
+}
+# Sage answers a report type ProfitLoss or BalanceSheet; a layout's type is taken to be the same
+# enumeration [assume]
+REPORT_TYPE_LABELS: Labels = {"ProfitLoss": "Profit and Loss", "BalanceSheet": "Balance Sheet"}
+# nothing public names these: the sandbox's own [assume] (docs/SAGE200_API.md)
+ROW_LINE_TYPE_LABELS: Labels = {
+    "FinancialReportRowLineTypeHeading": "Heading",
+    "FinancialReportRowLineTypeCategory": "Category",
+    "FinancialReportRowLineTypeSubtotal": "Subtotal",
+    "FinancialReportRowLineTypeTotal": "Total",
+}
+ROW_POSITION_LABELS: Labels = {
+    "FinancialReportRowLayoutPositionTypeLeft": "Left",
+    "FinancialReportRowLayoutPositionTypeRight": "Right",
+}
+ROW_DEBIT_OR_CREDIT_LABELS: Labels = {
+    "FinancialReportRowLayoutDebitOrCreditTypeBoth": "Both",
+    "FinancialReportRowLayoutDebitOrCreditTypeDebit": "Debit",
+    "FinancialReportRowLayoutDebitOrCreditTypeCredit": "Credit",
+}
+CONTROL_CODE_TYPE_LABELS: Labels = {
+    "ControlNominalCodeTypeDebtors": "Debtors control",
+    "ControlNominalCodeTypeCreditors": "Creditors control",
+    "ControlNominalCodeTypeDefaultBank": "Default bank",
+    "ControlNominalCodeTypeSalesTax": "Sales tax",
+    "ControlNominalCodeTypePurchaseTax": "Purchase tax",
+    "ControlNominalCodeTypeRetainedProfit": "Retained profit",
+    "ControlNominalCodeTypeBadDebts": "Bad debts",
+    "ControlNominalCodeTypeBankCharges": "Bank charges",
+}
+
 ACCOUNT_STATUS = numbered(ACCOUNT_STATUS_LABELS)
 TRADER_TRANSACTION_TYPE = numbered(TRADER_TRANSACTION_TYPE_LABELS)
 DOCUMENT_STATUS = numbered(DOCUMENT_STATUS_LABELS)
@@ -215,6 +252,37 @@ TABLES: tuple[TableSpec, ...] = (
         indexes=("nominal_code_id", "accounting_period_id"),
     ),
     TableSpec(
+        "nominal_report_categories",
+        "nominal",
+        "nominal_report_category",
+        enums=(
+            ("account_report_type", numbered(REPORT_TYPE_LABELS)),
+            ("account_report_category_type", numbered(REPORT_CATEGORY_TYPE_LABELS)),
+        ),
+    ),
+    TableSpec(
+        "control_nominal_codes",
+        "nominal",
+        "control_nominal_code",
+        enums=(("control_nominal_code_type", numbered(CONTROL_CODE_TYPE_LABELS)),),
+    ),
+    TableSpec("cost_centres", "nominal", "cost_centre"),
+    TableSpec("departments", "nominal", "department"),
+    TableSpec(
+        "financial_report_layout_views",
+        "financials",
+        "financial_report_layout_view",
+        enums=(
+            ("financial_report_layout_account_report_type", numbered(REPORT_TYPE_LABELS)),
+            ("financial_report_row_line_type", numbered(ROW_LINE_TYPE_LABELS)),
+            ("financial_report_row_layout_position_type", numbered(ROW_POSITION_LABELS)),
+            (
+                "financial_report_row_layout_debit_or_credit_type",
+                numbered(ROW_DEBIT_OR_CREDIT_LABELS),
+            ),
+        ),
+    ),
+    TableSpec(
         "banks",
         "cash-book",
         "bank",
@@ -251,6 +319,36 @@ LOOKUPS: dict[str, tuple[str, str, Labels]] = {
         TRADER_TRANSACTION_TYPE_LABELS,
     ),
     "account_status_types": ("financials", "account_status_type", ACCOUNT_STATUS_LABELS),
+    "nominal_report_category_types": (
+        "nominal",
+        "nominal_report_category_type",
+        REPORT_CATEGORY_TYPE_LABELS,
+    ),
+    "control_nominal_code_types": (
+        "nominal",
+        "control_nominal_code_type",
+        CONTROL_CODE_TYPE_LABELS,
+    ),
+    "financial_report_layout_types": (
+        "financials",
+        "financial_report_layout_type",
+        REPORT_TYPE_LABELS,
+    ),
+    "financial_report_row_line_types": (
+        "financials",
+        "financial_report_row_line_type",
+        ROW_LINE_TYPE_LABELS,
+    ),
+    "financial_report_row_layout_position_types": (
+        "financials",
+        "financial_report_row_layout_position_type",
+        ROW_POSITION_LABELS,
+    ),
+    "financial_report_row_layout_debit_or_credit_types": (
+        "financials",
+        "financial_report_row_layout_debit_or_credit_type",
+        ROW_DEBIT_OR_CREDIT_LABELS,
+    ),
 }
 
 

@@ -24,12 +24,14 @@ class World:
         today: date,
         postings: Postings = "daily",
         cost_centres: int | None = None,
+        unbalanced: bool = False,
     ) -> None:
-        """``cost_centres`` None: as many as the main company's size suggests (shape.py)."""
+        """``cost_centres`` None: as many as the main company's size suggests (shape.py);
+        ``unbalanced``: the main company's trial balance out by a one-sided posting."""
         self.seed = seed
         self.today = today
         self.sites: tuple[SitePlan, ...] = site_plans(
-            customers, postings, cost_centres_for(customers, cost_centres)
+            customers, postings, cost_centres_for(customers, cost_centres), unbalanced
         )
         self._companies = {
             company.id: (site, company) for site in self.sites for company in site.companies

@@ -41,7 +41,7 @@ def test_a_big_main_company_splits_its_codes_unless_told(
         SandboxSettings(customers=customers, cost_centres=asked, today=date(2026, 11, 28))
     )
     companies = {c.id: c for site in sandbox.world.sites for c in site.companies}
-    assert {number: c.cost_centres for number, c in companies.items()} == {1: splits, 2: 0, 3: 0}
+    assert {number: c.cost_centres for number, c in companies.items()} == {1: splits, 2: 2, 3: 0}
 
 
 def test_settings_refuse_an_unknown_way_of_posting() -> None:

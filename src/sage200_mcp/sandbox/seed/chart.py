@@ -13,6 +13,7 @@ import functools
 from dataclasses import dataclass
 
 from sage200_mcp.sandbox.seed.companies import CompanyPlan
+from sage200_mcp.sandbox.seed.reporting import ReportCategory, category_of
 from sage200_mcp.sandbox.shape import BRANCHES, DEPARTMENTS
 
 
@@ -29,6 +30,10 @@ class NominalAccount:
     @property
     def is_profit_and_loss(self) -> bool:
         return self.reference >= "4000"
+
+    @functools.cached_property
+    def category(self) -> ReportCategory:
+        return category_of(self.reference)
 
     @functools.cached_property
     def key(self) -> str:
@@ -75,6 +80,38 @@ def split_key(reference: str, cost_centre: str, department: str) -> str:
     return f"{reference}-{cost_centre}-{department}" if cost_centre or department else reference
 
 
+# the Irish company's branches (the UK's are in shape.py, where the command line counts them)
+IRISH_BRANCHES = ("DUB", "CRK")
+BRANCH_NAMES = {
+    "MAN": "Manchester",
+    "LDS": "Leeds",
+    "BHM": "Birmingham",
+    "LON": "London",
+    "GLA": "Glasgow",
+    "BRS": "Bristol",
+    "NCL": "Newcastle",
+    "CDF": "Cardiff",
+    "NOT": "Nottingham",
+    "SHF": "Sheffield",
+    "LIV": "Liverpool",
+    "EDI": "Edinburgh",
+    "DUB": "Dublin",
+    "CRK": "Cork",
+}
+DEPARTMENT_NAMES = {
+    "TRD": "Trade counter",
+    "ONL": "Online",
+    "KEY": "Key accounts",
+    "TEL": "Telesales",
+    "CON": "Contract",
+}
+
+
+def branches(plan: CompanyPlan) -> tuple[str, ...]:
+    """The company's cost centres: the first of its country's branches, as many as it has."""
+    return (IRISH_BRANCHES if plan.country == "IE" else BRANCHES)[: plan.cost_centres]
+
+
 def chart(plan: CompanyPlan) -> dict[str, NominalAccount]:
     """Every account by key: the fixed chart (ids 1..32 in every company), then the splits of
     each profit and loss code by cost centre and department, when the plan has cost centres."""
@@ -87,7 +124,7 @@ def chart(plan: CompanyPlan) -> dict[str, NominalAccount]:
     for account in bare:
         if not account.is_profit_and_loss:
             continue
-        for centre_id, centre in enumerate(BRANCHES[: plan.cost_centres], start=1):
+        for centre_id, centre in enumerate(branches(plan), start=1):
             for department_id, department in enumerate(DEPARTMENTS, start=1):
                 split = NominalAccount(
                     len(accounts) + 1,
@@ -108,7 +145,7 @@ def party_split(plan: CompanyPlan, code: str, party_id: int) -> str:
     the party's random stream, so splitting changes nothing else in the books."""
     if not plan.cost_centres:
         return code
-    centre = BRANCHES[(party_id * 7919) % plan.cost_centres]
+    centre = branches(plan)[(party_id * 7919) % plan.cost_centres]
     department = DEPARTMENTS[(party_id * 104_729 // plan.cost_centres) % len(DEPARTMENTS)]
     return split_key(code, centre, department)
 

@@ -47,6 +47,10 @@ class CompanyPlan:
     named_suppliers: tuple[NamedAccount, ...] = ()
     postings: Postings = "daily"
     cost_centres: int = 0  # branches splitting the profit and loss codes (seed/chart.py)
+    # financial statement layouts set up (seed/reporting.py); a new installation has none
+    report_layouts: bool = True
+    # a deliberate one-sided posting to the debtors control account (seed/model.py)
+    unbalanced: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,12 +108,17 @@ _IE_NAMED_SUPPLIERS = (
 
 
 def site_plans(
-    main_customers: int, postings: Postings = "daily", cost_centres: int = 0
+    main_customers: int,
+    postings: Postings = "daily",
+    cost_centres: int = 0,
+    unbalanced: bool = False,
 ) -> tuple[SitePlan, ...]:
     """The sites and companies, with ``main_customers`` customers in the main UK company.
 
     Every company posts to the nominal ledger as ``postings`` says; ``cost_centres`` split the
-    main company's profit and loss codes (the others are small and do not split theirs).
+    main company's profit and loss codes, the Irish company splits its own by its two branches,
+    and Riverside, small, does not split. ``unbalanced`` puts a one-sided posting in the main
+    company's books, for a check that must find it.
     """
     stockwell_uk = CompanyPlan(
         id=MAIN_COMPANY_ID,
@@ -131,6 +140,7 @@ def site_plans(
         named_suppliers=_UK_NAMED_SUPPLIERS,
         postings=postings,
         cost_centres=cost_centres,
+        unbalanced=unbalanced,
     )
     stockwell_ie = CompanyPlan(
         id=2,
@@ -151,6 +161,7 @@ def site_plans(
         named_customers=_IE_NAMED_CUSTOMERS,
         named_suppliers=_IE_NAMED_SUPPLIERS,
         postings=postings,
+        cost_centres=2,
     )
     riverside = CompanyPlan(
         id=3,
@@ -169,6 +180,7 @@ def site_plans(
         website="www.riverside-design.example.co.uk",
         address=("2 Canal Side", "Bristol", "Bristol", "BS1 6XY"),
         postings=postings,
+        report_layouts=False,
     )
     return (
         SitePlan(

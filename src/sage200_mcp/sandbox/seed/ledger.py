@@ -11,7 +11,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sage200_mcp.sandbox.seed.parties import FULL_HISTORY_ACCOUNTS, Party
+from sage200_mcp.sandbox.seed.parties import Party
 
 INVOICE = "TradingAccountEntryTypeInvoice"
 CREDIT_NOTE = "TradingAccountEntryTypeCreditNote"
@@ -75,8 +75,7 @@ def due_date(day: date, terms_days: int, basis: str) -> date:
 def history(party: Party, today: date, tax_rate: float) -> list[Draft]:
     """The account's documents, oldest first."""
     rng = party.rng
-    window = HISTORY_DAYS if party.index < FULL_HISTORY_ACCOUNTS else 365
-    start = max(party.opened, today - timedelta(days=window))
+    start = max(party.opened, today - timedelta(days=HISTORY_DAYS))
     end = today - timedelta(days=rng.randint(400, 700)) if party.hidden else today
     drafts: list[Draft] = []
     mean_gap = 30 / party.activity

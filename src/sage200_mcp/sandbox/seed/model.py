@@ -140,7 +140,7 @@ def build_model(plan: CompanyPlan, seed: int, today: date) -> CompanyModel:
         today,
     )
 
-    builder = _nominal(plan, seed, today, sales, purchases, rates)
+    builder = _nominal(plan, seed, today, periods, sales, purchases, rates)
     return CompanyModel(
         plan=plan,
         today=today,
@@ -269,12 +269,16 @@ def _nominal(
     plan: CompanyPlan,
     seed: int,
     today: date,
+    periods: tuple[reference.Period, ...],
     sales: TradingLedger,
     purchases: TradingLedger,
     rates: Rates,
 ) -> nominal.NominalBuilder:
+    """The nominal ledger from its opening balances, a month before trading starts but never
+    before the financial calendar does (early in a year the calendar's first year began less
+    than a month before trading), to today."""
     builder = nominal.NominalBuilder(chart.chart(plan), first_urn=0)
-    start = today - timedelta(days=ledger.HISTORY_DAYS + 30)
+    start = max(today - timedelta(days=ledger.HISTORY_DAYS + 30), periods[0].start)
     urn = 0
     for trading in (sales, purchases):
         base: dict[int, tuple[int, int]] = {}
@@ -295,4 +299,6 @@ def _nominal(
     )
     nominal.post_vat_returns(builder, start, today)
     nominal.fund_bank(builder, start)
+    if plan.unbalanced:
+        nominal.post_one_sided(builder, today)
     return builder

@@ -293,11 +293,36 @@ def post_vat_returns(builder: NominalBuilder, start: date, today: date) -> None:
 
 
 def fund_bank(builder: NominalBuilder, start: date) -> None:
-    """A loan at the start if trading would otherwise leave the current account overdrawn."""
+    """A loan at the start if trading would otherwise leave the current account below 15,000:
+    a round sum (thousands of pounds), so the balance today is whatever trading leaves on top of
+    it, never a round figure of the sandbox's choosing."""
     shortfall = -builder.balance(BANK)
     if shortfall > -1_500_000:
-        top_up = shortfall + 2_500_000
+        top_up = -(-(shortfall + 2_500_000) // 500_000) * 500_000
         builder.post(start, "LOAN01", "Loan drawdown", "NL", {BANK: top_up, "2300": -top_up})
+
+
+ONE_SIDED_PENCE = 123_456
+
+
+def post_one_sided(builder: NominalBuilder, today: date) -> None:
+    """A debit of 1,234.56 to debtors control with no other side and no customer's transaction
+    behind it: the trial balance is out by that much and debtors control no longer equals the
+    sales ledger. Only books asked to be unbalanced have it (CompanyPlan.unbalanced)."""
+    builder.urn += 1
+    builder.lines.append(
+        NominalLine(
+            len(builder.lines) + 1,
+            builder.accounts[DEBTORS],
+            today,
+            "JNL000001",
+            "Debtors adjustment",
+            "NL",
+            ONE_SIDED_PENCE,
+            builder.urn,
+            "MANAGER",
+        )
+    )
 
 
 @dataclass(frozen=True)

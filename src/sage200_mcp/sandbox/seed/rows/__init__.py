@@ -18,6 +18,7 @@ from sage200_mcp.sandbox.seed.rows.fields import Rows, TableRows
 from sage200_mcp.sandbox.seed.rows.nominal import add_nominal, nominal_tables
 from sage200_mcp.sandbox.seed.rows.orders import add_orders
 from sage200_mcp.sandbox.seed.rows.reference import add_reference_data
+from sage200_mcp.sandbox.seed.rows.reporting import add_reporting
 from sage200_mcp.sandbox.seed.rows.stock import add_stock
 from sage200_mcp.sandbox.seed.rows.trading import trading_tables
 
@@ -31,6 +32,7 @@ def company_tables(model: CompanyModel, users: tuple[UserPlan, ...]) -> Iterator
     add_stock(rows, model)
     add_orders(rows, model)
     add_nominal(rows, model)
+    add_reporting(rows, model)
     add_banks(rows, model)
     add_company(rows, model.plan, model.today, users)
     yield from rows.items()

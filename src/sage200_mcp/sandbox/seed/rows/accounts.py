@@ -53,7 +53,7 @@ def account(
     row: Row = {
         **_shared(model, trading, party),
         "on_hold": party.on_hold,
-        "status_reason": "Payments overdue - account stopped" if party.on_hold else "",
+        "status_reason": hold_reason(model, trading, party, kind) if party.on_hold else "",
         "default_tax_code_id": tax.id,
         "early_settlement_discount_days": 7 if party.payer == "prompt" else 0,
         "payment_terms_days": party.terms_days,
@@ -140,6 +140,32 @@ def view(
     if kind == "customer":
         row["average_time_to_pay"] = _average_days_to_pay(postings)
     return row
+
+
+def hold_reason(model: CompanyModel, trading: TradingLedger, party: Party, kind: str) -> str:
+    """Why an account on hold is held, as its own history says: a customer for what it owes
+    (overdue items first, then its credit limit), a supplier for an invoice in dispute; failing
+    those, a new account awaits its checks and an old one a review."""
+    owed = sorted(
+        (
+            p
+            for p in trading.postings_of(party.id)
+            if p.kind == ledger.INVOICE and p.outstanding > 0
+        ),
+        key=lambda p: (p.day, p.id),
+    )
+    new = (model.today - party.opened).days < 365
+    if kind == "customer":
+        if any(p.due < model.today for p in owed):
+            return "Payments overdue - account stopped"
+        if party.credit_limit and trading.balance(party.id) > party.credit_limit:
+            return "Over credit limit"
+        if owed:
+            return f"Invoice {owed[0].reference} disputed"
+        return "Awaiting trade references" if new else "Credit review - awaiting latest accounts"
+    if owed:
+        return f"Invoice {owed[0].reference} in dispute - payment held"
+    return "Awaiting bank details verification" if new else "Supplier review - no new orders"
 
 
 def lookup(party: Party) -> Row:

@@ -1,12 +1,14 @@
 """The cash book: a company's bank accounts, as accounts and as views.
 
 Each bank account's balance is its nominal code's balance, so the cash book and the nominal
-ledger agree; the banks themselves are fixed per country.
+ledger agree; its statement balance is that balance as at the last statement's date (the Friday
+before last), as a reconciled account's is. The banks themselves are fixed per country.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import defaultdict
+from datetime import date, timedelta
 
 from sage200_mcp.sandbox.seed import reference
 from sage200_mcp.sandbox.seed.model import CompanyModel
@@ -29,6 +31,7 @@ _BANKS = {
 def add_banks(rows: Rows, model: CompanyModel) -> None:
     base = model.rates.currency(model.plan.base_currency)
     statement = model.today - timedelta(days=model.today.weekday() + 3)
+    since = _posted_since(model, statement)
     for index, (code, description, bank, kind, sort_code) in enumerate(
         _BANKS[model.plan.country], 1
     ):
@@ -47,7 +50,7 @@ def add_banks(rows: Rows, model: CompanyModel) -> None:
             "balance_in_base": balance,
             "overdraft_limit": 25_000 if index == 1 else 0,
             "account_name": model.plan.name[:50],
-            "statement_balance": balance,
+            "statement_balance": money(model.balances[code].year_to_date - since[code]),
             "statement_date": statement,
             "bank_account_nominal_reference": code,
             "bank_charges_nominal_reference": "7900",
@@ -74,3 +77,13 @@ def add_banks(rows: Rows, model: CompanyModel) -> None:
                 "currency_iso_code_name": base.name,
             }
         )
+
+
+def _posted_since(model: CompanyModel, statement: date) -> defaultdict[str, int]:
+    """Per bank code: the net posted after the statement's date (bank accounts are never split)."""
+    codes = {code for code, *_ in _BANKS[model.plan.country]}
+    since: defaultdict[str, int] = defaultdict(int)
+    for line in model.nominal_ledger.lines:
+        if line.day > statement and line.account.reference in codes:
+            since[line.account.reference] += line.pence
+    return since

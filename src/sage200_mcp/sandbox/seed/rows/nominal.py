@@ -36,7 +36,7 @@ def add_nominal(rows: Rows, model: CompanyModel) -> None:
                 **splits,
                 "nominal_account_type": "NominalAccountTypePosting",
                 "account_status_type": "AccountStatusActive",
-                "report_category_id": 2 if account.is_profit_and_loss else 1,
+                "report_category_id": account.category.id,
                 "display_balances_in_selection_list": True,
                 "balance_year_to_date": money(balance.year_to_date),
                 "debit_balance_year_to_date": money(balance.debit_ytd),
@@ -56,11 +56,9 @@ def add_nominal(rows: Rows, model: CompanyModel) -> None:
                 **splits,
                 "nominal_account_type_id": 0,
                 "account_status_type_id": 0,
-                "report_category_id": 2 if account.is_profit_and_loss else 1,
-                "report_category_code": "PL" if account.is_profit_and_loss else "BS",
-                "report_category_description": "Profit and loss"
-                if account.is_profit_and_loss
-                else "Balance sheet",
+                "report_category_id": account.category.id,
+                "report_category_code": account.category.code,
+                "report_category_description": account.category.description,
                 "year_value_budget_value": money(
                     model.period_values.year_budget(account, model.periods)
                 ),
@@ -129,7 +127,7 @@ def _period_values(model: CompanyModel) -> Iterator[Row]:
                 "nominal_code_cost_centre_id": account.cost_centre_id,
                 "nominal_code_department_id": account.department_id,
                 "nominal_code_account_type": "Posting",
-                "nominal_code_report_category_id": 2 if account.is_profit_and_loss else 1,
+                "nominal_code_report_category_id": account.category.id,
                 "nominal_code_name": account.name,
                 "nominal_code_reference": account.reference,
                 "nominal_code_cost_centre": account.cost_centre,
