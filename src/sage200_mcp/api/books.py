@@ -2,7 +2,7 @@
 
 A statement is arithmetic on four things Sage keeps: each nominal account's value in each
 accounting period (``nominal_period_value_views``), the balance it brought forward into this
-year (``nominal_codes``), the report category that places it on the profit and loss or the
+year (``nominal_code_views``), the report category that places it on the profit and loss or the
 balance sheet (``nominal_report_categories``), and the company's own layouts ordering those
 categories under headings (``financial_report_layout_views``). Nothing here adds anything up;
 ``api/statements.py`` does, so its arithmetic can be tested without Sage.
@@ -264,8 +264,11 @@ async def _period_values(
 
 
 async def _codes(client: SageClient, company: Company) -> list[dict[str, Any]]:
+    """Each account's balances and category, from the view: ``nominal_codes`` marks its
+    category "Professional only" (for Group accounts, which Standard lacks), and a Standard
+    company may leave it out there."""
     return await client.all_rows(
-        "nominal_codes", company, {"$orderby": "id asc", "$select": CODE_FIELDS}
+        "nominal_code_views", company, {"$orderby": "id asc", "$select": CODE_FIELDS}
     )
 
 

@@ -298,7 +298,9 @@ def profit_and_loss_of(
     net = _minus(income, expenses)
     checks = [
         _profit_is_reserves_movement(books, Span(span.year, 1, span.last), accounts),
-        _year_to_date(books, [a for a in accounts if _report(books, a) == "profit_and_loss"]),
+        _year_to_date(books, [a for a in accounts if _report(books, a) == "profit_and_loss"])
+        if books.years[1] >= 0
+        else None,
         _placed(books, accounts, lambda a: _sum(a.actual, span)),
     ]
     return ProfitAndLoss(
@@ -351,7 +353,7 @@ def balance_sheet_of(
         Check(
             "balance_sheet_balances",
             abs(difference) < TOLERANCE,
-            round(difference, 2),
+            _cents(difference),
             "Net assets equal capital and reserves with this year's profit: the profit and"
             " loss accounts' net equals the movement on retained earnings the balance sheet"
             " shows.",
@@ -394,7 +396,7 @@ def trial_balance_of(
         Check(
             "debits_equal_credits",
             abs(debits - credits) < TOLERANCE,
-            round(debits - credits, 2),
+            _cents(debits - credits),
             "The trial balance's debits equal its credits.",
         ),
         *_control_checks(books, ledgers),
@@ -539,7 +541,7 @@ def _profit_is_reserves_movement(books: Books, span: Span, accounts: list[Accoun
     return Check(
         "net_profit_equals_movement_on_retained_earnings",
         abs(difference) < TOLERANCE,
-        round(difference, 2),
+        _cents(difference),
         f"Net profit for periods 1 to {span.last} equals net assets less capital and reserves"
         " (the movement on retained earnings the balance sheet shows).",
     )
@@ -568,7 +570,7 @@ def _year_to_date(books: Books, accounts: Iterable[Account]) -> Check | None:
     return Check(
         "period_values_agree_with_balances",
         not apart,
-        round(total, 2),
+        _cents(total),
         "This year's period values add up to Sage's year-to-date balance of every account."
         + (f" They do not for {len(apart)}: {named}." if apart else ""),
     )
@@ -608,7 +610,7 @@ def _control_checks(books: Books, ledgers: dict[Control, float] | None) -> list[
             Check(
                 name,
                 abs(difference) < 0.01,
-                round(difference, 2),
+                _cents(difference),
                 f"The {control} control account ({_references(books, ids)}) equals the"
                 f" {ledger} ledger's balance in base currency ({ledgers[control]:,.2f});"
                 f" found by {books.controls_basis}.",
@@ -629,7 +631,7 @@ def _placed(books: Books, accounts: list[Account], value: Callable[[Account], fl
     return Check(
         "every_account_has_a_category",
         not unplaced,
-        round(sum(value(a) for a in unplaced), 2),
+        _cents(sum(value(a) for a in unplaced)),
         "Every account with a value has a report category placing it on a statement."
         + (
             f" {len(unplaced)} have none ({named}): they are shown under '{NO_CATEGORY}' on"
@@ -638,6 +640,11 @@ def _placed(books: Books, accounts: list[Account], value: Callable[[Account], fl
             else ""
         ),
     )
+
+
+def _cents(amount: float) -> float:
+    """To the penny, and never "-0.0"."""
+    return round(amount, 2) + 0.0
 
 
 def _report(books: Books, account: Account) -> Report | None:

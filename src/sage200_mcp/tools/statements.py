@@ -48,7 +48,9 @@ class StatementSection(BaseModel):
 
 class CheckResult(BaseModel):
     name: str
-    passed: bool | None = Field(description="null when the check could not be made here.")
+    passed: bool | None = Field(
+        default=None, description="Absent when the check could not be made here (see detail)."
+    )
     difference: float
     detail: str
 

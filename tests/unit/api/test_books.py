@@ -121,7 +121,7 @@ def serve(layouts: Any, controls: Any) -> dict[str, respx.Route]:
     routes = {
         "categories": respx.get(f"{API}nominal_report_categories").respond(json=CATEGORIES),
         "values": respx.get(f"{API}nominal_period_value_views").respond(json=VALUES),
-        "codes": respx.get(f"{API}nominal_codes").respond(json=CODES),
+        "codes": respx.get(f"{API}nominal_code_views").respond(json=CODES),
         "periods": respx.get(f"{API}financial_year_period_views").respond(json=[]),
     }
     for name, path, answer in (
