@@ -162,6 +162,24 @@ CALLS = [
     ),
     Call("list_bank_accounts", {}, "cash at bank"),
     Call(
+        "summarise_sales",
+        {"group_by": "customer"},
+        "top 10 customers this year",
+        scan="totals every sales transaction of the year",
+    ),
+    Call(
+        "summarise_sales",
+        {"period": "last_month"},
+        "what did we invoice last month",
+        scan="totals every sales transaction of the month",
+    ),
+    Call(
+        "summarise_purchases",
+        {"period": "last_year", "group_by": "supplier"},
+        "top suppliers last year",
+        scan="totals every purchase transaction of the year",
+    ),
+    Call(
         "query",
         {
             "resource": "nominal_transaction_enquiry_views",
@@ -515,7 +533,7 @@ def run_table(
         ours.start()
         previous.start()
         listed = [tool["name"] for tool in ours.server().tools]
-        previous.server()
+        before = {tool["name"] for tool in previous.server().tools}
         rows = []
         for number, (call, skipped) in enumerate(planned(listed)):
             if skipped:
@@ -523,6 +541,8 @@ def run_table(
                 continue
             arguments = {name: filled(value, facts) for name, value in call.arguments.items()}
             turn = [ours, previous] if number % 2 == 0 else [previous, ours]
+            # a tool new since the previous code is measured on ours alone
+            turn = [c for c in turn if c is ours or call.tool in before]
             measures: dict[str, Measure] = {}
             for contender in turn:
                 settle(sandbox, quiet)
@@ -538,7 +558,7 @@ def run_table(
                 call.after,
                 call.scan,
                 measures["ours"],
-                measures["previous"],
+                measures.get("previous"),
             )
             say(f"{call.tool}({row.call}): {brief(row.ours)} | previous {brief(row.previous)}")
             rows.append(row)

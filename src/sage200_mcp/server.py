@@ -27,18 +27,19 @@ from sage200_mcp.tools import (
     query,
     sites,
     stock,
+    summaries,
     traders,
 )
 from sage200_mcp.tools.state import AppState
 
 # groups of tools a user can turn on or off (--toolsets); sites, status and login are always on
-TOOLSETS: dict[str, Callable[[MCPServer[AppState]], None]] = {
-    "customers": traders.register_customers,
-    "suppliers": traders.register_suppliers,
-    "orders": orders.register,
-    "stock": stock.register,
-    "nominal": nominal.register,
-    "query": query.register,
+TOOLSETS: dict[str, tuple[Callable[[MCPServer[AppState]], None], ...]] = {
+    "customers": (traders.register_customers, summaries.register_sales),
+    "suppliers": (traders.register_suppliers, summaries.register_purchases),
+    "orders": (orders.register,),
+    "stock": (stock.register,),
+    "nominal": (nominal.register,),
+    "query": (query.register,),
 }
 
 INSTRUCTIONS = """\
@@ -124,5 +125,6 @@ def create_server(
     sites.register(mcp)
     diagnose.register(mcp)
     for name in toolsets:
-        TOOLSETS[name](mcp)
+        for register in TOOLSETS[name]:
+            register(mcp)
     return mcp
