@@ -25,7 +25,7 @@ from sage200_mcp.api.client import Company
 from sage200_mcp.api.ledgers import PURCHASE, SALES, Ledger
 from sage200_mcp.api.models import AccountView
 from sage200_mcp.api.nominal import financial_periods
-from sage200_mcp.api.summaries import Days, Figures, Group, Period
+from sage200_mcp.api.summaries import Days, Figures, Group, GroupBy, Period
 from sage200_mcp.tools.accounts import FromDate, ToDate
 from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.output import CompanyRef, respond
@@ -91,18 +91,22 @@ async def summarise(
         days = summaries.period_days(period, today, periods.value)
     else:
         year = summaries.period_days("this_year", today, periods.value)
-        days = Days(from_date or year.first, to_date or today, note=year.note)
+        note = None if from_date else year.note  # the year's start is used only without it
+        days = Days(from_date or year.first, to_date or today, note=note)
     if days.first > days.last:
         raise ToolError(
             f"from_date {days.first} is after to_date {days.last}: swap them, or leave to_date"
             " out for up to today."
+            if from_date
+            else f"to_date {days.last} is before this financial year, where the days start"
+            f" by default ({days.first}): give from_date too."
         )
     summary = await summaries.summarise(
         state.client,
         ledger,
         company,
         days,
-        group_by="account" if group_by == ledger.party else group_by,  # type: ignore[arg-type]
+        group_by=_grouping(group_by, ledger.party),
         account_id=found.id if found else None,
         top=top,
     )
@@ -129,6 +133,12 @@ async def summarise(
             }
         )
     )
+
+
+def _grouping(group_by: str | None, party: str) -> GroupBy | None:
+    """The api's name for a grouping: the party's ('customer') is 'account'."""
+    names: dict[str, GroupBy] = {"month": "month", "quarter": "quarter", party: "account"}
+    return None if group_by is None else names[group_by]
 
 
 async def _account(

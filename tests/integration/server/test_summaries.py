@@ -202,6 +202,7 @@ async def test_top_suppliers_last_year(uk: Client) -> None:
     [
         ({"period": "last_month", "from_date": "2026-01-01"}, "not both"),
         ({"from_date": "2026-11-01", "to_date": "2026-10-01"}, "swap them"),
+        ({"to_date": "2024-01-31"}, "give from_date too"),
         ({"customer": "no such customer at all"}, "No customer"),
         ({"period": "next_decade"}, "this_month"),
     ],
