@@ -180,6 +180,24 @@ CALLS = [
         scan="a value per account and period, and both ledgers' balances for the tie-out",
     ),
     Call(
+        "summarise_sales",
+        {"group_by": "customer"},
+        "top 10 customers this year",
+        scan="totals every sales transaction of the year",
+    ),
+    Call(
+        "summarise_sales",
+        {"period": "last_month"},
+        "what did we invoice last month",
+        scan="totals every sales transaction of the month",
+    ),
+    Call(
+        "summarise_purchases",
+        {"period": "last_year", "group_by": "supplier"},
+        "top suppliers last year",
+        scan="totals every purchase transaction of the year",
+    ),
+    Call(
         "query",
         {
             "resource": "nominal_transaction_enquiry_views",

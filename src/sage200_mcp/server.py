@@ -29,6 +29,7 @@ from sage200_mcp.tools import (
     sites,
     statements,
     stock,
+    summaries,
     traders,
 )
 from sage200_mcp.tools.schemas import without_titles
@@ -50,20 +51,14 @@ class SageServer(MCPServer[AppState]):
         ]
 
 
-def _nominal(mcp: MCPServer[AppState]) -> None:
-    """The nominal ledger's tools and the financial statements built on it."""
-    nominal.register(mcp)
-    statements.register(mcp)
-
-
 # groups of tools a user can turn on or off (--toolsets); sites, status and login are always on
-TOOLSETS: dict[str, Callable[[MCPServer[AppState]], None]] = {
-    "customers": traders.register_customers,
-    "suppliers": traders.register_suppliers,
-    "orders": orders.register,
-    "stock": stock.register,
-    "nominal": _nominal,
-    "query": query.register,
+TOOLSETS: dict[str, tuple[Callable[[MCPServer[AppState]], None], ...]] = {
+    "customers": (traders.register_customers, summaries.register_sales),
+    "suppliers": (traders.register_suppliers, summaries.register_purchases),
+    "orders": (orders.register,),
+    "stock": (stock.register,),
+    "nominal": (nominal.register, statements.register),
+    "query": (query.register,),
 }
 
 INSTRUCTIONS = """\
@@ -149,5 +144,6 @@ def create_server(
     sites.register(mcp)
     diagnose.register(mcp)
     for name in toolsets:
-        TOOLSETS[name](mcp)
+        for register in TOOLSETS[name]:
+            register(mcp)
     return mcp

@@ -82,6 +82,8 @@ BLANK_NAMES = [
     ("get_supplier", "supplier", {}),
     ("list_supplier_transactions", "supplier", {}),
     ("get_aged_creditors", "supplier", {}),
+    ("summarise_sales", "customer", {}),
+    ("summarise_purchases", "supplier", {}),
     ("list_sales_orders", "customer", {}),
     ("list_purchase_orders", "supplier", {}),
     ("get_sales_order", "order", {}),
