@@ -16,7 +16,7 @@ def test_numbers_sent_as_text_are_shown() -> None:
     row = product_row(product(code="A4PAPER", free_stock_quantity="12.5", selling_price=3), 7)
     assert (row.free_stock, row.price) == (12.5, 3.0)
     view = NominalCodeView.model_validate({"id": 1, "balance_year_to_date": "-250.75"})
-    assert nominal_row(view, 1).balance == -250.75
+    assert nominal_row(view, 1).balance_year_to_date == -250.75
 
 
 def test_booleans_and_junk_are_no_number() -> None:

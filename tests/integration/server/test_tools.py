@@ -78,7 +78,7 @@ def sandbox_views(server: SandboxServer, headers: dict[str, str]) -> list[dict[s
 
 async def test_every_tool_is_described_typed_and_annotated(mcp: Client) -> None:
     tools = {tool.name: tool for tool in (await mcp.list_tools()).tools}
-    assert len(tools) == 27
+    assert len(tools) == 30
     assert {
         "list_sites",
         "switch_site",
