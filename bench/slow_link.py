@@ -137,6 +137,13 @@ CALLS = [
     Call("list_purchase_orders", {"supplier": "{supplier}"}, "our orders with one supplier"),
     Call("get_purchase_order", {"order": "{purchase_order}"}, "the newest purchase order"),
     Call("list_products", {"in_stock_only": True}, "what can we sell from stock"),
+    Call(
+        "list_products",
+        {"below_reorder_level": True, "sort": "-shortfall"},
+        "what to re-order, the biggest shortfall first",
+        scan="reads every product with a re-order level (Sage cannot compare two fields)",
+        new=("below_reorder_level", "sort"),
+    ),
     Call("get_product", {"product": "{product}"}, "one product, warehouse by warehouse"),
     Call("list_nominal_codes", {}, "the chart of accounts with this year's figures"),
     Call(

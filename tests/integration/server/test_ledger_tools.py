@@ -312,6 +312,34 @@ async def test_products_and_stock_by_warehouse(uk: Client) -> None:
     assert "Several products match" in await failure(uk, "get_product", product="board")
 
 
+async def test_products_below_reorder_level_are_those_sage_holds_short(
+    uk: Client, sandbox_server: SandboxServer, company_headers: dict[int, dict[str, str]]
+) -> None:
+    answer = httpx.get(
+        f"{sandbox_server.url}{PRO}/product_views",
+        headers=company_headers[1],
+        params={"$orderby": "id asc", "$top": "500"},
+        timeout=30,
+    ).json()
+    expected = {
+        p["code"]
+        for p in answer
+        if p["reorder_level"] and p["free_stock_quantity"] < p["reorder_level"]
+    }
+    short, first = await every_row(uk, "list_products", "products", below_reorder_level=True)
+    assert {p["code"] for p in short} == expected and first["total"] == len(expected)
+    assert "free stock" in first["basis"] and "allocated" in first["basis"]
+    for row in short:
+        assert row["shortfall"] == row["reorder_level"] - row["free_stock"] > 0
+    assert any(row.get("on_order") for row in short)  # the seed has some on order already
+    biggest = await call(uk, "list_products", below_reorder_level=True, sort="-shortfall", limit=5)
+    gaps = [p["shortfall"] for p in biggest["products"]]
+    assert gaps == sorted((p["shortfall"] for p in short), reverse=True)[:5]
+    plain = await call(uk, "list_products", limit=5)
+    assert "basis" not in plain and all("shortfall" not in p for p in plain["products"])
+    assert "below_reorder_level" in await failure(uk, "list_products", sort="-shortfall")
+
+
 # -- nominal and cash -----------------------------------------------------------------------------
 
 
