@@ -33,6 +33,8 @@ async def test_only_products_whose_free_stock_is_below_their_level_are_kept(
             product(3, 12, 10),
             product(4, None, 10),  # no figure: not claimed short
             product(5, -2, 5),  # oversold: short by 7
+            product(6, -1, 0),  # oversold, but no re-order level set: not for re-ordering
+            product(7, 1, None),
         ]
     )
     found = await products_below_reorder(
