@@ -222,9 +222,34 @@ async def test_transactions_oldest_first_page_by_page(uk: Client) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("party", "site", "currency"),
+    [
+        ("customer", "Ireland", "EUR"),  # GBP and USD customers among them
+        ("supplier", "1", "GBP"),  # EUR suppliers among them
+    ],
+)
+async def test_balances_rank_and_filter_in_base_currency_across_currencies(
+    mcp: Client, party: str, site: str, currency: str
+) -> None:
+    await call(mcp, "switch_site", site=site)
+    rows, _ = await every_row(mcp, f"list_{party}s", f"{party}s", sort="-balance")
+    foreign = [r for r in rows if r["currency"] != currency and r["balance"]]
+    assert foreign and all("base_balance" in r for r in foreign)
+    assert all("base_balance" not in r for r in rows if r["currency"] == currency)
+    base = [r.get("base_balance", r["balance"]) for r in rows]
+    assert base == sorted(base, reverse=True)
+    assert any(r["base_balance"] != r["balance"] for r in foreign)  # a rate, not parity
+    cut = sorted(base, reverse=True)[len(base) // 3]
+    above = await call(mcp, f"list_{party}s", min_balance=cut, limit=200)
+    assert {r["id"] for r in above[f"{party}s"]} == {
+        r["id"] for r in rows if r.get("base_balance", r["balance"]) >= cut
+    }
+
+
 async def test_suppliers_mirror_customers(uk: Client) -> None:
     page = await call(uk, "list_suppliers", sort="-balance", limit=5)
-    balances = [s["balance"] for s in page["suppliers"]]
+    balances = [s.get("base_balance", s["balance"]) for s in page["suppliers"]]
     assert balances == sorted(balances, reverse=True) and "next_cursor" in page
     assert (match_count(page) or 6) > 5
     supplier = (await call(uk, "get_supplier", supplier="Mondi Paper Mills"))["supplier"]
