@@ -489,7 +489,8 @@ SUPPLIERS = _traders(
             " `quiet_since`/`active_since` (the last transaction before, or on or after, a day)"
             " narrow further; hidden accounts are left out unless `include_hidden`. `sort` by"
             " name, reference or balance ('-balance' first for the largest; base currency)."
-            " Extra columns with `fields` (supplier_views names). For one supplier in full, use get_supplier.",
+            " Extra columns with `fields` (supplier_views names). For one supplier in full, use"
+            " get_supplier.",
         ),
         "get": Texts(
             "Get one supplier in full",
