@@ -7,6 +7,7 @@ outstanding items, an order's totals are its lines, a nominal account's year is 
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -240,11 +241,17 @@ async def test_balances_rank_and_filter_in_base_currency_across_currencies(
     base = [r.get("base_balance", r["balance"]) for r in rows]
     assert base == sorted(base, reverse=True)
     assert any(r["base_balance"] != r["balance"] for r in foreign)  # a rate, not parity
-    cut = sorted(base, reverse=True)[len(base) // 3]
+    apart = max(foreign, key=lambda r: abs(r["base_balance"] - r["balance"]))
+    cut = round((apart["base_balance"] + apart["balance"]) / 2, 2)  # between its two figures
     above = await call(mcp, f"list_{party}s", min_balance=cut, limit=200)
     assert {r["id"] for r in above[f"{party}s"]} == {
         r["id"] for r in rows if r.get("base_balance", r["balance"]) >= cut
     }
+    base_of = {r["id"]: r.get("base_balance", r["balance"]) for r in rows}
+    aged_tool = "get_aged_debt" if party == "customer" else "get_aged_creditors"
+    aged, _ = await every_row(mcp, aged_tool, "accounts", sort="total")
+    ranked = [base_of[a["id"]] for a in aged if a["id"] in base_of]
+    assert all(a >= b - 0.05 for a, b in pairwise(ranked)), ranked
 
 
 async def test_suppliers_mirror_customers(uk: Client) -> None:
