@@ -189,7 +189,7 @@ CALLS = [
             "orderby": "transaction_date desc, id desc",
             "top": 100,
         },
-        "the next 100 (skip)",
+        "the next 100 (cursor)",
         after="query",
     ),
 ]
@@ -466,7 +466,7 @@ def next_page(contender: Contender, call: Call) -> dict[str, Any]:
         raise LookupError(f"no first page: the call '{call.after}' failed")
     if earlier.get("next_cursor"):
         return {"cursor": earlier["next_cursor"]}
-    if earlier.get("next_skip"):
+    if earlier.get("next_skip"):  # the previous code paged `query` by skip
         return {"skip": earlier["next_skip"]}
     raise LookupError(f"the first page ('{call.after}') has no next page")
 
@@ -483,7 +483,7 @@ def shown(arguments: dict[str, Any], call: Call) -> str:
     """The call's arguments as the table shows them; a page as the one it continues."""
     parts = [f"{name}={json.dumps(value)}" for name, value in arguments.items()]
     if call.after:
-        parts.append("cursor=<next page>" if call.tool != "query" else "skip=<next page>")
+        parts.append("cursor=<next page>")
     return ", ".join(parts) or "(none)"
 
 

@@ -441,7 +441,7 @@ async def test_query_reads_any_collection(uk: Client) -> None:
         orderby="debit desc",
         top=5,
     )
-    assert rows["returned"] == 5 and rows["next_skip"] == 5
+    assert rows["returned"] == 5 and rows["next_cursor"]
     assert all(set(r) == {"transaction_date", "reference", "debit"} for r in rows["rows"])
     debits = [r["debit"] for r in rows["rows"]]
     assert debits == sorted(debits, reverse=True) and min(debits) > 1000
@@ -468,6 +468,51 @@ async def test_query_reads_any_collection(uk: Client) -> None:
     assert quoted["rows"] == [{"reference": "OBR001"}]
 
 
+async def test_query_pages_by_cursor_from_the_last_row_shown_whatever_cut_the_page(
+    settings: Settings,
+) -> None:
+    from dataclasses import replace
+
+    asked = {
+        "resource": "nominal_transaction_enquiry_views",
+        "select": ["id", "narrative", "debit"],
+        "orderby": "debit desc, id asc",
+        "top": 200,
+    }
+    async with Client(create_server(settings)) as roomy:
+        await call(roomy, "switch_site", site="1")
+        whole = await call(roomy, "query", **{**asked, "select": ["id"], "top": 400})
+    async with Client(create_server(replace(settings, max_result_chars=4_000))) as small:
+        await call(small, "switch_site", site="1")
+        rows, page = [], await call(small, "query", **asked)
+        assert page["truncated"] and page["returned"] < 200  # the size budget cut the page
+        while len(rows) < 400 and "next_cursor" in page:
+            rows += page["rows"]
+            page = await call(small, "query", **asked, cursor=page["next_cursor"])
+        ids = [r["id"] for r in rows][:400]
+        assert ids == [r["id"] for r in whole["rows"]]  # none lost, none twice
+        text = await failure(
+            small, "query", **{**asked, "orderby": "id asc"}, cursor=page["next_cursor"]
+        )
+        assert "another query search" in text
+
+
+async def test_query_passes_the_ageing_basis_to_the_aged_views(uk: Client) -> None:
+    asked = {
+        "resource": "sales_aged_debtor_summary_views",
+        "select": ["customer_id", "doc_current", "doc_past"],
+        "orderby": "customer_id asc",
+        "top": 500,
+    }
+    by_due = await call(uk, "query", **asked, ageing="duedate")
+    by_date = await call(uk, "query", **asked, ageing="transactiondate")
+    assert by_due["rows"] != by_date["rows"]  # the basis reached Sage
+    one = by_due["rows"][0]
+    aged = await call(uk, "get_aged_debt", customer=str(one["customer_id"]), ageing="duedate")
+    current = [b["amount"] for b in aged["accounts"][0]["buckets"] if b["period"] == "current"]
+    assert current == ([one["doc_current"]] if one["doc_current"] else [])
+
+
 @pytest.mark.parametrize(
     ("arguments", "words"),
     [
@@ -486,6 +531,7 @@ async def test_query_reads_any_collection(uk: Client) -> None:
         ({"resource": "customer_views", "filter": "not balance gt 3"}, "with brackets"),
         ({"resource": "customer_views", "filter": "balance eq account_is_on_hold"}, "one type"),
         ({"resource": "customer_views", "orderby": "name sideways"}, "Cannot read"),
+        ({"resource": "customer_views", "ageing": "duedate"}, "aged views only"),
     ],
 )
 async def test_query_refuses_what_it_cannot_send_naming_the_closest(
