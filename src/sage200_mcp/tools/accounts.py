@@ -155,7 +155,7 @@ class AccountDetail(BaseModel):
 
 class TransactionRow(BaseModel):
     id: int | None = None
-    type: str
+    type: str = Field(description="invoice, credit_note, payment, refund (as `type` takes them)...")
     date: str | None = None
     due_date: str | None = None
     reference: str | None = None
@@ -306,12 +306,12 @@ def _status(sage_status: str) -> Literal["active", "hidden"]:
 
 
 def entry_name(ledger: Ledger, sage_type: str) -> str:
-    """What a person calls a ledger entry: 'invoice', 'credit note', a customer's 'receipt' or a
-    supplier's 'payment', 'refund', 'opening balance invoice'..."""
-    if sage_type.endswith(ledgers.ENTRY_TYPES["payment"]):
-        return "receipt" if ledger.party == "customer" else "payment"
-    if sage_type.endswith(ledgers.ENTRY_TYPES["refund"]):
-        return "refund"
+    """A ledger entry's kind by the names `type` takes: 'invoice', 'credit_note', 'payment' (a
+    customer's receipt or a payment to a supplier), 'refund'; Sage's other kinds in the same
+    form ('opening_balance_invoice')."""
+    for kind, ending in ledgers.ENTRY_TYPES.items():
+        if sage_type.endswith(ending) and not sage_type.endswith(f"Balance{ending}"):
+            return kind
     return words(sage_type, "TradingAccountEntryType")
 
 

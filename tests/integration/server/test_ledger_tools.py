@@ -189,7 +189,7 @@ async def test_transaction_history_filters(uk: Client) -> None:
     assert dates and dates == sorted(dates, reverse=True)
     assert all("2026-01-01" <= d <= "2026-06-30" for d in dates)
     kinds = {t["type"] for t in history["transactions"]}
-    assert "invoice" in kinds and "receipt" in kinds
+    assert "invoice" in kinds and "payment" in kinds
     receipts = await call(
         uk,
         "list_customer_transactions",
@@ -198,7 +198,7 @@ async def test_transaction_history_filters(uk: Client) -> None:
         type="payment",
         limit=5,
     )
-    assert {t["type"] for t in receipts["transactions"]} == {"receipt"}
+    assert {t["type"] for t in receipts["transactions"]} == {"payment"}
     assert all(t["gross"] < 0 for t in receipts["transactions"])
     overdue = await call(uk, "list_customer_transactions", customer="ABS001", limit=200)
     assert any(t.get("days_overdue", 0) > 90 for t in overdue["transactions"])
@@ -252,6 +252,35 @@ async def test_balances_rank_and_filter_in_base_currency_across_currencies(
     aged, _ = await every_row(mcp, aged_tool, "accounts", sort="total")
     ranked = [base_of[a["id"]] for a in aged if a["id"] in base_of]
     assert all(a >= b - 0.05 for a, b in pairwise(ranked)), ranked
+
+
+async def test_names_in_answers_are_the_names_filters_take(uk: Client) -> None:
+    orders, _ = await every_row(uk, "list_sales_orders", "orders")
+    statuses = {o["status"] for o in orders}
+    assert "on_hold" in statuses and len(statuses) > 2
+    for status in statuses:
+        again = await call(uk, "list_sales_orders", status=status, limit=200)
+        assert again["orders"] and {o["status"] for o in again["orders"]} == {status}
+    history = await call(
+        uk, "list_customer_transactions", customer="ABS001", outstanding_only=False, limit=200
+    )
+    kinds = {t["type"] for t in history["transactions"]} & {
+        "invoice",
+        "credit_note",
+        "payment",
+        "refund",
+    }
+    assert {"invoice", "payment"} <= kinds
+    for kind in kinds:
+        again = await call(
+            uk,
+            "list_customer_transactions",
+            customer="ABS001",
+            outstanding_only=False,
+            type=kind,
+            limit=200,
+        )
+        assert {t["type"] for t in again["transactions"]} == {kind}
 
 
 async def test_suppliers_mirror_customers(uk: Client) -> None:
