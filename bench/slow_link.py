@@ -137,6 +137,13 @@ CALLS = [
     Call("list_purchase_orders", {"supplier": "{supplier}"}, "our orders with one supplier"),
     Call("get_purchase_order", {"order": "{purchase_order}"}, "the newest purchase order"),
     Call("list_products", {"in_stock_only": True}, "what can we sell from stock"),
+    Call(
+        "list_products",
+        {"below_reorder_level": True, "sort": "-shortfall"},
+        "what to re-order, the biggest shortfall first",
+        scan="reads every product with a re-order level (Sage cannot compare two fields)",
+        new=("below_reorder_level", "sort"),
+    ),
     Call("get_product", {"product": "{product}"}, "one product, warehouse by warehouse"),
     Call("list_nominal_codes", {}, "the chart of accounts with this year's figures"),
     Call(
@@ -218,7 +225,7 @@ CALLS = [
             "orderby": "transaction_date desc, id desc",
             "top": 100,
         },
-        "the next 100 (skip)",
+        "the next 100 (cursor)",
         after="query",
     ),
 ]
@@ -500,7 +507,7 @@ def next_page(contender: Contender, call: Call) -> dict[str, Any]:
         raise LookupError(f"no first page: the call '{call.after}' failed")
     if earlier.get("next_cursor"):
         return {"cursor": earlier["next_cursor"]}
-    if earlier.get("next_skip"):
+    if earlier.get("next_skip"):  # the previous code paged `query` by skip
         return {"skip": earlier["next_skip"]}
     raise LookupError(f"the first page ('{call.after}') has no next page")
 
@@ -517,7 +524,7 @@ def shown(arguments: dict[str, Any], call: Call) -> str:
     """The call's arguments as the table shows them; a page as the one it continues."""
     parts = [f"{name}={json.dumps(value)}" for name, value in arguments.items()]
     if call.after:
-        parts.append("cursor=<next page>" if call.tool != "query" else "skip=<next page>")
+        parts.append("cursor=<next page>")
     return ", ".join(parts) or "(none)"
 
 

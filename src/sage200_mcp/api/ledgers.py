@@ -38,13 +38,16 @@ ROW_FIELDS = (
     "name",
     "short_name",
     "balance",
+    "base_balance",
     "credit_limit",
     "currency_iso_code",
     "account_is_on_hold",
     "is_over_credit_limit",
     "account_status_type",
 )
-SORT_FIELDS = ("name", "reference", "balance")
+# what a list can be sorted by, and the field that holds it: balances compare in base currency,
+# so that a ledger of several currencies ranks (and filters) like for like
+SORT_FIELDS = {"name": "name", "reference": "reference", "balance": "base_balance"}
 AGEING = ("transactiondate", "duedate", "calendarmonth")
 # The kinds of ledger entry a tool can ask for, and how Sage's names for them end (the names
 # come from the company's trader_transaction_types).
@@ -129,10 +132,10 @@ class AccountSearch:
                 odata.eq("is_over_credit_limit", self.over_credit_limit)
                 if self.over_credit_limit is not None
                 else None,
-                odata.compare("balance", "ge", self.min_balance)
+                odata.compare("base_balance", "ge", self.min_balance)
                 if self.min_balance is not None
                 else None,
-                odata.compare("balance", "le", self.max_balance)
+                odata.compare("base_balance", "le", self.max_balance)
                 if self.max_balance is not None
                 else None,
                 odata.eq("account_status_type", active) if active else None,
@@ -178,7 +181,7 @@ async def search_accounts(
     expression = search.filter(active)
     params = {
         "$select": ",".join(dict.fromkeys((*ROW_FIELDS, *extra_fields))),
-        "$orderby": f"{sort} {'desc' if descending else 'asc'}, id asc",
+        "$orderby": f"{SORT_FIELDS[sort]} {'desc' if descending else 'asc'}, id asc",
     }
     if expression is not None:
         params["$filter"] = str(expression)

@@ -145,9 +145,11 @@ async def name_numbers(
 
 
 def words(name: Any, prefix: str) -> str:
-    """An enumeration name as words: ``EnumDocumentStatusOnHold`` -> ``on hold``."""
+    """An enumeration name as the tools name it, in the form their arguments take (so that a
+    name read in an answer can be passed back as a filter): ``EnumDocumentStatusOnHold`` ->
+    ``on_hold``."""
     text = str(name).removeprefix(prefix)
-    return _WORD_BREAK.sub(" ", text).lower() if text else str(name)
+    return _WORD_BREAK.sub("_", text).lower() if text else str(name)
 
 
 def progress(name: Any) -> str | None:

@@ -38,6 +38,14 @@ from sage200_mcp.openapi.odata_syntax import (
 )
 
 MAX_TOP = 500
+AGEING = ("transactiondate", "duedate", "calendarmonth")  # Sage's $ageingdatetype values
+# the collections that take $ageingdatetype: Sage's aged debtor and creditor views
+AGED_VIEWS = (
+    "sales_aged_debtor_summary_views",
+    "sales_aged_debtor_detailed_views",
+    "purchase_aged_creditor_summary_views",
+    "purchase_aged_creditor_detailed_views",
+)
 
 
 class InvalidQuery(Sage200Error):
@@ -52,7 +60,7 @@ class Query:
     expand: tuple[str, ...] = ()
     orderby: str | None = None
     top: int = 50
-    skip: int = 0
+    ageing: str | None = None
 
     def params(self) -> dict[str, str]:
         """The query options but the page's: ``run_query`` adds ``$top`` and ``$skip``."""
@@ -62,6 +70,7 @@ class Query:
             ("$orderby", self.orderby),
             ("$select", ",".join(self.select)),
             ("$expand", ",".join(self.expand)),
+            ("$ageingdatetype", self.ageing),
         ):
             if value:
                 params[option] = value
@@ -77,7 +86,7 @@ def build_query(
     expand: list[str] | None = None,
     orderby: str | None = None,
     top: int = 50,
-    skip: int = 0,
+    ageing: str | None = None,
 ) -> Query:
     collection = find_collection(resource, edition)
     entity = f"{collection.schema} ({collection.template.strip('/')})"
@@ -99,22 +108,32 @@ def build_query(
         _check_filter(filter_text, collection, fields, entity)
     if not 1 <= top <= MAX_TOP:
         raise InvalidQuery(f"top must be between 1 and {MAX_TOP}.")
-    if skip < 0:
-        raise InvalidQuery("skip cannot be negative.")
+    if ageing is not None:
+        _check_ageing(ageing, collection)
     if not orderby and "id" in fields:
-        orderby = "id asc"  # a stable order, so that skip pages neither overlap nor miss rows
-    if skip and not orderby:
-        raise InvalidQuery("skip needs orderby (Sage refuses $skip without $orderby).")
-    return Query(collection, filter_text or None, chosen, expanded, orderby, top, skip)
+        orderby = "id asc"  # a stable order, so that pages neither overlap nor miss rows
+    return Query(collection, filter_text or None, chosen, expanded, orderby, top, ageing)
+
+
+def _check_ageing(ageing: str, collection: Collection) -> None:
+    if ageing not in AGEING:
+        raise InvalidQuery(f"ageing must be one of {', '.join(AGEING)}.")
+    if collection.template.strip("/") not in AGED_VIEWS:
+        raise InvalidQuery(
+            f"ageing ($ageingdatetype) applies to Sage's aged views only: {', '.join(AGED_VIEWS)}."
+        )
 
 
 async def run_query(
-    client: SageClient, company: Company, query: Query
+    client: SageClient, company: Company, query: Query, offset: int = 0
 ) -> tuple[list[dict[str, Any]], bool]:
-    """The rows asked for and whether more follow: one request, or (if Sage times out on that
-    many rows at once) smaller pages of the same query."""
+    """The rows asked for from ``offset`` (which needs the query ordered) and whether more
+    follow: one request, or (if Sage times out on that many rows at once) smaller pages of
+    the same query."""
+    if offset and not query.orderby:
+        raise InvalidQuery("Paging on needs orderby (Sage refuses $skip without $orderby).")
     return await client.read_rows(
-        query.collection.path, company, query.params(), offset=query.skip, limit=query.top
+        query.collection.path, company, query.params(), offset=offset, limit=query.top
     )
 
 

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 from sage200_mcp.api import odata
-from sage200_mcp.api.client import Company, SageClient
+from sage200_mcp.api.client import Company, Remembered, SageClient
 from sage200_mcp.api.errors import NotFound
 from sage200_mcp.api.ledgers import Page, page_of
 from sage200_mcp.api.views import Product, ProductView, Warehouse
@@ -21,6 +21,7 @@ ROW_FIELDS = (
     "confirmed_quantity_in_stock",
     "quantity_allocated_sop",
     "quantity_on_pop_order",
+    "reorder_level",
     "selling_price",
     "status_type",
 )
@@ -60,7 +61,7 @@ async def search_products(
 ) -> Page[ProductView]:
     params = {
         "$select": ",".join(ROW_FIELDS),
-        "$orderby": f"{SORTS[sort]} {'desc' if descending else 'asc'}, id asc",
+        "$orderby": _order(sort, descending),
     }
     expression = search.filter()
     if expression is not None:
@@ -75,6 +76,53 @@ async def search_products(
         want_total,
         ProductView.model_validate,
     )
+
+
+BELOW_REORDER_TTL = 120.0  # seconds the list serves its cursor pages and repeat calls
+
+
+async def products_below_reorder(
+    client: SageClient, company: Company, search: ProductSearch, *, sort: str, descending: bool
+) -> Remembered[list[ProductView]]:
+    """Every product matching ``search`` whose free stock (product_views'
+    ``free_stock_quantity``: in stock less allocated, over all warehouses) is below its
+    ``reorder_level``, in the order asked.
+
+    Sage's OData compares a field with a value, not with another field, so Sage narrows the
+    read to products with a re-order level (and the search), only the row's fields are read,
+    page by page through ``scan``, and the comparison is made here. The list is remembered for
+    a short while so that its cursor pages agree with its first."""
+
+    async def load() -> list[ProductView]:
+        below: list[ProductView] = []
+
+        def keep(rows: list[dict[str, object]]) -> None:  # each page made small as it arrives
+            views = (ProductView.model_validate(row) for row in rows)
+            below.extend(view for view in views if view.shortfall)
+
+        params = {
+            "$select": ",".join(ROW_FIELDS),
+            "$filter": str(
+                odata.all_of([search.filter(), odata.compare("reorder_level", "gt", 0)])
+            ),
+            "$orderby": _order(sort, descending),
+        }
+        await client.scan(
+            "product_views",
+            company,
+            params,
+            keep,
+            advice="Narrow it with `search` or `group`.",
+            counted=True,
+        )
+        return below
+
+    key = ("below reorder", company.site_id, company.company_id, search, sort, descending)
+    return await client.remember(key, load, BELOW_REORDER_TTL)
+
+
+def _order(sort: str, descending: bool) -> str:
+    return f"{SORTS[sort]} {'desc' if descending else 'asc'}, id asc"
 
 
 async def find_product(client: SageClient, company: Company, text: str) -> list[ProductView]:

@@ -105,8 +105,18 @@ class ProductView(SageRecord):
     confirmed_quantity_in_stock: Number = None
     quantity_allocated_sop: Number = None
     quantity_on_pop_order: Number = None
+    reorder_level: Number = None
     selling_price: Number = None
     status_type: Text = ""
+
+    @property
+    def shortfall(self) -> float | None:
+        """How far free stock is below the re-order level (0 when not below; None when either
+        is missing or no re-order level is set)."""
+        free, level = self.free_stock_quantity, self.reorder_level
+        if free is None or not level:
+            return None
+        return max(0.0, round(level - free, 4))
 
 
 class WarehouseHolding(SageRecord):

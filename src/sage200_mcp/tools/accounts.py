@@ -30,8 +30,12 @@ EntryType = Literal["invoice", "credit_note", "payment", "refund"]
 Ageing = Literal["duedate", "transactiondate", "calendarmonth"]
 
 # Arguments the customer and supplier tools share, worded once.
-MinBalance = Annotated[float | None, Field(description="Balance at least this."), Finite]
-MaxBalance = Annotated[float | None, Field(description="Balance at most this."), Finite]
+MinBalance = Annotated[
+    float | None, Field(description="Balance at least this, in base currency."), Finite
+]
+MaxBalance = Annotated[
+    float | None, Field(description="Balance at most this, in base currency."), Finite
+]
 SortArg = Annotated[Sort, Field(description="Order of the rows; '-' for descending.")]
 ExtraFields = Annotated[
     list[str] | None,
@@ -63,7 +67,8 @@ AgedSortArg = Annotated[
     AgedSort,
     Field(
         description=(
-            "most_overdue: the oldest debt first (the default); total: the largest balance first."
+            "most_overdue: the oldest debt first (the default); total: the largest balance"
+            " first; both in base currency."
         )
     ),
 ]
@@ -89,6 +94,13 @@ class AccountRow(BaseModel):
     reference: str
     name: str
     balance: float | None = Field(default=None, description="In the account's currency.")
+    base_balance: float | None = Field(
+        default=None,
+        description=(
+            "In the company's base currency (what balance sorts and filters compare); shown"
+            " when it differs from balance."
+        ),
+    )
     credit_limit: float | None = Field(default=None, description="0 means no limit.")
     currency: str | None = Field(default=None, description="ISO code of the account's currency.")
     on_hold: bool
@@ -143,7 +155,7 @@ class AccountDetail(BaseModel):
 
 class TransactionRow(BaseModel):
     id: int | None = None
-    type: str
+    type: str = Field(description="invoice, credit_note, payment, refund (as `type` takes them)...")
     date: str | None = None
     due_date: str | None = None
     reference: str | None = None
@@ -216,6 +228,7 @@ def account_row(
         reference=view.reference,
         name=view.name,
         balance=view.balance,
+        base_balance=view.base_balance if view.base_balance != view.balance else None,
         credit_limit=view.credit_limit,
         currency=view.currency_iso_code or None,
         on_hold=bool(view.account_is_on_hold),
@@ -293,12 +306,12 @@ def _status(sage_status: str) -> Literal["active", "hidden"]:
 
 
 def entry_name(ledger: Ledger, sage_type: str) -> str:
-    """What a person calls a ledger entry: 'invoice', 'credit note', a customer's 'receipt' or a
-    supplier's 'payment', 'refund', 'opening balance invoice'..."""
-    if sage_type.endswith(ledgers.ENTRY_TYPES["payment"]):
-        return "receipt" if ledger.party == "customer" else "payment"
-    if sage_type.endswith(ledgers.ENTRY_TYPES["refund"]):
-        return "refund"
+    """A ledger entry's kind by the names `type` takes: 'invoice', 'credit_note', 'payment' (a
+    customer's receipt or a payment to a supplier), 'refund'; Sage's other kinds in the same
+    form ('opening_balance_invoice')."""
+    for kind, ending in ledgers.ENTRY_TYPES.items():
+        if sage_type.endswith(ending) and not sage_type.endswith(f"Balance{ending}"):
+            return kind
     return words(sage_type, "TradingAccountEntryType")
 
 
@@ -353,10 +366,11 @@ def aged_account(
 
 def aged_order(sort: AgedSort, buckets: list[tuple[str, str]]) -> Callable[[AgedRow], list[float]]:
     """The key that ranks accounts, largest first: by each period from the oldest (the most
-    overdue), or by the whole balance."""
+    overdue), or by the whole balance; in base currency, so that accounts in other currencies
+    rank like for like."""
     if sort == "total":
-        return lambda row: [sum(row.amount(key) for key, _ in buckets)]
-    return lambda row: [row.amount(key) for key, _ in buckets]
+        return lambda row: [sum(row.amount(key, base=True) for key, _ in buckets)]
+    return lambda row: [row.amount(key, base=True) for key, _ in buckets]
 
 
 def aged_totals(rows: list[AgedRow], buckets: list[tuple[str, str]]) -> dict[str, Any]:

@@ -59,7 +59,7 @@ class OrderRow(BaseModel):
     number: str
     date: str | None = None
     account: Party = Field(description="The customer (sales) or supplier (purchases).")
-    status: str
+    status: str = Field(description="live, on_hold, complete... (as `status` takes them).")
     delivered: str | None = Field(
         default=None, description="Despatched (sales) or received (purchases): none, part or all."
     )
@@ -158,10 +158,11 @@ def _date(value: date | None) -> str | None:
 
 
 def _status_word(name: str) -> str:
-    """live, on hold, complete, dispute, ...: told by how Sage's name ends."""
+    """live, on_hold, complete, dispute, ... (the names `status` takes): told by how Sage's
+    name ends."""
     for status, ending in STATUSES.items():
         if name.endswith(ending):
-            return status.replace("_", " ")
+            return status
     return words(name, "EnumDocumentStatus")
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from sage200_mcp.api.query import MAX_TOP, build_query, run_query
+from sage200_mcp.tools import paging
 from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.output import CompanyRef, fit, respond
+from sage200_mcp.tools.paging import CursorArg
 from sage200_mcp.tools.state import AppState, app_state
 from sage200_mcp.tools.toolkit import READ_ONLY, ToolContext, add_tool, current_company
 
@@ -20,10 +22,11 @@ class QueryResult(BaseModel):
     resource: str = Field(description="The collection read, as Sage documents it.")
     rows: list[dict[str, Any]]
     returned: int
-    next_skip: int | None = Field(
+    next_cursor: str | None = Field(
         default=None,
         description=(
-            "Pass as skip (with the same orderby) for the next rows; absent when there are none."
+            "Pass as cursor, with the same query, for the rows after these; absent when there"
+            " are none."
         ),
     )
     truncated: bool = False
@@ -58,8 +61,12 @@ async def query(
         Field(max_length=300, description="e.g. 'transaction_date desc, id desc'."),
     ] = None,
     expand: Annotated[Names, Field(description="Related objects to include.")] = None,
+    ageing: Annotated[
+        Literal["transactiondate", "duedate", "calendarmonth"] | None,
+        Field(description="$ageingdatetype of the aged views (sales_aged_debtor_..._views...)."),
+    ] = None,
     top: Annotated[int, Field(ge=1, le=MAX_TOP, description="Rows to return.")] = 50,
-    skip: Annotated[int, Field(ge=0, description="Rows to skip (needs orderby).")] = 0,
+    cursor: CursorArg = None,
 ) -> Annotated[CallToolResult, QueryResult]:
     state = app_state(ctx)
     checked = build_query(
@@ -70,17 +77,35 @@ async def query(
         expand=expand,
         orderby=orderby,
         top=top,
-        skip=skip,
+        ageing=ageing,
     )
     company = await current_company(state)
-    rows, more = await run_query(state.client, company, checked)
+    # the cursor holds where the next page starts (after the last row shown, whatever cut the
+    # page) and is bound to this query: the same rows in the same order, or it is refused
+    pages = paging.for_search(
+        state.settings,
+        "query",
+        company.site_id,
+        company.company_id,
+        checked.collection.path,
+        checked.filter,
+        checked.select,
+        checked.expand,
+        checked.orderby,
+        checked.ageing,
+    )
+    offset = pages.start(cursor).offset
+    rows, more = await run_query(state.client, company, checked, offset)
     kept = fit(rows, state.settings.max_result_chars)
+    further = more or kept < len(rows)
     note = None
     if kept < len(rows):
         note = (
             f"Showing {kept} of {len(rows)} rows to keep the answer small; select fewer"
-            " fields, or continue with next_skip."
+            " fields, or continue with next_cursor."
         )
+    if further and not checked.orderby:
+        note = f"{note or ''} More rows match: give orderby to page through them.".strip()
     return respond(
         QueryResult(
             company=CompanyRef.of(company),
@@ -89,7 +114,7 @@ async def query(
             returned=kept,
             truncated=kept < len(rows),
             note=note,
-            next_skip=skip + kept if more or kept < len(rows) else None,
+            next_cursor=pages.cursor(offset + kept, None) if further and checked.orderby else None,
         )
     )
 
@@ -107,7 +132,8 @@ def register(mcp: MCPServer[AppState]) -> None:
             " Names are Sage's own (snake_case). `filter` is OData: eq ne gt ge lt le and or not,"
             " contains(field,'text'), startswith, endswith; text in single quotes (double a quote"
             " inside: 'O''Brien'); dates unquoted (2024-02-23). Everything is checked before it is"
-            " sent; mistakes come back with the closest valid names. Ask for few fields."
+            " sent; mistakes come back with the closest valid names. Ask for few fields. Page on"
+            " with `cursor` (the answer's next_cursor)."
         ),
         annotations=READ_ONLY,
     )

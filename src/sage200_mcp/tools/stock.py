@@ -11,10 +11,12 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from sage200_mcp.api.client import Company
+from sage200_mcp.api.ledgers import Page
 from sage200_mcp.api.stock import (
     ProductSearch,
     find_product,
     product_with_holdings,
+    products_below_reorder,
     search_products,
 )
 from sage200_mcp.api.views import ProductView, WarehouseHolding
@@ -26,7 +28,7 @@ from sage200_mcp.tools.paging import CursorArg, Limit
 from sage200_mcp.tools.state import AppState, app_state
 from sage200_mcp.tools.toolkit import READ_ONLY, ToolContext, add_tool, current_company
 
-Sort = Literal["code", "-code", "name", "-name", "free_stock", "-free_stock"]
+Sort = Literal["code", "-code", "name", "-name", "free_stock", "-free_stock", "-shortfall"]
 
 
 class ProductRow(BaseModel):
@@ -43,11 +45,24 @@ class ProductRow(BaseModel):
     allocated: float | None = Field(default=None, description="Allocated to sales orders.")
     on_order: float | None = Field(default=None, description="On purchase orders, not yet in.")
     price: float | None = Field(default=None, description="Selling price, base currency.")
+    reorder_level: float | None = Field(
+        default=None, description="Over all warehouses (below_reorder_level, get_product)."
+    )
+    shortfall: float | None = Field(
+        default=None, description="Re-order level less free stock; 0 when not below it."
+    )
 
 
 class ProductList(PageInfo):
     company: CompanyRef
+    basis: str | None = Field(default=None, description="What below_reorder_level compared.")
     products: list[ProductRow]
+
+
+BELOW_BASIS = (
+    "free stock (in stock less allocated, over all warehouses, Sage's free_stock_quantity)"
+    " below the product's re-order level; on_order is on purchase orders not yet received"
+)
 
 
 class Holding(BaseModel):
@@ -74,6 +89,17 @@ class ProductAnswer(BaseModel):
 
 
 def product_row(view: ProductView, product_id: int) -> ProductRow:
+    return _row(view, product_id)
+
+
+def short_row(view: ProductView, product_id: int) -> ProductRow:
+    """A row of the products below their re-order level: with the level and the shortfall."""
+    return _row(view, product_id).model_copy(
+        update={"reorder_level": view.reorder_level, "shortfall": view.shortfall}
+    )
+
+
+def _row(view: ProductView, product_id: int) -> ProductRow:
     return ProductRow(
         id=product_id,
         code=view.code,
@@ -115,17 +141,44 @@ async def list_products(
     group: Annotated[
         str | None, Field(max_length=60, description=("Part of the product group's name."))
     ] = None,
-    sort: Annotated[Sort, Field(description="Order of the rows; '-' for descending.")] = "code",
+    below_reorder_level: Annotated[
+        bool,
+        Field(
+            description=(
+                "Only products whose free stock is below their re-order level, with the level,"
+                " on order and the shortfall."
+            )
+        ),
+    ] = False,
+    sort: Annotated[
+        Sort,
+        Field(
+            description=(
+                "Order of the rows; '-' for descending; -shortfall (the largest first) only"
+                " with below_reorder_level."
+            )
+        ),
+    ] = "code",
     limit: Limit = 25,
     cursor: CursorArg = None,
 ) -> Annotated[CallToolResult, ProductList]:
     state = app_state(ctx)
+    if sort == "-shortfall" and not below_reorder_level:
+        raise ToolError("sort -shortfall needs below_reorder_level: true.")
     company = await current_company(state)
     wanted = ProductSearch(search, in_stock_only, group)
     pages = paging.for_search(
-        state.settings, "list_products", company.site_id, company.company_id, wanted, sort
+        state.settings,
+        "list_products",
+        company.site_id,
+        company.company_id,
+        wanted,
+        sort,
+        below_reorder_level,
     )
     position = pages.start(cursor)
+    if below_reorder_level:
+        return await _below_reorder(state, company, wanted, sort, position, pages, limit)
     found = await search_products(
         state.client,
         company,
@@ -142,6 +195,40 @@ async def list_products(
     return respond(ProductList(company=CompanyRef.of(company), products=rows, **page.model_dump()))
 
 
+async def _below_reorder(
+    state: AppState,
+    company: Company,
+    wanted: ProductSearch,
+    sort: Sort,
+    position: paging.Cursor,
+    pages: paging.Paging,
+    limit: int,
+) -> CallToolResult:
+    """The products short of their re-order level: read whole (Sage cannot compare two fields),
+    then paged here."""
+    by_shortfall = sort == "-shortfall"
+    found = await products_below_reorder(
+        state.client,
+        company,
+        wanted,
+        sort="code" if by_shortfall else sort.lstrip("-"),
+        descending=sort.startswith("-") and not by_shortfall,
+    )
+    short = found.value
+    if by_shortfall:
+        short = sorted(short, key=lambda view: view.shortfall or 0, reverse=True)
+    end = position.offset + limit
+    page_rows = Page(short[position.offset : end], end < len(short), len(short))
+    rows, page = shown_page(
+        page_rows, short_row, position, pages, state.settings.max_result_chars, "products"
+    )
+    return respond(
+        ProductList(
+            company=CompanyRef.of(company), basis=BELOW_BASIS, products=rows, **page.model_dump()
+        )
+    )
+
+
 async def get_product(
     product: Annotated[
         str,
@@ -155,7 +242,7 @@ async def get_product(
     chosen = _one_product(await find_product(state.client, company, product), product, company)
     record, view = await product_with_holdings(state.client, company, chosen)
     detail = ProductDetail(
-        **product_row(view, chosen).model_dump(),
+        **short_row(view, chosen).model_dump(),
         description=record.description or None,
         barcode=record.barcode or None,
         status=view.status_type or None,
@@ -196,8 +283,10 @@ def register(mcp: MCPServer[AppState]) -> None:
             "Products of the selected company with their stock over all warehouses: free stock"
             " (what can still be sold), in stock, allocated, on order, and the selling price."
             " `search` matches part of the code or name; `in_stock_only` keeps those with free"
-            " stock; `group` matches part of the product group. For one product warehouse by"
-            " warehouse, use get_product."
+            " stock; `group` matches part of the product group; `below_reorder_level` keeps those"
+            " whose free stock is below their re-order level (what to re-order), with the level,"
+            " on order and the shortfall. For one product warehouse by warehouse, use"
+            " get_product."
         ),
         annotations=READ_ONLY,
     )

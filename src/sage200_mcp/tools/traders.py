@@ -420,7 +420,8 @@ CUSTOMERS = _traders(
             " `over_credit_limit`, `min_balance`/`max_balance`, `quiet_since`/`active_since`"
             " (the last transaction before, or on or after, a day) narrow further; hidden (closed)"
             " accounts are left out unless `include_hidden`. `sort` by name, reference or"
-            " balance ('-balance' puts the largest first). Rows are compact; ask for more with"
+            " balance ('-balance' puts the largest first); balances sort and filter in base"
+            " currency. Rows are compact; ask for more with"
             " `fields` (names of customer_views fields, e.g. 'contact_name', 'payment_terms')."
             " Pass `next_cursor` as `cursor` for the next page, only if the user needs more."
             " For one customer in full, use get_customer.",
@@ -487,8 +488,9 @@ SUPPLIERS = _traders(
             " `over_credit_limit`, `min_balance`/`max_balance` (what the company owes them),"
             " `quiet_since`/`active_since` (the last transaction before, or on or after, a day)"
             " narrow further; hidden accounts are left out unless `include_hidden`. `sort` by"
-            " name, reference or balance ('-balance' first for the largest). Extra columns with"
-            " `fields` (supplier_views names). For one supplier in full, use get_supplier.",
+            " name, reference or balance ('-balance' first for the largest; base currency)."
+            " Extra columns with `fields` (supplier_views names). For one supplier in full, use"
+            " get_supplier.",
         ),
         "get": Texts(
             "Get one supplier in full",

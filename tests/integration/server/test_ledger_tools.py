@@ -7,6 +7,7 @@ outstanding items, an order's totals are its lines, a nominal account's year is 
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -188,7 +189,7 @@ async def test_transaction_history_filters(uk: Client) -> None:
     assert dates and dates == sorted(dates, reverse=True)
     assert all("2026-01-01" <= d <= "2026-06-30" for d in dates)
     kinds = {t["type"] for t in history["transactions"]}
-    assert "invoice" in kinds and "receipt" in kinds
+    assert "invoice" in kinds and "payment" in kinds
     receipts = await call(
         uk,
         "list_customer_transactions",
@@ -197,7 +198,7 @@ async def test_transaction_history_filters(uk: Client) -> None:
         type="payment",
         limit=5,
     )
-    assert {t["type"] for t in receipts["transactions"]} == {"receipt"}
+    assert {t["type"] for t in receipts["transactions"]} == {"payment"}
     assert all(t["gross"] < 0 for t in receipts["transactions"])
     overdue = await call(uk, "list_customer_transactions", customer="ABS001", limit=200)
     assert any(t.get("days_overdue", 0) > 90 for t in overdue["transactions"])
@@ -222,9 +223,69 @@ async def test_transactions_oldest_first_page_by_page(uk: Client) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("party", "site", "currency"),
+    [
+        ("customer", "Ireland", "EUR"),  # GBP and USD customers among them
+        ("supplier", "1", "GBP"),  # EUR suppliers among them
+    ],
+)
+async def test_balances_rank_and_filter_in_base_currency_across_currencies(
+    mcp: Client, party: str, site: str, currency: str
+) -> None:
+    await call(mcp, "switch_site", site=site)
+    rows, _ = await every_row(mcp, f"list_{party}s", f"{party}s", sort="-balance")
+    foreign = [r for r in rows if r["currency"] != currency and r["balance"]]
+    assert foreign and all("base_balance" in r for r in foreign)
+    assert all("base_balance" not in r for r in rows if r["currency"] == currency)
+    base = [r.get("base_balance", r["balance"]) for r in rows]
+    assert base == sorted(base, reverse=True)
+    assert any(r["base_balance"] != r["balance"] for r in foreign)  # a rate, not parity
+    apart = max(foreign, key=lambda r: abs(r["base_balance"] - r["balance"]))
+    cut = round((apart["base_balance"] + apart["balance"]) / 2, 2)  # between its two figures
+    above = await call(mcp, f"list_{party}s", min_balance=cut, limit=200)
+    assert {r["id"] for r in above[f"{party}s"]} == {
+        r["id"] for r in rows if r.get("base_balance", r["balance"]) >= cut
+    }
+    base_of = {r["id"]: r.get("base_balance", r["balance"]) for r in rows}
+    aged_tool = "get_aged_debt" if party == "customer" else "get_aged_creditors"
+    aged, _ = await every_row(mcp, aged_tool, "accounts", sort="total")
+    ranked = [base_of[a["id"]] for a in aged if a["id"] in base_of]
+    assert all(a >= b - 0.05 for a, b in pairwise(ranked)), ranked
+
+
+async def test_names_in_answers_are_the_names_filters_take(uk: Client) -> None:
+    orders, _ = await every_row(uk, "list_sales_orders", "orders")
+    statuses = {o["status"] for o in orders}
+    assert "on_hold" in statuses and len(statuses) > 2
+    for status in statuses:
+        again = await call(uk, "list_sales_orders", status=status, limit=200)
+        assert again["orders"] and {o["status"] for o in again["orders"]} == {status}
+    history = await call(
+        uk, "list_customer_transactions", customer="ABS001", outstanding_only=False, limit=200
+    )
+    kinds = {t["type"] for t in history["transactions"]} & {
+        "invoice",
+        "credit_note",
+        "payment",
+        "refund",
+    }
+    assert {"invoice", "payment"} <= kinds
+    for kind in kinds:
+        again = await call(
+            uk,
+            "list_customer_transactions",
+            customer="ABS001",
+            outstanding_only=False,
+            type=kind,
+            limit=200,
+        )
+        assert {t["type"] for t in again["transactions"]} == {kind}
+
+
 async def test_suppliers_mirror_customers(uk: Client) -> None:
     page = await call(uk, "list_suppliers", sort="-balance", limit=5)
-    balances = [s["balance"] for s in page["suppliers"]]
+    balances = [s.get("base_balance", s["balance"]) for s in page["suppliers"]]
     assert balances == sorted(balances, reverse=True) and "next_cursor" in page
     assert (match_count(page) or 6) > 5
     supplier = (await call(uk, "get_supplier", supplier="Mondi Paper Mills"))["supplier"]
@@ -312,6 +373,34 @@ async def test_products_and_stock_by_warehouse(uk: Client) -> None:
     assert "Several products match" in await failure(uk, "get_product", product="board")
 
 
+async def test_products_below_reorder_level_are_those_sage_holds_short(
+    uk: Client, sandbox_server: SandboxServer, company_headers: dict[int, dict[str, str]]
+) -> None:
+    answer = httpx.get(
+        f"{sandbox_server.url}{PRO}/product_views",
+        headers=company_headers[1],
+        params={"$orderby": "id asc", "$top": "500"},
+        timeout=30,
+    ).json()
+    expected = {
+        p["code"]
+        for p in answer
+        if p["reorder_level"] and p["free_stock_quantity"] < p["reorder_level"]
+    }
+    short, first = await every_row(uk, "list_products", "products", below_reorder_level=True)
+    assert {p["code"] for p in short} == expected and first["total"] == len(expected)
+    assert "free stock" in first["basis"] and "allocated" in first["basis"]
+    for row in short:
+        assert row["shortfall"] == row["reorder_level"] - row["free_stock"] > 0
+    assert any(row.get("on_order") for row in short)  # the seed has some on order already
+    biggest = await call(uk, "list_products", below_reorder_level=True, sort="-shortfall", limit=5)
+    gaps = [p["shortfall"] for p in biggest["products"]]
+    assert gaps == sorted((p["shortfall"] for p in short), reverse=True)[:5]
+    plain = await call(uk, "list_products", limit=5)
+    assert "basis" not in plain and all("shortfall" not in p for p in plain["products"])
+    assert "below_reorder_level" in await failure(uk, "list_products", sort="-shortfall")
+
+
 # -- nominal and cash -----------------------------------------------------------------------------
 
 
@@ -383,7 +472,7 @@ async def test_query_reads_any_collection(uk: Client) -> None:
         orderby="debit desc",
         top=5,
     )
-    assert rows["returned"] == 5 and rows["next_skip"] == 5
+    assert rows["returned"] == 5 and rows["next_cursor"]
     assert all(set(r) == {"transaction_date", "reference", "debit"} for r in rows["rows"])
     debits = [r["debit"] for r in rows["rows"]]
     assert debits == sorted(debits, reverse=True) and min(debits) > 1000
@@ -410,6 +499,51 @@ async def test_query_reads_any_collection(uk: Client) -> None:
     assert quoted["rows"] == [{"reference": "OBR001"}]
 
 
+async def test_query_pages_by_cursor_from_the_last_row_shown_whatever_cut_the_page(
+    settings: Settings,
+) -> None:
+    from dataclasses import replace
+
+    asked = {
+        "resource": "nominal_transaction_enquiry_views",
+        "select": ["id", "narrative", "debit"],
+        "orderby": "debit desc, id asc",
+        "top": 200,
+    }
+    async with Client(create_server(settings)) as roomy:
+        await call(roomy, "switch_site", site="1")
+        whole = await call(roomy, "query", **{**asked, "select": ["id"], "top": 400})
+    async with Client(create_server(replace(settings, max_result_chars=4_000))) as small:
+        await call(small, "switch_site", site="1")
+        rows, page = [], await call(small, "query", **asked)
+        assert page["truncated"] and page["returned"] < 200  # the size budget cut the page
+        while len(rows) < 400 and "next_cursor" in page:
+            rows += page["rows"]
+            page = await call(small, "query", **asked, cursor=page["next_cursor"])
+        ids = [r["id"] for r in rows][:400]
+        assert ids == [r["id"] for r in whole["rows"]]  # none lost, none twice
+        text = await failure(
+            small, "query", **{**asked, "orderby": "id asc"}, cursor=page["next_cursor"]
+        )
+        assert "another query search" in text
+
+
+async def test_query_passes_the_ageing_basis_to_the_aged_views(uk: Client) -> None:
+    asked = {
+        "resource": "sales_aged_debtor_summary_views",
+        "select": ["customer_id", "doc_current", "doc_past"],
+        "orderby": "customer_id asc",
+        "top": 500,
+    }
+    by_due = await call(uk, "query", **asked, ageing="duedate")
+    by_date = await call(uk, "query", **asked, ageing="transactiondate")
+    assert by_due["rows"] != by_date["rows"]  # the basis reached Sage
+    one = by_due["rows"][0]
+    aged = await call(uk, "get_aged_debt", customer=str(one["customer_id"]), ageing="duedate")
+    current = [b["amount"] for b in aged["accounts"][0]["buckets"] if b["period"] == "current"]
+    assert current == ([one["doc_current"]] if one["doc_current"] else [])
+
+
 @pytest.mark.parametrize(
     ("arguments", "words"),
     [
@@ -428,6 +562,7 @@ async def test_query_reads_any_collection(uk: Client) -> None:
         ({"resource": "customer_views", "filter": "not balance gt 3"}, "with brackets"),
         ({"resource": "customer_views", "filter": "balance eq account_is_on_hold"}, "one type"),
         ({"resource": "customer_views", "orderby": "name sideways"}, "Cannot read"),
+        ({"resource": "customer_views", "ageing": "duedate"}, "aged views only"),
     ],
 )
 async def test_query_refuses_what_it_cannot_send_naming_the_closest(

@@ -840,11 +840,11 @@ def test_the_row_corpus_tells_rows_apart(tables: dict[str, Table]) -> None:
 async def test_sages_documented_examples_through_the_query_tool(
     case: Case, mcp: Client, tables: dict[str, Table]
 ) -> None:
-    """End to end: the query tool, paging with skip, returns the rows the independent
+    """End to end: the query tool, paging by cursor, returns the rows the independent
     evaluation picks from Sage's own examples."""
     await call(mcp, "switch_site", site=str(UK))
     ids: set[int] = set()
-    skip = 0
+    cursor: dict[str, str] = {}
     while True:
         page = await call(
             mcp,
@@ -854,12 +854,12 @@ async def test_sages_documented_examples_through_the_query_tool(
             select=["id"],
             orderby="id asc",
             top=500,
-            skip=skip,
+            **cursor,
         )
         ids |= {row["id"] for row in page["rows"]}
-        if page.get("next_skip") is None:
+        if page.get("next_cursor") is None:
             break
-        skip = page["next_skip"]
+        cursor = {"cursor": page["next_cursor"]}
     assert ids == tables[case.resource].matching(case.text)
 
 

@@ -214,8 +214,8 @@ def test_progress_is_told_by_the_names_ending(name: str, expected: str | None) -
 
 
 def test_names_read_as_words() -> None:
-    assert words("EnumDocumentStatusOnHold", "EnumDocumentStatus") == "on hold"
-    assert words("TradingAccountEntryTypeCreditNote", "TradingAccountEntryType") == "credit note"
+    assert words("EnumDocumentStatusOnHold", "EnumDocumentStatus") == "on_hold"
+    assert words("TradingAccountEntryTypeCreditNote", "TradingAccountEntryType") == "credit_note"
     assert words("Dispute", "EnumDocumentStatus") == "dispute"
     assert words(7, "EnumDocumentStatus") == "7"
 
@@ -278,7 +278,7 @@ async def test_order_statuses_fall_back_to_the_sdks_numbering(client: SageClient
     )
     assert filter_of(route) == "document_status eq 'EnumDocumentStatusPrinted'"
     row = order_row(found.rows[0], 1, {})
-    assert (row.status, row.delivered) == ("on hold", "none")
+    assert (row.status, row.delivered) == ("on_hold", "none")
 
 
 @respx.mock
@@ -300,8 +300,8 @@ async def test_transaction_types_filter_and_label_by_the_lookup(client: SageClie
     )
     assert "transaction_type eq 'TradingAccountEntryTypeInvoice'" in filter_of(route)
     labels = [entry_name(PURCHASE, t.transaction_type) for t in found.rows]
-    assert labels == ["credit note", "payment", "opening balance invoice"]
-    assert entry_name(SALES, "TradingAccountEntryTypePurchasePaymentSalesReceipt") == "receipt"
+    assert labels == ["credit_note", "payment", "opening_balance_invoice"]
+    assert entry_name(SALES, "TradingAccountEntryTypePurchasePaymentSalesReceipt") == "payment"
 
 
 @respx.mock
