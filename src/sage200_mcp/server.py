@@ -24,7 +24,9 @@ from sage200_mcp.tools import (
     diagnose,
     nominal,
     orders,
+    prompts,
     query,
+    resources,
     sites,
     stock,
     traders,
@@ -125,4 +127,6 @@ def create_server(
     diagnose.register(mcp)
     for name in toolsets:
         TOOLSETS[name](mcp)
+    prompts.register(mcp, toolsets)
+    resources.register(mcp)
     return mcp
