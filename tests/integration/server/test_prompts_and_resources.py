@@ -84,7 +84,9 @@ async def test_prompt_texts_name_only_tools_in_prompts_tools_with_valid_argument
         for step in guide.steps:
             arguments = json.loads("{" + _arguments_of(step.tool, text) + "}")
             if step.tool in schemas:
-                jsonschema.validate(arguments, schemas[step.tool])
+                # the SDK's schemas allow unknown names (and ignore them): a misspelt one must fail
+                strict = {**schemas[step.tool], "additionalProperties": False}
+                jsonschema.validate(arguments, strict)
             else:  # pending: its arguments are unknown, so the prompt gives none
                 assert arguments == {}
 
