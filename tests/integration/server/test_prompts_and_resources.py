@@ -224,6 +224,9 @@ async def test_another_company_by_id_without_changing_the_selection(
     assert "company_id = 1" in settings.profile_config_path.read_text()
     by_name = await read(mcp, "sage200://companies/ireland")
     assert by_name["company"] == context["company"]
+    await call(mcp, "switch_site", site=IRELAND)  # the one Sage marks as base, not the first
+    listed = await call(mcp, "get_reference_data", kind="currencies")
+    assert [row["code"] for row in listed["rows"] if row.get("is_base_currency")] == ["EUR"]
 
 
 async def test_the_chart_of_accounts(mcp: Client) -> None:
@@ -235,9 +238,9 @@ async def test_the_chart_of_accounts(mcp: Client) -> None:
     assert rows["1100"][:2] == ["1100", "Debtors control account"]
     assert rows["2210"] == ["2210", "PAYE and PRSI", None, None, "Balance sheet"]  # Irish words
     assert rows["4000"][4] == "Profit and loss"
-    assert chart["returned"] == chart["total"] == len(chart["accounts"]) and not chart.get(
-        "truncated"
-    )
+    listed = await call(mcp, "list_nominal_codes", limit=1)
+    assert chart["returned"] == chart["total"] == len(rows) == listed["total"] > 20
+    assert not chart.get("truncated")
 
 
 async def test_no_company_selected_gives_the_tools_advice(mcp: Client) -> None:
