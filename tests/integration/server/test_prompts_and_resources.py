@@ -14,9 +14,10 @@ from mcp import Client, MCPError
 from mcp.types import TextResourceContents
 
 from sage200_mcp.config import Settings
+from sage200_mcp.sandbox.server import SandboxServer
 from sage200_mcp.server import TOOLSETS, create_server
 from sage200_mcp.tools.prompts import PROMPTS, TOOLS, Guide
-from tests.helpers import TODAY
+from tests.helpers import TODAY, sandbox_requests
 from tests.integration.server.test_sign_in_from_chat import url_in
 from tests.integration.server.test_tools import IRELAND, UK, call
 
@@ -256,3 +257,22 @@ async def test_not_signed_in_gives_the_sign_in_address(signed_out: Settings) -> 
             with pytest.raises(MCPError, match="Not signed in to Sage yet") as raised:
                 await client.read_resource(uri)
             assert url_in(str(raised.value)).startswith(signed_out.id_url)
+
+
+async def test_prompts_ask_sage_nothing_and_a_second_read_asks_nothing_either(
+    mcp: Client, sandbox_server: SandboxServer
+) -> None:
+    await call(mcp, "switch_site", site=UK)
+    before = sandbox_requests(sandbox_server.url)
+    for guide, _ in PROMPTS:
+        await prompt_text(mcp, guide.name)
+    assert sandbox_requests(sandbox_server.url) == before
+    await read(mcp, "sage200://companies/selected")
+    first = sandbox_requests(sandbox_server.url) - before
+    assert 0 < first <= 2  # the periods and the currencies, side by side
+    await read(mcp, "sage200://companies/selected")
+    await read(mcp, "sage200://companies/selected/chart-of-accounts")
+    chart = sandbox_requests(sandbox_server.url) - before - first
+    await read(mcp, "sage200://companies/selected/chart-of-accounts")
+    assert chart > 0  # the chart: once
+    assert sandbox_requests(sandbox_server.url) - before - first == chart  # then remembered
