@@ -25,7 +25,9 @@ from sage200_mcp.tools import (
     diagnose,
     nominal,
     orders,
+    prompts,
     query,
+    resources,
     sites,
     statements,
     stock,
@@ -146,4 +148,6 @@ def create_server(
     for name in toolsets:
         for register in TOOLSETS[name]:
             register(mcp)
+    prompts.register(mcp, toolsets)
+    resources.register(mcp)
     return mcp

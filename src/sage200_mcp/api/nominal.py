@@ -33,6 +33,11 @@ CODE_FIELDS = (
     "brought_forward_balance",
 )
 
+CODE_LISTING = {
+    "$select": ",".join(CODE_FIELDS),
+    "$orderby": "reference asc, cost_centre_code asc, department_code asc, id asc",
+}
+
 
 async def search_nominal_codes(
     client: SageClient,
@@ -43,10 +48,7 @@ async def search_nominal_codes(
     limit: int,
     want_total: bool,
 ) -> Page[NominalCodeView]:
-    params = {
-        "$select": ",".join(CODE_FIELDS),
-        "$orderby": "reference asc, cost_centre_code asc, department_code asc, id asc",
-    }
+    params = dict(CODE_LISTING)
     text = (text or "").strip()
     if text:
         params["$filter"] = str(
@@ -78,6 +80,19 @@ async def nominal_codes_named(
         },
     )
     return [NominalCodeView.model_validate(row) for row in rows]
+
+
+async def chart_of_accounts(
+    client: SageClient, company: Company
+) -> Remembered[list[NominalCodeView]]:
+    """Every nominal account, in the listing's order, and when it was read: the chart a model
+    names accounts from (remembered: a chart changes far less often than it is asked for)."""
+
+    async def load() -> list[NominalCodeView]:
+        rows = await client.all_rows("nominal_code_views", company, dict(CODE_LISTING))
+        return [NominalCodeView.model_validate(row) for row in rows]
+
+    return await client.remember(_key("chart", company), load, REFERENCE_TTL)
 
 
 @dataclass(frozen=True)

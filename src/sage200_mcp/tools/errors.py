@@ -15,7 +15,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from mcp import MCPError
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.shared.exceptions import UrlElicitationRequiredError
 from mcp.types import ElicitRequestURLParams
 
@@ -41,6 +41,22 @@ def guarded(tool: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
             raise await sign_in_prompt(context, error) from None
         except Sage200Error as error:
             raise ToolError(str(error)) from error
+
+    return run
+
+
+def guarded_resource(read: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """``guarded`` for a resource read: the same advice (sign in at this address, choose a
+    company with switch_site), as a ResourceError, whose text the SDK sends to the client;
+    anything else it reports as a bare "Error creating resource from template"."""
+    advised = guarded(read)
+
+    @functools.wraps(read)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await advised(*args, **kwargs)
+        except ToolError as error:
+            raise ResourceError(str(error)) from error
 
     return run
 

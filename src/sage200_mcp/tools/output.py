@@ -70,7 +70,9 @@ def respond(result: BaseModel) -> CallToolResult:
     )
 
 
-def fit(rows: Sequence[BaseModel | dict[str, Any]], budget: int, reserved: int = 600) -> int:
+def fit(
+    rows: Sequence[BaseModel | dict[str, Any] | list[Any]], budget: int, reserved: int = 600
+) -> int:
     """How many of ``rows`` (from the first) fit in ``budget`` characters of JSON, leaving
     ``reserved`` for the rest of the answer. At least one row is always kept."""
     used = reserved

@@ -50,6 +50,15 @@ def settings(
 
 
 @pytest.fixture
+def signed_out(
+    sandbox_server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """A profile on the sandbox that nobody has signed in to."""
+    monkeypatch.setenv("SAGE200_NO_BROWSER", "1")
+    return settings_for(sandbox_server, tmp_path)
+
+
+@pytest.fixture
 async def mcp(settings: Settings) -> AsyncIterator[Client]:
     async with Client(create_server(settings), raise_exceptions=True) as client:
         yield client

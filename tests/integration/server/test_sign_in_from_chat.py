@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,20 +12,10 @@ import pytest
 from mcp import Client, MCPError
 
 from sage200_mcp.config import Settings
-from sage200_mcp.sandbox.server import SandboxServer
 from sage200_mcp.server import create_server
 from tests.helpers import transaction_of
-from tests.integration.server.conftest import settings_for
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def signed_out(
-    sandbox_server: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Settings:
-    monkeypatch.setenv("SAGE200_NO_BROWSER", "1")
-    return settings_for(sandbox_server, tmp_path)
 
 
 def url_in(text: str) -> str:

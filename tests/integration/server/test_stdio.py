@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -46,6 +47,13 @@ async def test_serve_demo_answers_over_stdio(mode: str, tmp_path: Path) -> None:
             await client.call_tool("get_customer", {"customer": "ABS Garages"})
         ).structured_content
         assert abs_ie["customer"]["currency"] == "EUR"
+        prompts = {prompt.name for prompt in (await client.list_prompts()).prompts}
+        assert prompts == {"month_end_pack", "credit_control_review", "supplier_payment_run"}
+        shown = await client.get_prompt("month_end_pack", {"month": "2026-10"})
+        assert "October 2026" in shown.messages[0].content.text  # type: ignore[union-attr]
+        company = await client.read_resource("sage200://companies/selected")
+        context = json.loads(company.contents[0].text)  # type: ignore[union-attr]
+        assert context["base_currency"] == "EUR" and context["selected"]
     assert not own.exists()
 
 
