@@ -7,8 +7,11 @@ nothing; ``respond`` sends compact JSON instead, and leaves out fields that have
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
+from datetime import date
 from typing import Any
 
 from mcp.types import CallToolResult, TextContent
@@ -19,21 +22,44 @@ from sage200_mcp.api.client import Company
 DEFAULT_BUDGET = 40_000  # characters of JSON per answer: about 10k tokens
 
 
+# The day the tool being called takes as today, set around each call (toolkit.add_tool), so
+# that every answer naming its company also says as at when, without each tool passing it on.
+_ANSWER_DAY: ContextVar[date | None] = ContextVar("answer_day", default=None)
+
+
+@contextlib.contextmanager
+def answering_on(day: date) -> Iterator[None]:
+    token = _ANSWER_DAY.set(day)
+    try:
+        yield
+    finally:
+        _ANSWER_DAY.reset(token)
+
+
 class CompanyRef(BaseModel):
-    """The books an answer came from."""
+    """The books an answer came from, and the day the tools took as today for it."""
 
     site_id: str
     site_name: str
     company_id: int
     company_name: str
+    as_at: str | None = Field(
+        default=None,
+        description=(
+            "The day the tools took as today: what 'overdue', 'to date' and default ranges mean"
+            " here. Sage's own figures (balances, ageing) are as at Sage's today."
+        ),
+    )
 
     @classmethod
     def of(cls, company: Company) -> CompanyRef:
+        day = _ANSWER_DAY.get()
         return cls(
             site_id=company.site_id,
             site_name=company.site_name,
             company_id=company.company_id,
             company_name=company.company_name,
+            as_at=day.isoformat() if day else None,
         )
 
 

@@ -67,7 +67,6 @@ class Periods(BaseModel):
 
 class Statement(BaseModel):
     company: CompanyRef
-    today: str = Field(description="The day the tools took as today (what 'to date' means).")
     periods: Periods
     layout: str = Field(description="How lines are grouped: the company's layout, or not.")
     sections: list[StatementSection]
@@ -103,7 +102,6 @@ class TrialBalanceRow(BaseModel):
 
 class TrialBalance(BaseModel):
     company: CompanyRef
-    today: str
     periods: Periods
     debits: float
     credits: float
@@ -156,7 +154,6 @@ async def get_profit_and_loss(
     return respond(
         ProfitAndLoss(
             company=CompanyRef.of(company),
-            today=today.isoformat(),
             periods=_periods(found.span, found.dates, found.comparison),
             layout=found.layout,
             sections=sections,
@@ -180,7 +177,6 @@ async def get_balance_sheet(
     return respond(
         BalanceSheet(
             company=CompanyRef.of(company),
-            today=today.isoformat(),
             periods=_periods(found.span, found.dates, found.comparison),
             layout=found.layout,
             sections=sections,
@@ -224,7 +220,6 @@ async def get_trial_balance(
     return respond(
         TrialBalance(
             company=CompanyRef.of(company),
-            today=today.isoformat(),
             periods=_periods(found.span, found.dates, None),
             debits=found.debits,
             credits=found.credits,

@@ -28,7 +28,8 @@ from sage200_mcp.api.client import Company
 from sage200_mcp.api.models import Site
 from sage200_mcp.profile import describe, match_company, select_company, selected_company
 from sage200_mcp.tools.errors import guarded
-from sage200_mcp.tools.state import AppState
+from sage200_mcp.tools.output import answering_on
+from sage200_mcp.tools.state import AppState, app_state
 
 ToolContext = Context[AppState, Any]
 ToolBody = Callable[..., Awaitable[CallToolResult]]
@@ -61,9 +62,9 @@ def add_tool(
 
 
 def reporting_progress(body: ToolBody) -> ToolBody:
-    """``body``, its scans' progress (api/progress.py) sent as MCP progress notifications. The
+    """``body``, its scans' progress (api/progress.py) sent as MCP progress notifications (the
     SDK sends them only when the client asked, with a progress token; otherwise they go
-    nowhere."""
+    nowhere), and its answer dated with the tools' today (output.CompanyRef)."""
 
     @functools.wraps(body)
     async def run(*args: Any, **kwargs: Any) -> CallToolResult:
@@ -74,7 +75,7 @@ def reporting_progress(body: ToolBody) -> ToolBody:
         async def tell(done: float, total: float | None, message: str) -> None:
             await context.report_progress(done, total, message)
 
-        with progress.listening(tell):
+        with progress.listening(tell), answering_on(app_state(context).clock.today()):
             return await body(*args, **kwargs)
 
     return run

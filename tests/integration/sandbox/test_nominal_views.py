@@ -15,7 +15,7 @@ from sage200_mcp.sandbox.server import SandboxServer
 from tests.helpers import PRO, tokens_for
 
 Get = Callable[..., Any]
-ACCOUNTS = 32 + 16 * 8 * 5  # the chart, and its profit and loss codes split 8 x 5
+ACCOUNTS = 33 + 17 * 8 * 5  # the chart, and its profit and loss codes split 8 x 5
 
 
 @pytest.fixture(scope="module")

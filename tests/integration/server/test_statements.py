@@ -84,7 +84,7 @@ async def test_every_statement_ties_out_in_every_company(books: Client, company:
         answer = await call(books, tool)
         assert answer["ties_out"], (company, tool, answer["checks"])
         assert "note" not in answer or "DOES NOT TIE OUT" not in answer["note"]
-        assert answer["today"] == TODAY
+        assert answer["company"]["as_at"] == TODAY
         made = [c for c in answer["checks"] if c.get("passed") is not None]
         assert all(c["passed"] and c["difference"] == 0 for c in made), (tool, made)
     sheet = checks(await call(books, "get_balance_sheet"))

@@ -108,3 +108,20 @@ async def test_the_default_activity_range_is_this_financial_year_to_the_pinned_d
     activity = await call(mcp, "get_nominal_activity", code="1100")
     assert activity["to_date"] == TODAY
     assert {activity["from_date"]} == this_year
+
+
+async def test_every_answer_says_as_at_which_day(riverside: Client) -> None:
+    """Each company-scoped answer names the tools' today beside its company (issue 12): an
+    answer read tomorrow from a transcript still says which day its 'overdue' meant."""
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("list_customers", {"limit": 1}),
+        ("get_aged_debt", {"limit": 1}),
+        ("list_products", {"limit": 1}),
+        ("list_nominal_codes", {"limit": 1}),
+        ("get_trial_balance", {}),
+        ("summarise_purchases", {"period": "last_month"}),
+        ("query", {"resource": "currencies", "top": 1}),
+    ]
+    for tool, arguments in calls:
+        answer = await call(riverside, tool, **arguments)
+        assert answer["company"]["as_at"] == TODAY, tool

@@ -171,7 +171,7 @@ def test_every_account_has_a_value_for_every_period_and_budgets_only_for_profit_
 def test_cost_centres_split_the_profit_and_loss_codes_past_one_default_page() -> None:
     books = books_of("daily", 8)
     codes = books.select("nominal_code_views")
-    assert len(codes) == 32 + 16 * 8 * 5 > 500
+    assert len(codes) == 33 + 17 * 8 * 5 > 500
     splits = [c for c in codes if c["cost_centre_code"]]
     assert {c["id"] for c in splits} <= profit_and_loss(books)
     assert len(

@@ -46,7 +46,7 @@ EXPECTED = {
     "Overheads": (
         "ProfitLoss",
         "Expense",
-        {"7000", "7100", "7200", "7500", "7502", "7600", "7800", "7900"},
+        {"7000", "7100", "7200", "7500", "7502", "7600", "7800", "7900", "7906"},
     ),
     "Depreciation": ("ProfitLoss", "Expense", {"8000"}),
     "Bad debts": ("ProfitLoss", "Expense", {"8100"}),

@@ -73,6 +73,8 @@ _CHART = (
     ("7900", "Bank charges and interest", "Bank charges and interest"),
     ("8000", "Depreciation", "Depreciation"),
     ("8100", "Bad debts written off", "Bad debts written off"),
+    # last, so the accounts before it keep their ids
+    ("7906", "Exchange rate variance", "Exchange rate variance"),
 )
 
 
@@ -113,7 +115,7 @@ def branches(plan: CompanyPlan) -> tuple[str, ...]:
 
 
 def chart(plan: CompanyPlan) -> dict[str, NominalAccount]:
-    """Every account by key: the fixed chart (ids 1..32 in every company), then the splits of
+    """Every account by key: the fixed chart (ids 1..33 in every company), then the splits of
     each profit and loss code by cost centre and department, when the plan has cost centres."""
     irish = plan.country == "IE"
     accounts = {

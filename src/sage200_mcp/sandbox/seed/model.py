@@ -299,6 +299,12 @@ def _nominal(
     )
     nominal.post_vat_returns(builder, start, today)
     nominal.fund_bank(builder, start)
+    for trading, control, sign in (
+        (sales, nominal.DEBTORS, 1),  # customers owe: a debit
+        (purchases, nominal.CREDITORS, -1),  # owed to suppliers: a credit
+    ):
+        owed = sum(rates.to_base(p.outstanding, p.party) for p in trading.postings)
+        nominal.post_currency_rounding(builder, control, sign * owed, today, trading.code)
     if plan.unbalanced:
         nominal.post_one_sided(builder, today)
     return builder

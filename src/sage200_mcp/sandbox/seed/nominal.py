@@ -37,6 +37,7 @@ class NominalLine:
 
 REVENUE_CODES = ("4000", "4000", "4000", "4010", "4020")
 DEBTORS, BANK, CREDITORS, OUTPUT_TAX, INPUT_TAX = "1100", "1200", "2100", "2200", "2201"
+EXCHANGE = "7906"  # where differences from converting foreign-currency items go
 CLOSED_INTO = "3200"  # the year end closes every profit and loss account into retained profit
 
 
@@ -303,6 +304,23 @@ def fund_bank(builder: NominalBuilder, start: date) -> None:
 
 
 ONE_SIDED_PENCE = 123_456
+
+
+def post_currency_rounding(
+    builder: NominalBuilder, control: str, owed_in_base: int, day: date, ledger: str
+) -> None:
+    """What the control account must hold to equal its ledger in base currency, if converting
+    each foreign-currency item on its own left it a few pence apart (an invoice's goods and tax
+    are converted apart, its outstanding amount as a whole), posted to exchange rate variance
+    as Sage posts exchange differences: so the control account equals the ledger, as in Sage."""
+    difference = owed_in_base - builder.balance(control)
+    builder.post(
+        day,
+        f"FX{ledger}{day:%y%m%d}",
+        "Currency conversion differences",
+        "NL",
+        {control: difference, EXCHANGE: -difference},
+    )
 
 
 def post_one_sided(builder: NominalBuilder, today: date) -> None:
