@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from sage200_mcp.api import ledgers
 from sage200_mcp.api.ledgers import Ledger
@@ -196,9 +196,30 @@ class AgedItem(BaseModel):
     period: str
 
 
+# What "current" (and so every older period) means under each ageing basis: the same invoice
+# is "current" by due date and "1 month" by transaction date, and a model must not mix them.
+CURRENT_MEANS: dict[Ageing, str] = {
+    "duedate": (
+        "current = not yet due (due date today or later); each older period counts days"
+        " overdue past the due date."
+    ),
+    "transactiondate": (
+        "current = dated within the ledger's first ageing period (e.g. the last 30 days) back"
+        " from today, due or not; older periods count from the document date."
+    ),
+    "calendarmonth": (
+        "current = dated in this calendar month, due or not; older periods are whole calendar"
+        " months back."
+    ),
+}
+
+
 class AgedResult(PageInfo):
     company: CompanyRef
     ageing: Ageing
+    current_means: str | None = Field(
+        default=None, description="What 'current' and the periods mean under this ageing."
+    )
     read_at: str = Field(
         description=(
             "When Sage was read (UTC). The whole ledger's table is reused for two minutes, so"
@@ -215,6 +236,13 @@ class AgedResult(PageInfo):
     items: list[AgedItem] | None = Field(
         default=None, description="For one account: each outstanding item and its period."
     )
+
+    @model_validator(mode="after")
+    def _explained(self) -> AgedResult:
+        """Every aged answer says what its periods mean, whichever tool built it."""
+        if self.current_means is None:
+            self.current_means = CURRENT_MEANS[self.ageing]
+        return self
 
 
 # -- shaping --------------------------------------------------------------------------------------

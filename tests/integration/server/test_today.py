@@ -125,3 +125,22 @@ async def test_every_answer_says_as_at_which_day(riverside: Client) -> None:
     for tool, arguments in calls:
         answer = await call(riverside, tool, **arguments)
         assert answer["company"]["as_at"] == TODAY, tool
+
+
+@pytest.mark.parametrize(
+    ("ageing", "words"),
+    [
+        ("duedate", "not yet due"),
+        ("transactiondate", "first ageing period"),
+        ("calendarmonth", "this calendar month"),
+    ],
+)
+async def test_aged_answers_say_what_current_means(
+    riverside: Client, ageing: str, words: str
+) -> None:
+    for tool in ("get_aged_debt", "get_aged_creditors"):
+        company = await call(riverside, tool, ageing=ageing, limit=1)
+        assert words in company["current_means"], (tool, ageing)
+    first = company["accounts"][0]["id"]
+    one = await call(riverside, "get_aged_creditors", ageing=ageing, supplier=str(first))
+    assert words in one["current_means"] and one["totals_of"].startswith("this supplier")
