@@ -187,3 +187,12 @@ async def test_an_unbalanced_ledger_is_reported(
     moved = checks(profit)["net_profit_equals_movement_on_retained_earnings"]
     assert moved["passed"] is False and abs(moved["difference"]) == 1234.56
     assert other["ties_out"]
+
+
+async def test_ledgers_are_compared_only_at_todays_period(mcp: Client) -> None:
+    await call(mcp, "switch_site", site="1")
+    earlier = checks(await call(mcp, "get_balance_sheet", as_at="2025-12-31"))
+    for name in ("debtors_control_equals_sales_ledger", "creditors_control_equals_purchase_ledger"):
+        assert "passed" not in earlier[name] and "Not checked" in earlier[name]["detail"]
+    now = checks(await call(mcp, "get_trial_balance", as_at=TODAY))
+    assert now["debtors_control_equals_sales_ledger"]["passed"] is True
