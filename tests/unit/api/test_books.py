@@ -61,6 +61,13 @@ LAYOUT = [
         "financial_report_row_title": "Assets",
         "nominal_account_report_category_id": None,
     },
+    {  # after a total: still under the heading before the total
+        "financial_report_layout_id": 1,
+        "financial_report_layout_account_report_type": "BalanceSheet",
+        "financial_report_row_report_row": 5,
+        "financial_report_row_title": "",
+        "nominal_account_report_category_id": 2258,
+    },
     {
         "financial_report_layout_id": 2,
         "financial_report_layout_account_report_type": "ProfitLoss",
@@ -158,7 +165,8 @@ async def test_books_as_sage_sends_them(client: SageClient) -> None:
     sheet = books.layouts["balance_sheet"]
     assert sheet.name == "Balance sheet"
     assert [(line.heading, line.category_id) for line in sheet.lines] == [
-        ("Current assets", 2300)  # under its heading, not under the total that follows it
+        ("Current assets", 2300),
+        ("Current assets", 2258),  # a total is not a heading
     ]
     assert [line.category_id for line in books.layouts["profit_and_loss"].lines] == [2258]
     debtors = books.accounts[1]
