@@ -196,3 +196,22 @@ async def test_ledgers_are_compared_only_at_todays_period(mcp: Client) -> None:
         assert "passed" not in earlier[name] and "Not checked" in earlier[name]["detail"]
     now = checks(await call(mcp, "get_trial_balance", as_at=TODAY))
     assert now["debtors_control_equals_sales_ledger"]["passed"] is True
+
+
+@pytest.mark.parametrize(
+    ("toolset", "added"),
+    [
+        ("nominal", {"get_trial_balance", "get_profit_and_loss", "get_balance_sheet"}),
+        ("customers", {"summarise_sales"}),
+        ("suppliers", {"summarise_purchases"}),
+    ],
+)
+async def test_issue_12_tools_come_with_their_toolset(
+    sandbox_server: SandboxServer, tmp_path: Path, toolset: str, added: set[str]
+) -> None:
+    settings = settings_for(sandbox_server, tmp_path / "config")
+    async with Client(create_server(settings, toolsets=(toolset,))) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+    assert added <= names
+    others = {"get_trial_balance", "summarise_sales", "summarise_purchases"} - added
+    assert not others & names
