@@ -228,7 +228,9 @@ class AgedResult(PageInfo):
     )
     periods: list[str] = Field(description="The ledger's ageing periods, oldest first.")
     totals_of: str = Field(description="Whose totals these are: the whole ledger, or one account.")
-    totals: list[Bucket] = Field(description="Totals per period (see totals_of), base currency.")
+    totals: list[Bucket] = Field(
+        description="Totals for every period listed (see totals_of), base currency."
+    )
     total_outstanding: float = Field(
         description="Total outstanding (see totals_of), base currency."
     )
@@ -408,7 +410,7 @@ def aged_totals(rows: list[AgedRow], buckets: list[tuple[str, str]]) -> dict[str
         for key, label in buckets
     ]
     return {
-        "totals": [t for t in totals if t.amount],
+        "totals": totals,  # every period listed, empty ones too (their sum is the total)
         "total_outstanding": round(sum(t.amount for t in totals), 2),
     }
 

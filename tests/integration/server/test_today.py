@@ -141,6 +141,8 @@ async def test_aged_answers_say_what_current_means(
     for tool in ("get_aged_debt", "get_aged_creditors"):
         company = await call(riverside, tool, ageing=ageing, limit=1)
         assert words in company["current_means"], (tool, ageing)
+        # every period listed is totalled, an empty one as 0
+        assert [t["period"] for t in company["totals"]] == company["periods"]
     first = company["accounts"][0]["id"]
     one = await call(riverside, "get_aged_creditors", ageing=ageing, supplier=str(first))
     assert words in one["current_means"] and one["totals_of"].startswith("this supplier")
