@@ -92,6 +92,13 @@ CALLS = [
         "the next 25 (second cursor page)",
         after="customers",
     ),
+    Call(
+        "list_customers",
+        {"no_invoice_since": "{half_year_ago}", "min_balance": 0.01},
+        "who owes us but has had no invoice in six months",
+        scan="reads the invoices since the day, beside every account owing",
+        new=("no_invoice_since",),
+    ),
     Call("get_customer", {"customer": "{customer_name}"}, "one customer, by name"),
     Call(
         "list_customer_transactions",
@@ -259,6 +266,7 @@ def books_facts(profile: Profile) -> dict[str, str]:
             "year_start_late": shifted(year["financial_year_start_date"], 1),
             "year_end_early": shifted(year["financial_year_end_date"], -1),
             "month_start": newest(direct, "sop_orders", "document_date")[:8] + "01",
+            "half_year_ago": shifted(newest(direct, "sop_orders", "document_date"), -182),
         }
     finally:
         direct.close()

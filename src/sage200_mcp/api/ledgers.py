@@ -66,6 +66,7 @@ class Ledger:
     views: str
     view_schema: str
     records: str
+    record_schema: str
     transactions: str
     transaction_schema: str
     transaction_id: str
@@ -84,6 +85,7 @@ SALES = Ledger(
     views="customer_views",
     view_schema="customer_view",
     records="customers",
+    record_schema="customer",
     transactions="sales_transaction_views",
     transaction_schema="sales_transaction_view",
     transaction_id="posted_customer_transaction_id",
@@ -97,6 +99,7 @@ PURCHASE = Ledger(
     views="supplier_views",
     view_schema="supplier_view",
     records="suppliers",
+    record_schema="supplier",
     transactions="purchase_transaction_views",
     transaction_schema="purchase_transaction_view",
     transaction_id="posted_supplier_transaction_id",
@@ -173,6 +176,25 @@ async def search_accounts(
     want_total: bool = False,
 ) -> Page[AccountView]:
     """One page of matching accounts, sorted (ties broken by id so pages never overlap)."""
+    params = await account_query(client, company, search, sort, descending, extra_fields)
+    found = await along(
+        client,
+        company,
+        page_of(client, ledger.views, company, params, offset, limit, want_total, dict),
+        ACCOUNT_STATUS,
+    )
+    return Page(await views_of(client, company, found.rows), found.has_more, found.total)
+
+
+async def account_query(
+    client: SageClient,
+    company: Company,
+    search: AccountSearch,
+    sort: str,
+    descending: bool,
+    extra_fields: tuple[str, ...],
+) -> dict[str, str]:
+    """The account views' query for ``search``: its filter, the row's fields and the order."""
     if sort not in SORT_FIELDS:
         raise ValueError(f"cannot sort accounts by {sort!r}")
     active = None
@@ -185,13 +207,7 @@ async def search_accounts(
     }
     if expression is not None:
         params["$filter"] = str(expression)
-    found = await along(
-        client,
-        company,
-        page_of(client, ledger.views, company, params, offset, limit, want_total, dict),
-        ACCOUNT_STATUS,
-    )
-    return Page(await _views(client, company, found.rows), found.has_more, found.total)
+    return params
 
 
 async def resolve_account(client: SageClient, ledger: Ledger, company: Company, text: str) -> int:
@@ -250,7 +266,7 @@ async def _account_rows(
         ),
         ACCOUNT_STATUS,
     )
-    return [view for view in await _views(client, company, rows) if view.id is not None]
+    return [view for view in await views_of(client, company, rows) if view.id is not None]
 
 
 def _exactly(rows: list[AccountView], text: str, number: int | None) -> list[AccountView]:
@@ -286,7 +302,7 @@ def _chosen(
     )
 
 
-async def _views(
+async def views_of(
     client: SageClient, company: Company, rows: list[dict[str, Any]]
 ) -> list[AccountView]:
     """View rows as models, an account status sent as a number named."""
@@ -321,7 +337,7 @@ async def account_details(
     if isinstance(views, BaseException):
         raise views
     await name_numbers(client, company, ACCOUNT_STATUS, [record], "account_status_type")
-    view = await _views(client, company, views[:1])
+    view = await views_of(client, company, views[:1])
     return Account.model_validate(record), (view[0] if view else None)
 
 
@@ -473,24 +489,45 @@ async def names_for(
 async def account_views(
     client: SageClient, ledger: Ledger, company: Company, ids: list[int]
 ) -> dict[int, AccountView]:
-    """The rows of the accounts ``ids``, 50 ids a request, the requests side by side."""
+    """The rows of the accounts ``ids`` (see ``by_ids``)."""
+    rows = await by_ids(client, ledger.views, company, ids, ROW_FIELDS)
+    views = [AccountView.model_validate(row) for row in rows]
+    return {view.id: view for view in views if view.id is not None}
+
+
+async def record_fields(
+    client: SageClient, ledger: Ledger, company: Company, ids: list[int], fields: tuple[str, ...]
+) -> dict[int, dict[str, Any]]:
+    """``fields`` of the full records (``customers``, ``suppliers``) of the accounts ``ids``,
+    for fields the views lack (a hold's ``status_reason``); nothing is asked when none are."""
+    if not fields or not ids:
+        return {}
+    rows = await by_ids(client, ledger.records, company, ids, ("id", *fields))
+    found = ((lenient_int(row.get("id")), row) for row in rows)
+    return {i: {name: row.get(name) for name in fields} for i, row in found if i is not None}
+
+
+async def by_ids(
+    client: SageClient, path: str, company: Company, ids: list[int], fields: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """``fields`` of the records ``ids`` of ``path``, 50 ids a request (one for a page of up
+    to 50), the requests side by side."""
     chunks = [ids[start : start + 50] for start in range(0, len(ids), 50)]
     found = await asyncio.gather(
         *(
             client.get_list(
-                ledger.views,
+                path,
                 company,
                 {
                     "$filter": str(odata.any_of([odata.eq("id", i) for i in chunk])),
-                    "$select": ",".join(ROW_FIELDS),
+                    "$select": ",".join(fields),
                     "$top": str(len(chunk)),
                 },
             )
             for chunk in chunks
         )
     )
-    views = [AccountView.model_validate(row) for rows in found for row in rows]
-    return {view.id: view for view in views if view.id is not None}
+    return [row for rows in found for row in rows]
 
 
 @dataclass(frozen=True)

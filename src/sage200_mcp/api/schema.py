@@ -36,11 +36,24 @@ def check_fields(
     names: list[str], module: str, schema: str, edition: Edition, what: str
 ) -> tuple[str, ...]:
     """``names`` without duplicates, once each is known to be a field of ``schema``."""
-    known = scalar_fields(module, schema, edition)
-    for name in names:
-        if name not in known:
+    return split_fields(names, module, (schema,), edition, what)[0]
+
+
+def split_fields(
+    names: list[str], module: str, schemas: tuple[str, ...], edition: Edition, what: str
+) -> tuple[tuple[str, ...], ...]:
+    """``names`` without duplicates, shared out among ``schemas``: each goes to the first that
+    has it (so a field two schemas share is read from the first). A name none has is refused
+    with the closest names of all of them."""
+    fields = [scalar_fields(module, schema, edition) for schema in schemas]
+    shares: list[list[str]] = [[] for _ in schemas]
+    for name in dict.fromkeys(names):
+        owner = next((n for n, known in enumerate(fields) if name in known), None)
+        if owner is None:
+            known = frozenset().union(*fields)
             raise UnknownField(f"'{name}' is not a field of {what}.{closest(name, known)}")
-    return tuple(dict.fromkeys(names))
+        shares[owner].append(name)
+    return tuple(tuple(share) for share in shares)
 
 
 class UnknownResource(Sage200Error):

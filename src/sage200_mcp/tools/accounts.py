@@ -6,12 +6,14 @@ these answers are declared in tools/traders.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from sage200_mcp.api import ledgers
+from sage200_mcp.api.account_lists import AccountFields
+from sage200_mcp.api.dormant import Dormancy
 from sage200_mcp.api.ledgers import Ledger
 from sage200_mcp.api.lookups import words
 from sage200_mcp.api.models import (
@@ -44,12 +46,7 @@ ExtraFields = Annotated[
 OutstandingOnly = Annotated[bool, Field(description="Only unpaid items.")]
 QuietSince = Annotated[
     date | None,
-    Field(
-        description=(
-            "Only accounts with no transaction on or after this day (YYYY-MM-DD), e.g. a"
-            " balance but nothing in six months."
-        )
-    ),
+    Field(description="Only accounts with no transaction on or after this day (YYYY-MM-DD)."),
 ]
 ActiveSince = Annotated[
     date | None,
@@ -107,6 +104,12 @@ class AccountRow(BaseModel):
     over_credit_limit: bool
     status: Literal["active", "hidden"]
     extra: dict[str, Any] | None = Field(default=None, description="Fields asked for by `fields`.")
+    last_invoice: str | None = Field(
+        default=None, description="With no_invoice_since: the latest invoice before that day."
+    )
+    last_payment: str | None = Field(
+        default=None, description="With no_payment_since: the latest payment before that day."
+    )
 
 
 class ContactDetail(BaseModel):
@@ -249,10 +252,22 @@ class AgedResult(PageInfo):
 
 # -- shaping --------------------------------------------------------------------------------------
 
+NO_FIELDS = AccountFields()
+
 
 def account_row(
-    view: AccountView, account_id: int, extra_fields: tuple[str, ...] = ()
+    view: AccountView,
+    account_id: int,
+    fields: AccountFields = NO_FIELDS,
+    record: dict[str, Any] | None = None,
+    latest: dict[str, date] | None = None,
 ) -> AccountRow:
+    """A list's row: the view's fields, and those asked for from the view or the ``record``
+    (``fields``), with the ``latest`` invoice and payment dates when the list is of quiet
+    accounts."""
+    extra = {name: view.field(name) for name in fields.view}
+    extra.update({name: (record or {}).get(name) for name in fields.record})
+    latest = latest or {}
     return AccountRow(
         id=account_id,
         reference=view.reference,
@@ -264,7 +279,24 @@ def account_row(
         on_hold=bool(view.account_is_on_hold),
         over_credit_limit=bool(view.is_over_credit_limit),
         status=_status(view.account_status_type),
-        extra={name: view.field(name) for name in extra_fields} or None,
+        extra=extra or None,
+        last_invoice=_iso(latest.get("invoice")),
+        last_payment=_iso(latest.get("payment")),
+    )
+
+
+def dormancy_basis(ledger: Ledger, dormancy: Dormancy, read_at: datetime) -> str:
+    """What a list of quiet accounts compared, and how its dates were found."""
+    paid = "receipt" if ledger.party == "customer" else "payment"
+    words = {"invoice": "invoice", "payment": paid}
+    quiet = " and ".join(
+        f"no {words[kind]} dated {day} or later" for kind, day in dormancy.since.items()
+    )
+    shown = "/".join(f"last_{kind}" for kind in dormancy.since)
+    return (
+        f"Accounts with {quiet} in {ledger.transactions} (opening balances not counted);"
+        f" {shown}: the latest before that day, absent if none. Read at {read_at:%H:%M} UTC;"
+        " cursor pages reuse it for two minutes."
     )
 
 

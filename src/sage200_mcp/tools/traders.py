@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
@@ -19,10 +20,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field, create_model
 
-from sage200_mcp.api import ledgers
+from sage200_mcp.api import account_lists, ledgers
+from sage200_mcp.api.account_lists import account_fields
 from sage200_mcp.api.client import Company
+from sage200_mcp.api.dormant import Dormancy
 from sage200_mcp.api.ledgers import PURCHASE, SALES, AccountSearch, Ledger, TransactionSearch
-from sage200_mcp.api.schema import check_fields
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.accounts import (
     AccountDetail,
@@ -53,6 +55,7 @@ from sage200_mcp.tools.accounts import (
     aged_items,
     aged_order,
     aged_totals,
+    dormancy_basis,
     transaction_row,
 )
 from sage200_mcp.tools.arguments import naming
@@ -104,12 +107,24 @@ async def list_accounts(
     include_hidden: bool = False,
     quiet_since: QuietSince = None,
     active_since: ActiveSince = None,
+    no_invoice_since: date | None = None,
+    no_payment_since: date | None = None,
     sort: SortArg = "name",
     fields: ExtraFields = None,
     limit: Limit = 25,
     cursor: CursorArg = None,
 ) -> CallToolResult:
     state, ledger = app_state(ctx), traders.ledger
+    today = state.clock.today()
+    for name, day in (
+        ("no_invoice_since", no_invoice_since),
+        ("no_payment_since", no_payment_since),
+    ):
+        if day is not None and day > today:
+            raise ToolError(
+                f"{name} {day} is after today ({today}), so it would leave out no account;"
+                f" give a past day, e.g. {today - timedelta(days=182)} for six months."
+            )
     company = await current_company(state)
     search_for = AccountSearch(
         search,
@@ -121,47 +136,48 @@ async def list_accounts(
         quiet_since,
         active_since,
     )
-    extra = check_fields(
-        fields or [],
-        ledger.module,
-        ledger.view_schema,
-        await state.client.resolve_edition(),
-        f"a {ledger.party} ({ledger.views})",
-    )
+    dormancy = Dormancy(no_invoice_since, no_payment_since)
+    extra = account_fields(fields or [], ledger, await state.client.resolve_edition())
     pages = paging.for_search(
         state.settings,
         f"list_{traders.plural}",
         company.site_id,
         company.company_id,
         search_for,
+        dormancy,
         sort,
         extra,
     )
     position = pages.start(cursor)
-    found = await ledgers.search_accounts(
+    found = await account_lists.list_accounts(
         state.client,
         ledger,
         company,
         search_for,
+        dormancy,
+        extra,
         sort=sort.lstrip("-"),
         descending=sort.startswith("-"),
         offset=position.offset,
         limit=limit,
-        extra_fields=extra,
         want_total=cursor is None,
     )
     rows, page = shown_page(
-        found,
-        lambda view, account_id: account_row(view, account_id, extra),
+        found.page,
+        lambda view, account_id: account_row(
+            view, account_id, extra, found.records.get(account_id), found.latest.get(account_id)
+        ),
         position,
         pages,
         state.settings.max_result_chars,
         traders.plural,
     )
+    basis = dormancy_basis(ledger, dormancy, found.read_at) if found.read_at else None
     return respond(
         traders.list_answer.model_validate(
             {
                 "company": CompanyRef.of(company),
+                "basis": basis,
                 traders.plural: rows,
                 **page.model_dump(),
             }
@@ -356,7 +372,14 @@ def _answers(party: str, plural: str) -> tuple[type[BaseModel], type[BaseModel]]
     """CustomerList/CustomerAnswer (or the supplier pair): the answers' schemas, named as the
     model sees them."""
     name = party.capitalize()
-    listed: dict[str, Any] = {"company": CompanyRef, plural: list[AccountRow]}
+    listed: dict[str, Any] = {
+        "company": CompanyRef,
+        "basis": (
+            str | None,
+            Field(default=None, description="What no_invoice_since/no_payment_since compared."),
+        ),
+        plural: list[AccountRow],
+    }
     one: dict[str, Any] = {"company": CompanyRef, party: AccountDetail}
     return (
         create_model(f"{name}List", __base__=PageInfo, **listed),
@@ -416,14 +439,14 @@ CUSTOMERS = _traders(
         "list": Texts(
             "List or search customers",
             "Find customers in the selected company's sales ledger. Filters combine: `search`"
-            " matches part of the reference, name or short name (any case); `on_hold`,"
-            " `over_credit_limit`, `min_balance`/`max_balance`, `quiet_since`/`active_since`"
-            " (the last transaction before, or on or after, a day) narrow further; hidden (closed)"
-            " accounts are left out unless `include_hidden`. `sort` by name, reference or"
-            " balance ('-balance' puts the largest first); balances sort and filter in base"
-            " currency. Rows are compact; ask for more with"
-            " `fields` (names of customer_views fields, e.g. 'contact_name', 'payment_terms')."
-            " Pass `next_cursor` as `cursor` for the next page, only if the user needs more."
+            " (part of the reference, name or short name, any case), `on_hold`,"
+            " `over_credit_limit`, `min_balance`/`max_balance`, `quiet_since`/`active_since` (by"
+            " the last transaction of any kind), `no_invoice_since`/`no_payment_since` (rows then"
+            " show the last one); hidden (closed) accounts only with `include_hidden`. `sort` by"
+            " name, reference or balance ('-balance' puts the largest first); balances sort and"
+            " filter in base currency. Rows are compact; ask for more with `fields`"
+            " (customer_views or customers names, e.g. 'contact_name', 'status_reason'). Pass"
+            " `next_cursor` as `cursor` for the next page, only if the user needs more."
             " For one customer in full, use get_customer.",
         ),
         "get": Texts(
@@ -466,13 +489,19 @@ CUSTOMERS = _traders(
         ],
         "over_credit_limit": Annotated[
             bool | None,
-            Field(
-                description=(
-                    "Only accounts whose balance exceeds their credit limit (true) or not (false)."
-                )
-            ),
+            Field(description="Only accounts over their credit limit (true) or not (false)."),
         ],
         "include_hidden": Annotated[bool, Field(description="Include hidden (closed) accounts.")],
+        "no_invoice_since": Annotated[
+            date | None,
+            Field(description="Only accounts with no invoice on or after this day."),
+        ],
+        "no_payment_since": Annotated[
+            date | None,
+            Field(
+                description="Only accounts with no receipt (their payment) on or after this day."
+            ),
+        ],
     },
 )
 
@@ -484,12 +513,13 @@ SUPPLIERS = _traders(
         "list": Texts(
             "List or search suppliers",
             "Find suppliers in the selected company's purchase ledger. Filters combine: `search`"
-            " matches part of the reference, name or short name (any case); `on_hold`,"
+            " (part of the reference, name or short name, any case), `on_hold`,"
             " `over_credit_limit`, `min_balance`/`max_balance` (what the company owes them),"
-            " `quiet_since`/`active_since` (the last transaction before, or on or after, a day)"
-            " narrow further; hidden accounts are left out unless `include_hidden`. `sort` by"
-            " name, reference or balance ('-balance' first for the largest; base currency)."
-            " Extra columns with `fields` (supplier_views names). For one supplier in full, use"
+            " `quiet_since`/`active_since` (by the last transaction of any kind),"
+            " `no_invoice_since`/`no_payment_since` (rows then show the last one); hidden accounts"
+            " only with `include_hidden`. `sort` by name, reference or balance ('-balance' first"
+            " for the largest; base currency). Extra columns with `fields` (supplier_views or"
+            " suppliers names). For one supplier in full, use"
             " get_supplier.",
         ),
         "get": Texts(
@@ -528,6 +558,14 @@ SUPPLIERS = _traders(
             Field(description="Only accounts over the credit limit the supplier gives, or not."),
         ],
         "include_hidden": Annotated[bool, Field(description="Include hidden accounts.")],
+        "no_invoice_since": Annotated[
+            date | None,
+            Field(description="Only accounts with no invoice from them on or after this day."),
+        ],
+        "no_payment_since": Annotated[
+            date | None,
+            Field(description="Only accounts paid nothing on or after this day."),
+        ],
     },
 )
 
