@@ -60,11 +60,20 @@ def panel(today: date) -> list[Question]:
             (("get_aged_debt", {"limit": 10}), ("get_aged_creditors", {"limit": 10})),
         ),
         Question(
-            "Which customers owe us but haven't traded in six months?",
+            "Who owes us money but hasn't been invoiced in six months?",
             (
                 (
                     "list_customers",
-                    {"quiet_since": half_year_ago, "min_balance": 0.01, "sort": "-balance"},
+                    {"no_invoice_since": half_year_ago, "min_balance": 0.01, "sort": "-balance"},
+                ),
+            ),
+        ),
+        Question(
+            "Which customers owe us but haven't paid anything in three months?",
+            (
+                (
+                    "list_customers",
+                    {"no_payment_since": months_ago, "min_balance": 0.01, "sort": "-balance"},
                 ),
             ),
         ),
