@@ -190,6 +190,12 @@ TABLES: tuple[TableSpec, ...] = (
         indexes=("customer_id",),
         enums=_TRANSACTION_VIEW,
     ),
+    TableSpec(
+        "customer_sop_invoice_credit_line_views",
+        "sales",
+        "customer_sop_invoice_credit_line_view",
+        indexes=("sop_invoice_credit_document_date",),
+    ),
     TableSpec("suppliers", "purchases", "supplier", indexes=("reference", "name"), enums=_TRADER),
     TableSpec("supplier_main_addresses", "purchases", "supplier", "main_address", ("supplier_id",)),
     TableSpec("supplier_banks", "purchases", "supplier", "bank", ("supplier_id",)),

@@ -221,3 +221,41 @@ def test_an_account_is_the_same_whatever_the_size_of_the_ledger() -> None:
         return [tuple(row[f] for f in fields) for row in rows]
 
     assert first_fifty(50) == first_fifty(500)
+
+
+def test_invoice_lines_add_up_to_their_documents_in_every_company(books: Store) -> None:
+    """Lines of catalogue products, dated as their document, whose net and tax add up exactly to
+    its goods and tax; most invoices and credit notes have them, some (typed straight into the
+    ledger) none."""
+    documents = {
+        row["reference"]: row
+        for row in books.select("sales_transaction_views")
+        if str(row["transaction_type"]).endswith(("Invoice", "CreditNote"))
+    }
+    products = {row["id"]: row["code"] for row in books.select("products")}
+    totals: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for line in books.select("customer_sop_invoice_credit_line_views"):
+        document = documents[line["sop_invoice_credit_document_no"]]
+        assert line["sop_invoice_credit_document_date"] == document["transaction_date"]
+        assert line["customer_id"] == document["customer_id"]
+        assert products[line["product_id"]] == line["product_code"]
+        assert line["invoice_line_profit_analysis_line_quantity"] >= 1
+        credit = line["sop_invoice_credit_type"] == "Credit Note"
+        assert credit == str(document["transaction_type"]).endswith("CreditNote")
+        totals[document["reference"]][0] += cents(line["sop_invoice_credit_line_total_value"])
+        totals[document["reference"]][1] += cents(line["sop_invoice_credit_line_tax_value"])
+    for reference, (net, tax) in totals.items():
+        document = documents[reference]
+        assert (net, tax) == (
+            abs(cents(document["document_goods_value"])),
+            abs(cents(document["document_tax_value"])),
+        ), reference
+    assert 0.8 < len(totals) / len(documents) < 0.97
+
+
+def test_invoice_lines_are_the_same_from_the_same_seed() -> None:
+    def lines(seed: int) -> list[dict[str, object]]:
+        books = build_books(PLANS[3], seed=seed, today=TODAY)
+        return books.select("customer_sop_invoice_credit_line_views")
+
+    assert lines(200) == lines(200) != lines(201)

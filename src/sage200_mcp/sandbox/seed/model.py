@@ -82,6 +82,7 @@ class Rates:
 @dataclass
 class CompanyModel:
     plan: CompanyPlan
+    seed: int
     today: date
     rates: Rates
     periods: tuple[reference.Period, ...]
@@ -143,6 +144,7 @@ def build_model(plan: CompanyPlan, seed: int, today: date) -> CompanyModel:
     builder = _nominal(plan, seed, today, periods, sales, purchases, rates)
     return CompanyModel(
         plan=plan,
+        seed=seed,
         today=today,
         rates=rates,
         periods=periods,

@@ -15,6 +15,8 @@ from sage200_mcp.sandbox.seed.model import CompanyModel
 from sage200_mcp.sandbox.seed.rows.banks import add_banks
 from sage200_mcp.sandbox.seed.rows.company import add_company
 from sage200_mcp.sandbox.seed.rows.fields import Rows, TableRows
+from sage200_mcp.sandbox.seed.rows.invoice_lines import TABLE as INVOICE_LINES
+from sage200_mcp.sandbox.seed.rows.invoice_lines import line_rows
 from sage200_mcp.sandbox.seed.rows.nominal import add_nominal, nominal_tables
 from sage200_mcp.sandbox.seed.rows.orders import add_orders
 from sage200_mcp.sandbox.seed.rows.reference import add_reference_data
@@ -39,3 +41,4 @@ def company_tables(model: CompanyModel, users: tuple[UserPlan, ...]) -> Iterator
     yield from nominal_tables(model)
     yield from trading_tables(model, model.sales, "customer")
     yield from trading_tables(model, model.purchases, "supplier")
+    yield INVOICE_LINES, line_rows(model)
