@@ -206,6 +206,12 @@ CALLS = [
         scan="totals every sales transaction of the month",
     ),
     Call(
+        "summarise_sales",
+        {"period": "this_quarter", "group_by": "product"},
+        "sales by product this quarter",
+        scan="totals every sales invoice line of the quarter, beside its ledger transactions",
+    ),
+    Call(
         "summarise_purchases",
         {"period": "last_year", "group_by": "supplier"},
         "top suppliers last year",

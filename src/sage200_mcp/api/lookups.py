@@ -68,6 +68,9 @@ TRANSACTION_TYPES = Lookup(
     ),
 )
 ACCOUNT_STATUS = Lookup("account_status_types", ("AccountStatusActive", "AccountStatusHidden"))
+# the view of invoice lines gives the type as a short string; these names are read only if a
+# number comes instead, and the SDK's order is not known [assume]
+SOP_INVOICE_CREDIT_TYPES = Lookup("sop_invoice_credit_types", ("Invoice", "CreditNote"))
 
 
 @dataclass(frozen=True)

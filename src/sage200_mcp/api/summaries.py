@@ -17,10 +17,15 @@ of its own): invoices, credit notes, receipts (payments to suppliers) and refund
 balance documents are the balances carried in when the books began, not trading, and are left
 out. Credit notes and receipts are taken at their size whatever their sign (Sage shows them
 negative).
+
+Sales by product are summed from the lines of sales invoices and credit notes (product_sales.py),
+in a scan beside the ledger's: the totals stay the ledger's, and the share of its goods invoiced
+that the lines account for is given, since a document typed straight into the ledger has none.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -28,15 +33,16 @@ from typing import Any, Literal
 
 from sage200_mcp.api import odata
 from sage200_mcp.api.client import Company, SageClient
-from sage200_mcp.api.ledgers import Ledger
+from sage200_mcp.api.ledgers import SALES, Ledger
 from sage200_mcp.api.lookups import TRANSACTION_TYPES, Enumeration, along, enumeration
 from sage200_mcp.api.models import lenient_int, lenient_number
+from sage200_mcp.api.product_sales import LINES, ProductSales, product_sales
 from sage200_mcp.api.views import FinancialPeriod
 
 Period = Literal[
     "this_month", "last_month", "this_quarter", "last_quarter", "this_year", "last_year"
 ]
-GroupBy = Literal["month", "quarter", "account"]
+GroupBy = Literal["month", "quarter", "account", "product"]
 Kind = Literal["invoice", "credit_note", "paid", "refund"]
 
 # what each kind of document's Sage type name ends with (see ledgers.ENTRY_TYPES)
@@ -156,14 +162,17 @@ FIGURES = ("invoiced", "credited", "net", "tax", "gross", "paid")
 
 @dataclass(frozen=True)
 class Group:
-    """One line of the answer: a month ('2026-10'), a quarter ('2026-Q4') or an account (its
-    reference, name and id); or the others (``merged`` groups summed)."""
+    """One line of the answer: a month ('2026-10'), a quarter ('2026-Q4'), an account (its
+    reference, name and id) or a product (its code, name and id, and the quantity invoiced less
+    credited; its documents are lines, its ``paid`` nothing); or the others (``merged`` groups
+    summed)."""
 
     key: str
     figures: Figures
     name: str | None = None
-    account_id: int | None = None
+    id: int | None = None
     merged: int | None = None
+    quantity: float | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +182,7 @@ class Summary:
     groups: list[Group]
     groups_found: int
     basis: str
+    lines_cover: float | None = None  # by product: lines' goods invoiced / the ledger's
 
 
 # the transaction view's fields a summary reads, beyond the party's
@@ -196,7 +206,10 @@ async def summarise(
     top: int,
 ) -> Summary:
     """The ledger's totals over ``days`` (inclusive), grouped and cut to the ``top`` groups by
-    net value (months and quarters are all kept, in order), in one date-filtered scan."""
+    net value (months and quarters are all kept, in order), in one date-filtered scan; by
+    product (sales only), with a scan of the invoice lines beside it."""
+    if group_by == "product":
+        return await _by_product(client, ledger, company, days, account_id=account_id, top=top)
     party = ledger.party
     names: dict[str, tuple[str, str]] = {}  # group key -> (reference, name) of its account
     # group key -> Sage's transaction type as sent -> currency -> sums
@@ -262,6 +275,50 @@ async def summarise(
         len(groups),
         f"{ledger.transactions}, dated {days.first} to {days.last}",
     )
+
+
+async def _by_product(
+    client: SageClient,
+    ledger: Ledger,
+    company: Company,
+    days: Days,
+    *,
+    account_id: int | None,
+    top: int,
+) -> Summary:
+    """The ledger's totals, and lines by product from the invoice lines, read side by side."""
+    if ledger is not SALES:
+        raise ValueError("only sales have lines by product")
+    ledger_sums, products = await asyncio.gather(
+        summarise(client, ledger, company, days, group_by=None, account_id=account_id, top=top),
+        product_sales(client, company, days.first, days.last, account_id),
+    )
+    groups = [_product_group(found) for found in products]
+    lines = sum(found.invoiced.net for found in products)
+    invoiced = ledger_sums.totals.invoiced
+    return Summary(
+        ledger_sums.totals,
+        ledger_sums.by_currency,
+        _ranked(groups, "product", top),
+        len(groups),
+        f"{ledger_sums.basis}; products from {LINES}, the same days",
+        round(lines / invoiced, 4) if invoiced else None,
+    )
+
+
+def _product_group(found: ProductSales) -> Group:
+    invoiced, credited = found.invoiced, found.credited
+    figures = Figures(
+        invoiced.lines + credited.lines,
+        round(invoiced.net, 2),
+        round(credited.net, 2),
+        round(invoiced.net - credited.net, 2),
+        round(invoiced.tax - credited.tax, 2),
+        round(invoiced.net - credited.net + invoiced.tax - credited.tax, 2),
+        0.0,
+    )
+    quantity = round(invoiced.quantity - credited.quantity, 5)
+    return Group(found.code, figures, found.name, found.id, quantity=quantity)
 
 
 def _key(row: dict[str, Any], group_by: GroupBy | None, party: str) -> str:
@@ -331,14 +388,17 @@ def _merged_sums(parts: list[Sums]) -> Sums:
 
 
 def _ranked(groups: list[Group], group_by: GroupBy | None, top: int) -> list[Group]:
-    """Months and quarters in order, all of them; accounts by net value (then what they paid),
-    the largest ``top`` kept and the rest summed into one 'others' line, so that the lines
-    still add up to the totals."""
-    if group_by != "account":
+    """Months and quarters in order, all of them; accounts and products by net value (then what
+    they paid), the largest ``top`` kept and the rest summed into one 'others' line, so that
+    the lines still add up to the totals (a product's to the lines')."""
+    if group_by not in ("account", "product"):
         return sorted(groups, key=lambda g: g.key)
     ranked = sorted(groups, key=lambda g: (-g.figures.net, -g.figures.paid, g.key))
     kept, rest = ranked[:top], ranked[top:]
     if not rest:
         return kept
-    others = Group("others", Figures.added([g.figures for g in rest]), merged=len(rest))
+    quantity = round(sum(g.quantity or 0 for g in rest), 5) if group_by == "product" else None
+    others = Group(
+        "others", Figures.added([g.figures for g in rest]), merged=len(rest), quantity=quantity
+    )
     return [*kept, others]

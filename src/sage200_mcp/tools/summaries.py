@@ -3,9 +3,9 @@ toolset) and ``summarise_purchases`` (suppliers), from one body specialised per 
 traders.py does: "what did we invoice last month", "top suppliers this year", "how much has X
 paid us in the last three months" in one call and a few KB.
 
-Product grouping is not offered: the lines of sales invoices (``customer_sop_invoice_credit_line_
-views``) are what it would need, and the sandbox's invoices are ledger postings with no lines
-behind them, so figures by product could not be made to agree with the ledger's.
+Sales can be grouped by product (from the lines of sales invoices, beside the ledger's totals);
+purchases cannot: Sage's purchase invoice line view (``pop_order_return_line_invoice_credit_
+views``) carries neither product nor value, so each line's order line would have to be read too.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ TopArg = Annotated[
     Field(
         ge=1,
         le=100,
-        description="With group_by customer/supplier: how many accounts to list, the largest"
+        description="With group_by customer/supplier/product: how many to list, the largest"
         " first; the rest are summed into one 'others' line.",
     ),
 ]
@@ -117,7 +117,7 @@ async def summarise(
                 "from_date": days.first.isoformat(),
                 "to_date": days.last.isoformat(),
                 "period": days.period,
-                "note": days.note,
+                "note": _note(days.note, summary.lines_cover),
                 ledger.party: _who(found) if found else None,
                 "totals": _figures(summary.totals, side.paid),
                 "by_currency": [
@@ -129,6 +129,7 @@ async def summarise(
                 "groups": [_group(g, side.paid) for g in summary.groups] if group_by else None,
                 "groups_found": summary.groups_found if group_by else None,
                 "basis": summary.basis,
+                "products_cover": summary.lines_cover,
             }
         )
     )
@@ -136,7 +137,12 @@ async def summarise(
 
 def _grouping(group_by: str | None, party: str) -> GroupBy | None:
     """The api's name for a grouping: the party's ('customer') is 'account'."""
-    names: dict[str, GroupBy] = {"month": "month", "quarter": "quarter", party: "account"}
+    names: dict[str, GroupBy] = {
+        "month": "month",
+        "quarter": "quarter",
+        party: "account",
+        "product": "product",
+    }
     return None if group_by is None else names[group_by]
 
 
@@ -164,13 +170,30 @@ def _figures(figures: Figures, paid: str) -> dict[str, Any]:
     }
 
 
+def _note(days: str | None, lines_cover: float | None) -> str | None:
+    """How the days were read, and how much of the ledger's invoicing the product lines show
+    when not all of it (invoices typed straight into the ledger have no lines)."""
+    cover = None
+    if lines_cover is not None and round(lines_cover, 3) != 1:
+        cover = f"Product lines cover {lines_cover:.1%} of the goods invoiced in the ledger" + (
+            ": the rest were invoiced without lines (entered straight in the ledger)."
+            if lines_cover < 1
+            else " (lines of invoices not yet posted?)."
+        )
+    return " ".join(filter(None, (days, cover))) or None
+
+
 def _group(group: Group, paid: str) -> dict[str, Any]:
+    figures = _figures(group.figures, paid)
+    if group.quantity is not None:  # a product's lines: nothing paid against them
+        del figures[paid]
     return {
         "group": group.key,
         "name": group.name,
-        "id": group.account_id,
+        "id": group.id,
         "merged": group.merged,
-        **_figures(group.figures, paid),
+        "quantity": group.quantity,
+        **figures,
     }
 
 
@@ -200,22 +223,25 @@ def _answer(ledger: Ledger, paid: str, paid_text: str) -> type[BaseModel]:
         currency=(str, Field(description="The document currency; amounts in it.")),
         **fields,
     )
+    products = ledger is SALES
+    whose = f"{party}'s or product's" if products else f"{party}'s"
     group = create_model(
         f"{name}Group",
         group=(
             str,
             Field(
                 description=f"The month ('2026-10'), quarter ('2026-Q4'), {party} reference,"
-                " or 'others'."
+                + (" product code," if products else "")
+                + " or 'others'."
             ),
         ),
-        name=(str | None, Field(default=None, description=f"The {party}'s name.")),
-        id=(int | None, Field(default=None, description=f"The {party}'s id.")),
+        name=(str | None, Field(default=None, description=f"The {whose} name.")),
+        id=(int | None, Field(default=None, description=f"The {whose} id.")),
         merged=(
             int | None,
-            Field(default=None, description=f"On the 'others' line: how many {party}s it sums."),
+            Field(default=None, description="On the 'others' line: how many it sums."),
         ),
-        **fields,
+        **{**fields, **(_product_fields(paid) if products else {})},
     )
     who = create_model(f"{name}Account", id=(int | None, None), reference=(str, ""), name=(str, ""))
     answer: dict[str, Any] = {
@@ -238,7 +264,32 @@ def _answer(ledger: Ledger, paid: str, paid_text: str) -> type[BaseModel]:
         ),
         "basis": (str, Field(description="Which Sage resource the figures were summed from.")),
     }
+    if products:
+        answer["products_cover"] = (
+            float | None,
+            Field(
+                default=None,
+                description="By product: the share of the ledger's goods invoiced that the"
+                " product lines hold (invoices entered straight in the ledger have none).",
+            ),
+        )
     return create_model(f"{name}Summary", **answer)
+
+
+def _product_fields(paid: str) -> dict[str, Any]:
+    """A sales group's fields for products: the quantity, and no money paid (a product line's
+    documents are its invoice and credit note lines)."""
+    return {
+        "quantity": (
+            float | None,
+            Field(
+                default=None,
+                description="By product: quantity invoiced less credited (documents are"
+                " its lines).",
+            ),
+        ),
+        paid: (float | None, Field(default=None, description="Not by product.")),
+    }
 
 
 def _side(
@@ -253,11 +304,15 @@ def _side(
         ),
         naming(f"a {party}'s id, reference or name, or leave it out for every {party}"),
     ]
+    accounts = f"{party} or product" if ledger is SALES else party
+    choices = (
+        ("month", "quarter", party, "product") if ledger is SALES else ("month", "quarter", party)
+    )
     group_by = Annotated[
-        Literal["month", "quarter", party] | None,  # type: ignore[valid-type]
+        Literal[choices] | None,  # type: ignore[valid-type]
         Field(
-            description=f"Lines by calendar month or quarter (all, in order) or by {party} (the"
-            " top ones by net value); totals only when left out."
+            description=f"Lines by calendar month or quarter (all, in order) or by {accounts}"
+            " (the top ones by net value); totals only when left out."
         ),
     ]
     return Side(
@@ -279,9 +334,9 @@ SALES_SIDE = _side(
     "Money received from customers",
     "What the selected company invoiced, credited and was paid over some days, in one call:"
     " goods invoiced and credited, net, VAT, gross and receipts, optionally by `group_by` month,"
-    " quarter or customer (the `top` customers by net sales, the rest as 'others'), or for one"
-    " `customer`. 'What did we invoice last month', 'top customers this year', 'how much has"
-    " ABS001 paid us this quarter'." + DATES,
+    " quarter, customer or product (the `top` ones by net sales, the rest as 'others'), or for"
+    " one `customer`. 'What did we invoice last month', 'top customers this year', 'how much"
+    " has ABS001 paid us this quarter'." + DATES,
 )
 PURCHASES_SIDE = _side(
     PURCHASE,

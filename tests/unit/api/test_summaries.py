@@ -115,9 +115,9 @@ async def test_the_top_accounts_by_net_and_the_others_add_up_to_the_totals(
         client, SALES, COMPANY, DAYS, group_by="account", account_id=None, top=1
     )
     top, others = found.groups
-    assert (top.key, top.name, top.account_id) == ("C002", "Customer 2", 2)
+    assert (top.key, top.name, top.id) == ("C002", "Customer 2", 2)
     assert top.figures == figures(2, 170, 0, 170, 34, 204, -4)
-    assert (others.key, others.merged, others.account_id) == ("others", 2, None)
+    assert (others.key, others.merged, others.id) == ("others", 2, None)
     assert others.figures == figures(4, 150, 10, 140, 28, 168, 108)
     assert Figures.added([top.figures, others.figures]) == found.totals
     assert found.groups_found == 3
