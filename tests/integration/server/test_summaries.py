@@ -211,3 +211,143 @@ async def test_bad_input_says_what_to_do(
     uk: Client, arguments: dict[str, Any], advice: str
 ) -> None:
     assert advice in await failure(uk, "summarise_sales", **arguments)
+
+
+def view_rows(
+    http: httpx.Client,
+    tokens: dict[str, str],
+    sites: list[dict[str, Any]],
+    view: str,
+    dated: str,
+    first: str,
+    last: str,
+) -> list[dict[str, Any]]:
+    """Every row of a view of the UK company dated (by field ``dated``) in the range."""
+    uk = next(s for s in sites if s["company_id"] == 1)
+    headers = {
+        "Authorization": f"Bearer {tokens['access_token']}",
+        "X-Site": str(uk["site_id"]),
+        "X-Company": "1",
+    }
+    rows: list[dict[str, Any]] = []
+    while True:
+        page = http.get(
+            f"{PRO}/{view}",
+            headers=headers,
+            params={
+                "$filter": f"{dated} ge {first} and {dated} le {last}",
+                "$orderby": f"{dated} asc",
+                "$top": "1000",
+                "$skip": str(len(rows)),
+            },
+        ).json()
+        rows += page
+        if len(page) < 1000:
+            return rows
+
+
+LINES = "customer_sop_invoice_credit_line_views"
+
+
+def by_product(lines: list[dict[str, Any]]) -> dict[str, tuple[float, int, int]]:
+    """Each product's quantity, net and tax in pence of base currency (invoiced less credited),
+    summed here from the sandbox's line rows."""
+    found: dict[str, tuple[float, float, float]] = {}
+    for line in lines:
+        sign = -1 if "credit" in line["sop_invoice_credit_type"].lower() else 1
+        rate = line["sop_invoice_credit_exchange_rate"]
+        quantity, net, tax = found.get(line["product_code"], (0.0, 0.0, 0.0))
+        found[line["product_code"]] = (
+            quantity + sign * line["invoice_line_profit_analysis_line_quantity"],
+            net + sign * line["sop_invoice_credit_line_total_value"] * 100 / rate,
+            tax + sign * line["sop_invoice_credit_line_tax_value"] * 100 / rate,
+        )
+    return {code: (q, round(n), round(t)) for code, (q, n, t) in found.items()}
+
+
+async def test_sales_by_product_this_quarter_are_the_invoice_lines_and_agree_with_the_ledger(
+    uk: Client,
+    sandbox_server: SandboxServer,
+    sandbox_http: httpx.Client,
+    demo_tokens: dict[str, str],
+    sites: list[dict[str, Any]],
+) -> None:
+    await call(uk, "summarise_sales", period="this_month")  # periods and types read once
+    requests = Requests(sandbox_server)
+    found = await call(uk, "summarise_sales", period="this_quarter", group_by="product", top=5)
+    made = requests.since()
+    first, last = found["from_date"], found["to_date"]
+    lines = view_rows(
+        sandbox_http, demo_tokens, sites, LINES, "sop_invoice_credit_document_date", first, last
+    )
+    ledger = ledger_rows(sandbox_http, demo_tokens, sites, "sales_transaction_views", first, last)
+    assert len(lines) > 1000  # several pages
+    # the totals are the ledger's, as without products
+    assert in_pence(found["totals"], "receipts") == pence(ledger)
+    # every product line as summed here: the top five by net, the rest as others
+    expected = by_product(lines)
+    groups = found["groups"]
+    assert found["groups_found"] == len(expected) and len(groups) == 6
+    ranked = sorted(expected.items(), key=lambda item: (-item[1][1], item[0]))
+    for group, (code, (quantity, net, tax)) in zip(groups, ranked[:5], strict=False):
+        assert group["group"] == code and group["name"] and group["id"]
+        assert (group["quantity"], round(group["net"] * 100)) == (pytest.approx(quantity), net)
+        assert round(group["tax"] * 100) == tax and "receipts" not in group
+    others = groups[-1]
+    assert others["group"] == "others" and others["merged"] == len(expected) - 5
+    assert round(others["net"] * 100) == pytest.approx(sum(n for _, (_, n, _) in ranked[5:]), abs=1)
+    assert others["quantity"] == pytest.approx(sum(q for _, (q, _, _) in ranked[5:]))
+    assert sum(g["documents"] for g in groups) == len(lines)
+    # each document's lines add up to its goods in the ledger, exactly, in its own currency
+    goods = {row["reference"]: row for row in ledger}
+    by_document: dict[str, int] = {}
+    for line in lines:
+        number = line["sop_invoice_credit_document_no"]
+        by_document[number] = by_document.get(number, 0) + round(
+            line["sop_invoice_credit_line_total_value"] * 100
+        )
+    for number, total in by_document.items():
+        assert total == abs(round(goods[number]["document_goods_value"] * 100)), number
+        assert goods[number]["transaction_date"][:10] >= first
+    # so the invoice lines cover the ledger's invoices that have lines, and no others
+    invoices = [r for r in ledger if str(r["transaction_type"]).endswith("Invoice")]
+    with_lines = sum(abs(r["base_goods_value"]) for r in invoices if r["reference"] in by_document)
+    everything = sum(abs(r["base_goods_value"]) for r in invoices)
+    assert 0.5 < with_lines / everything < 1
+    assert found["products_cover"] == pytest.approx(with_lines / everything, abs=1e-4)
+    assert f"{found['products_cover']:.1%} of the goods invoiced" in found["note"]
+    assert LINES in found["basis"] and "sales_transaction_views" in found["basis"]
+    # the lines and the ledger side by side, a page of a thousand each and a count
+    assert made[LINES] <= len(lines) // 1000 + 2, made
+    assert sum(made.values()) - made[LINES] <= len(ledger) // 1000 + 2, made
+    size = len(json.dumps(found, separators=(",", ":")))
+    print(f"top 5 products this quarter: {size} chars, {len(lines)} lines, {made}")
+    assert size < 4000
+
+
+async def test_one_customers_products_last_month(
+    uk: Client,
+    sandbox_http: httpx.Client,
+    demo_tokens: dict[str, str],
+    sites: list[dict[str, Any]],
+) -> None:
+    found = await call(
+        uk, "summarise_sales", customer="ABS001", period="last_month", group_by="product"
+    )
+    lines = [
+        line
+        for line in view_rows(
+            sandbox_http,
+            demo_tokens,
+            sites,
+            LINES,
+            "sop_invoice_credit_document_date",
+            "2026-10-01",
+            "2026-10-31",
+        )
+        if line["customer_reference"] == "ABS001"
+    ]
+    expected = by_product(lines)
+    assert lines and {g["group"]: round(g["net"] * 100) for g in found["groups"]} == {
+        code: net for code, (_, net, _) in expected.items()
+    }
