@@ -190,7 +190,7 @@ async def test_every_answer_names_its_company(mcp: Client) -> None:
     for tool, arguments in (("list_customers", {}), ("get_customer", {"customer": "ABS001"})):
         company = (await call(mcp, tool, **arguments))["company"]
         assert company["company_name"] == UK and company["site_name"] == "Stockwell Group"
-        assert set(company) == {"site_id", "site_name", "company_id", "company_name"}
+        assert set(company) == {"site_id", "site_name", "company_id", "company_name", "as_at"}
 
 
 async def test_filters_agree_with_the_books(
