@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from sage200_mcp.api import odata
 from sage200_mcp.api.client import Company, SageClient
-from sage200_mcp.api.errors import NotFound
+from sage200_mcp.api.errors import NotFound, NotSupported
 from sage200_mcp.api.models import lenient_int, lenient_number
 from sage200_mcp.api.nominal import REFERENCE_TTL, financial_periods
 from sage200_mcp.api.views import FinancialPeriod
@@ -101,6 +101,7 @@ class Books:
     accounts: dict[int, Account]
     categories: dict[int, Category]
     layouts: dict[Report, Layout]
+    layouts_offered: bool  # False: this Sage has no financial_report_layout_views at all
     periods: list[FinancialPeriod]
     controls: dict[Control, frozenset[int]]  # account ids of each control account
     controls_basis: str
@@ -126,7 +127,14 @@ async def read_books(client: SageClient, company: Company, years: tuple[int, int
     accounts = _accounts(values, codes)
     controls, basis = _controls(control_rows, accounts.values())
     return Books(
-        accounts, categories, layouts, periods.value, controls, basis, (min(years), max(years))
+        accounts,
+        categories,
+        layouts or {},
+        layouts is not None,
+        periods.value,
+        controls,
+        basis,
+        (min(years), max(years)),
     )
 
 
@@ -172,11 +180,12 @@ def _category(row: dict[str, Any]) -> Category | None:
     )
 
 
-async def _layouts(client: SageClient, company: Company) -> dict[Report, Layout]:
+async def _layouts(client: SageClient, company: Company) -> dict[Report, Layout] | None:
     """The first profit and loss and the first balance sheet layout, if the company has any
-    (a new installation has none; a Sage without the resource answers 404: none either)."""
+    (a new installation has none); None when this Sage does not offer layouts at all (404 or
+    501: an edition or version without the resource), which the answer then says."""
 
-    async def load() -> dict[Report, Layout]:
+    async def load() -> dict[Report, Layout] | None:
         try:
             rows = await client.all_rows(
                 "financial_report_layout_views",
@@ -189,8 +198,8 @@ async def _layouts(client: SageClient, company: Company) -> dict[Report, Layout]
                     "financial_report_row_report_row,nominal_account_report_category_id",
                 },
             )
-        except NotFound:
-            return {}
+        except (NotFound, NotSupported):
+            return None
         return _layouts_of(rows)
 
     key = ("report layouts", company.site_id, company.company_id)

@@ -131,7 +131,8 @@ class TrialBalanceLine:
 class TrialBalance:
     span: Span
     dates: Period
-    lines: tuple[TrialBalanceLine, ...]  # every account with a balance, by reference
+    comparison: Period | None  # the same period end a year earlier, when compared
+    lines: tuple[TrialBalanceLine, ...]  # every account with a balance (then or now), by reference
     debits: float
     credits: float
     checks: tuple[Check, ...]
@@ -170,15 +171,17 @@ async def balance_sheet(
 
 
 async def trial_balance(
-    client: SageClient, company: Company, day: date, today: date
+    client: SageClient, company: Company, day: date, today: date, *, compare: bool = False
 ) -> TrialBalance:
-    """Every account's balance at the end of the period holding ``day``."""
+    """Every account's balance at the end of the period holding ``day``, and with ``compare``
+    at the same period end a year earlier."""
     span = await span_at(client, company, day)
+    oldest = span.year - 1 if compare else span.year
     books, ledgers = await asyncio.gather(
-        read_books(client, company, (span.year, _newest(span))),
+        read_books(client, company, (oldest, _newest(span))),
         _ledger_totals(client, company, span, today),
     )
-    return trial_balance_of(books, span, ledgers)
+    return trial_balance_of(books, span, ledgers, compare=compare)
 
 
 def _newest(span: Span) -> int:
@@ -378,17 +381,23 @@ def balance_sheet_of(
 
 
 def trial_balance_of(
-    books: Books, span: Span, ledgers: dict[Control, float] | None = None
+    books: Books,
+    span: Span,
+    ledgers: dict[Control, float] | None = None,
+    *,
+    compare: bool = False,
 ) -> TrialBalance:
     this = Span(span.year, 1, span.last)
+    prior = Span(span.year - 1, 1, span.last) if compare and books.holds(span.year - 1) else None
     lines: list[TrialBalanceLine] = []
     for account in sorted(books.accounts.values(), key=_account_order):
         balance = balance_at(books, account, this)
-        if abs(balance) < TOLERANCE:
+        before = balance_at(books, account, prior) if prior else None
+        if abs(balance) < TOLERANCE and abs(before or 0.0) < TOLERANCE:
             continue
         category = books.categories.get(account.category_id or 0)
         lines.append(
-            TrialBalanceLine(_account_line(account, (balance, None, None)), _title(category))
+            TrialBalanceLine(_account_line(account, (balance, before, None)), _title(category))
         )
     debits = sum(max(line.account.figures[0], 0.0) for line in lines)
     credits = sum(max(-line.account.figures[0], 0.0) for line in lines)
@@ -405,6 +414,7 @@ def trial_balance_of(
     return TrialBalance(
         this,
         _dates(books, this),
+        _dates(books, prior) if prior else None,
         tuple(lines),
         round(debits, 2),
         round(credits, 2),
@@ -734,6 +744,12 @@ def _layout_name(books: Books, report: Report) -> str:
     layout = books.layouts.get(report)
     if layout is not None:
         return f"the company's layout '{layout.name}'" if layout.name else "the company's layout"
+    if not books.layouts_offered:
+        return (
+            "grouped by report category: this Sage 200 does not offer financial statement"
+            " layouts (financial_report_layout_views), so the company's own headings are not"
+            " shown"
+        )
     return "grouped by report category (the company has no layout for this statement)"
 
 

@@ -98,6 +98,9 @@ class TrialBalanceRow(BaseModel):
     category: str
     debit: float | None = None
     credit: float | None = None
+    last_year: float | None = Field(
+        default=None, description="With compare: the balance a year earlier, debit positive."
+    )
 
 
 class TrialBalance(BaseModel):
@@ -191,12 +194,14 @@ async def get_balance_sheet(
 
 
 async def get_trial_balance(
-    ctx: ToolContext, as_at: AsAt = None
+    ctx: ToolContext,
+    as_at: AsAt = None,
+    compare: Annotated[bool, Field(description="Also each balance a year earlier.")] = False,
 ) -> Annotated[CallToolResult, TrialBalance]:
     state = app_state(ctx)
     company = await current_company(state)
     today = state.clock.today()
-    found = await api.trial_balance(state.client, company, as_at or today, today)
+    found = await api.trial_balance(state.client, company, as_at or today, today, compare=compare)
     rows = [
         TrialBalanceRow(
             reference=line.account.reference,
@@ -206,6 +211,7 @@ async def get_trial_balance(
             category=line.category,
             debit=_money(line.account.figures[0]) if line.account.figures[0] > 0 else None,
             credit=_money(-line.account.figures[0]) if line.account.figures[0] < 0 else None,
+            last_year=None if line.account.figures[1] is None else _money(line.account.figures[1]),
         )
         for line in found.lines
     ]
@@ -220,7 +226,7 @@ async def get_trial_balance(
     return respond(
         TrialBalance(
             company=CompanyRef.of(company),
-            periods=_periods(found.span, found.dates, None),
+            periods=_periods(found.span, found.dates, found.comparison),
             debits=found.debits,
             credits=found.credits,
             accounts=rows[:kept],
@@ -360,8 +366,9 @@ def register(mcp: MCPServer[AppState]) -> None:
         title="Trial balance",
         description=(
             "Every nominal account's balance (debit or credit) at the end of the period holding"
-            " `as_at` (default today's period), with total debits and credits; `checks` say"
-            " whether they are equal and whether control accounts equal their ledgers."
+            " `as_at` (default today's period), with total debits and credits; `compare` adds"
+            " each a year earlier. `checks` say whether they are equal and whether control"
+            " accounts equal their ledgers."
         ),
         annotations=READ_ONLY,
     )

@@ -215,3 +215,12 @@ async def test_issue_12_tools_come_with_their_toolset(
     assert added <= names
     others = {"get_trial_balance", "summarise_sales", "summarise_purchases"} - added
     assert not others & names
+
+
+async def test_trial_balance_compared_with_a_year_earlier(mcp: Client) -> None:
+    await call(mcp, "switch_site", site="1")
+    found = await call(mcp, "get_trial_balance", compare=True)
+    assert found["periods"]["last_year_end"] == "2025-11-30"
+    assert sum(cents(a.get("last_year", 0)) for a in found["accounts"]) == 0  # it balanced too
+    assert any(a.get("last_year") for a in found["accounts"])
+    assert found["ties_out"]

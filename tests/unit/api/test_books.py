@@ -158,6 +158,7 @@ async def test_books_as_sage_sends_them(client: SageClient) -> None:
     ]
     routes = serve(LAYOUT, controls)
     books = await read_books(client, COMPANY, (-1, 0))
+    assert books.layouts_offered
     assert {c.id: (c.report, c.kind) for c in books.categories.values()} == {
         2258: ("profit_and_loss", "income"),
         2300: ("balance_sheet", "asset"),
@@ -192,7 +193,7 @@ async def test_books_as_sage_sends_them(client: SageClient) -> None:
 async def test_a_company_without_layouts_or_default_accounts(client: SageClient) -> None:
     serve(None, None)
     books = await read_books(client, COMPANY, (0, 0))
-    assert books.layouts == {}
+    assert books.layouts == {} and not books.layouts_offered  # 404: not offered at all
     assert books.controls["debtors"] == frozenset({1})  # Sage's standard reference, 1100
     assert books.controls_basis.startswith("Sage's standard references")
 

@@ -124,6 +124,7 @@ def books(
         accounts,
         CATEGORIES,
         layouts or {},
+        True,
         periods(),
         controls,
         basis,
@@ -288,3 +289,34 @@ def test_one_cost_centre() -> None:
     shown = profit_and_loss_of(found, Span(0, 1, 3), lambda a: a.cost_centre == "NORTH")
     assert shown.income[0] == 2_000.0 and shown.expenses[0] == 0.0
     assert all(c.name != "net_profit_equals_movement_on_retained_earnings" for c in shown.checks)
+
+
+def test_a_sage_without_layouts_says_so() -> None:
+    found = books()
+    shown = profit_and_loss_of(found, Span(0, 1, 3))
+    assert "no layout" in shown.layout
+    without = Books(
+        found.accounts,
+        found.categories,
+        {},
+        False,
+        found.periods,
+        found.controls,
+        found.controls_basis,
+        found.years,
+    )
+    assert (
+        "does not offer financial statement layouts"
+        in profit_and_loss_of(without, Span(0, 1, 3)).layout
+    )
+
+
+def test_trial_balance_beside_a_year_earlier() -> None:
+    found = trial_balance_of(books(), Span(0, 1, 4), compare=True)
+    for line in found.lines:
+        reference = line.account.reference
+        assert line.account.figures[1] == pytest.approx(expected_balance(reference, -1, 4))
+    assert sum(line.account.figures[1] or 0 for line in found.lines) == pytest.approx(0)
+    assert found.comparison is not None and found.comparison.end == date(2025, 4, 30)
+    alone = trial_balance_of(books(), Span(0, 1, 4))
+    assert alone.comparison is None and {line.account.figures[1] for line in alone.lines} == {None}
