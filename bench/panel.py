@@ -42,6 +42,10 @@ def panel(today: date) -> list[Question]:
             (("summarise_sales", {"group_by": "month"}),),
         ),
         Question(
+            "Which products sold most this quarter?",
+            (("summarise_sales", {"period": "this_quarter", "group_by": "product"}),),
+        ),
+        Question(
             "Who are our top suppliers this year?",
             (("summarise_purchases", {"group_by": "supplier", "top": 10}),),
         ),
