@@ -1,16 +1,7 @@
-"""Trial balance, profit and loss and balance sheet, worked out from the books as Sage keeps them
-(api/books.py), each with the checks that say whether it ties out.
-
-Sage holds a value per nominal account per period, and a balance brought forward into this
-year. A profit and loss account's figure over some periods is the sum of its values; a balance
-sheet account's balance at a period's end is what it brought forward plus this year's values to
-that period, or, in an earlier year, what it brought forward less the values since. Sage's year
-end empties the profit and loss accounts into retained profit without a posting in any period,
-so going back across a year end also takes that year's profit out of retained profit.
-
-A check that fails is reported with its difference, never smoothed over: figures that do not
-tie out are exactly what a finance person needs to hear about.
-"""
+"""Trial balance, profit and loss and balance sheet: the books as Sage keeps them (api/books.py)
+read for the periods asked, each account's balance worked out (api/balances.py), laid out as
+the company's layout or its report categories say, with the checks that say whether the
+statement ties out (api/tie_outs.py)."""
 
 from __future__ import annotations
 
@@ -19,37 +10,27 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from sage200_mcp.api.balances import TOLERANCE, Span, balance_at, cents, report_of, sum_in
 from sage200_mcp.api.books import Account, Books, Category, Control, Kind, Report, read_books
 from sage200_mcp.api.client import Company, SageClient
 from sage200_mcp.api.errors import BadRequest
 from sage200_mcp.api.ledgers import PURCHASE, SALES, Ledger, aged_table
 from sage200_mcp.api.models import AGED_BUCKETS
 from sage200_mcp.api.nominal import financial_periods
+from sage200_mcp.api.tie_outs import (
+    NO_CATEGORY,
+    Check,
+    control_checks,
+    placed,
+    profit_is_reserves_movement,
+    year_to_date,
+)
 from sage200_mcp.api.views import FinancialPeriod
 
-TOLERANCE = 0.005  # half a penny: sums of pence in floating point
 CAPITAL_WORDS = ("capital", "reserve", "equity", "shareholder", "retained", "profit and loss")
 COST_OF_SALES_WORDS = ("cost of sales", "direct cost", "cost of goods", "purchases")
-NO_CATEGORY = "Accounts without a report category"
 NOT_ON_LAYOUT = "Not on the company's layout"
 Figures = tuple[float, float | None, float | None]  # this span, the comparison, the budget
-
-
-@dataclass(frozen=True)
-class Span:
-    """Periods ``first`` to ``last`` of one financial year (0 this year, -1 last)."""
-
-    year: int
-    first: int
-    last: int
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    passed: bool | None  # None: could not be made here (``detail`` says why)
-    difference: float
-    detail: str
 
 
 @dataclass(frozen=True)
@@ -279,13 +260,17 @@ def profit_and_loss_of(
 ) -> ProfitAndLoss:
     prior = Span(span.year - 1, span.first, span.last)
     accounts = [a for a in books.accounts.values() if only(a)]
-    budgeted = any(abs(_sum(a.budget, span)) >= TOLERANCE for a in accounts)
+    budgeted = any(abs(sum_in(a.budget, span)) >= TOLERANCE for a in accounts)
 
     compared = books.holds(prior.year)
 
     def figures(account: Account) -> Figures:
-        budget = _sum(account.budget, span) if budgeted else None
-        return _sum(account.actual, span), _sum(account.actual, prior) if compared else None, budget
+        budget = sum_in(account.budget, span) if budgeted else None
+        return (
+            sum_in(account.actual, span),
+            sum_in(account.actual, prior) if compared else None,
+            budget,
+        )
 
     sections = _sections(books, "profit_and_loss", accounts, figures)
     lines = [line for section in sections for line in section.lines]
@@ -300,11 +285,11 @@ def profit_and_loss_of(
     gross = _minus(income, _summed(cost_of_sales)) if cost_of_sales else None
     net = _minus(income, expenses)
     checks = [
-        _profit_is_reserves_movement(books, Span(span.year, 1, span.last), accounts),
-        _year_to_date(books, [a for a in accounts if _report(books, a) == "profit_and_loss"])
+        profit_is_reserves_movement(books, Span(span.year, 1, span.last), accounts),
+        year_to_date(books, [a for a in accounts if report_of(books, a) == "profit_and_loss"])
         if books.years[1] >= 0
         else None,
-        _placed(books, accounts, lambda a: _sum(a.actual, span)),
+        placed(books, accounts, lambda a: sum_in(a.actual, span)),
     ]
     return ProfitAndLoss(
         span,
@@ -334,9 +319,9 @@ def balance_sheet_of(
 
     accounts = list(books.accounts.values())
     sections = _sections(books, "balance_sheet", accounts, figures)
-    profit_accounts = [a for a in accounts if _report(books, a) == "profit_and_loss"]
+    profit_accounts = [a for a in accounts if report_of(books, a) == "profit_and_loss"]
     profit = _negated(
-        _summed((_sum(a.actual, this), _sum(a.actual, prior), None) for a in profit_accounts)
+        _summed((sum_in(a.actual, this), sum_in(a.actual, prior), None) for a in profit_accounts)
     )
     assets = _summed(line.figures for s in sections for line in s.lines if line.kind != "liability")
     capital = _summed(
@@ -356,14 +341,14 @@ def balance_sheet_of(
         Check(
             "balance_sheet_balances",
             abs(difference) < TOLERANCE,
-            _cents(difference),
+            cents(difference),
             "Net assets equal capital and reserves with this year's profit: the profit and"
             " loss accounts' net equals the movement on retained earnings the balance sheet"
             " shows.",
         ),
-        *_control_checks(books, ledgers),
-        _year_to_date(books, accounts) if span.year == 0 else None,
-        _placed(books, accounts, lambda a: balance_at(books, a, this)),
+        *control_checks(books, ledgers),
+        year_to_date(books, accounts) if span.year == 0 else None,
+        placed(books, accounts, lambda a: balance_at(books, a, this)),
     ]
     return BalanceSheet(
         span,
@@ -405,11 +390,11 @@ def trial_balance_of(
         Check(
             "debits_equal_credits",
             abs(debits - credits) < TOLERANCE,
-            _cents(debits - credits),
+            cents(debits - credits),
             "The trial balance's debits equal its credits.",
         ),
-        *_control_checks(books, ledgers),
-        _year_to_date(books, list(books.accounts.values())) if span.year == 0 else None,
+        *control_checks(books, ledgers),
+        year_to_date(books, list(books.accounts.values())) if span.year == 0 else None,
     ]
     return TrialBalance(
         this,
@@ -420,35 +405,6 @@ def trial_balance_of(
         round(credits, 2),
         tuple(c for c in checks if c is not None),
     )
-
-
-def balance_at(books: Books, account: Account, span: Span) -> float:
-    """The account's balance at the end of ``span.last`` (debit positive): a profit and loss
-    account's value for the year to then; a balance sheet account's from what it brought
-    forward into this year, forwards through this year or back through earlier ones."""
-    if _report(books, account) == "profit_and_loss":
-        return _sum(account.actual, Span(span.year, 1, span.last))
-    if span.year >= 0:
-        return account.brought_forward + sum(
-            value
-            for (year, period), value in account.actual.items()
-            if 0 <= year < span.year or (year == span.year and period <= span.last)
-        )
-    since = sum(
-        value
-        for (year, period), value in account.actual.items()
-        if span.year < year < 0 or (year == span.year and period > span.last)
-    )
-    balance = account.brought_forward - since
-    if account.id in books.controls["retained"]:  # each year end since closed its profit here
-        balance -= sum(
-            value
-            for other in books.accounts.values()
-            if _report(books, other) == "profit_and_loss"
-            for (year, _), value in other.actual.items()
-            if span.year <= year < 0
-        )
-    return balance
 
 
 def _sections(
@@ -537,139 +493,6 @@ def _title(category: Category | None, given: str = "") -> str:
     return given or category.name or f"Category {category.code}"
 
 
-def _profit_is_reserves_movement(books: Books, span: Span, accounts: list[Account]) -> Check | None:
-    """The profit and loss accounts' net over the year to ``span.last`` against what the
-    balance sheet accounts say it must be: the change in net assets not posted to capital."""
-    if len(accounts) != len(books.accounts):
-        return None  # a cost centre's or department's profit has no balance sheet of its own
-    profit = -sum(_sum(a.actual, span) for a in accounts if _report(books, a) == "profit_and_loss")
-    # when the books balance, the balance sheet accounts together come to the profit
-    implied = sum(
-        balance_at(books, a, span) for a in accounts if _report(books, a) != "profit_and_loss"
-    )
-    difference = profit - implied
-    return Check(
-        "net_profit_equals_movement_on_retained_earnings",
-        abs(difference) < TOLERANCE,
-        _cents(difference),
-        f"Net profit for periods 1 to {span.last} equals net assets less capital and reserves"
-        " (the movement on retained earnings the balance sheet shows).",
-    )
-
-
-def _year_to_date(books: Books, accounts: Iterable[Account]) -> Check | None:
-    """This year's period values against Sage's own year-to-date balances, account by account:
-    two of Sage's figures that must agree, so a statement built on one is trustworthy."""
-    apart: list[tuple[Account, float]] = []
-    compared = 0
-    for account in accounts:
-        if account.balance_year_to_date is None:
-            continue
-        compared += 1
-        emptied = _report(books, account) == "profit_and_loss"  # by the year end
-        derived = (0.0 if emptied else account.brought_forward) + sum(
-            value for (year, _), value in account.actual.items() if year == 0
-        )
-        gap = account.balance_year_to_date - derived
-        if abs(gap) >= TOLERANCE:
-            apart.append((account, gap))
-    if not compared:
-        return None
-    total = sum(gap for _, gap in apart)
-    named = ", ".join(f"{a.reference}{_split(a)} ({gap:+.2f})" for a, gap in apart[:5])
-    return Check(
-        "period_values_agree_with_balances",
-        not apart,
-        _cents(total),
-        "This year's period values add up to Sage's year-to-date balance of every account."
-        + (f" They do not for {len(apart)}: {named}." if apart else ""),
-    )
-
-
-_CONTROLLED: tuple[tuple[Control, str, float], ...] = (
-    ("debtors", "sales", 1.0),  # a debit balance, as the ledger's total
-    ("creditors", "purchase", -1.0),  # a credit balance against what the ledger says is owed
-)
-
-
-def _control_checks(books: Books, ledgers: dict[Control, float] | None) -> list[Check]:
-    """Each control account against its ledger, by Sage's live balances on both sides."""
-    checks = []
-    for control, ledger, sign in _CONTROLLED:
-        name = f"{control}_control_equals_{ledger}_ledger"
-        ids = books.controls[control]
-        if ledgers is None:
-            checks.append(
-                Check(
-                    name,
-                    None,
-                    0.0,
-                    "Not checked: the ledgers' balances are today's, so they are compared only"
-                    " at today's period.",
-                )
-            )
-            continue
-        if not ids:
-            checks.append(
-                Check(name, None, 0.0, f"Not checked: no {control} control account was found.")
-            )
-            continue
-        control_balance = sign * sum(books.accounts[i].balance_year_to_date or 0.0 for i in ids)
-        difference = control_balance - ledgers[control]
-        checks.append(
-            Check(
-                name,
-                abs(difference) < 0.01,
-                _cents(difference),
-                f"The {control} control account ({_references(books, ids)}) equals the"
-                f" {ledger} ledger's balance in base currency ({ledgers[control]:,.2f});"
-                f" found by {books.controls_basis}.",
-            )
-        )
-    return checks
-
-
-def _placed(books: Books, accounts: list[Account], value: Callable[[Account], float]) -> Check:
-    """Accounts with a value but no category that puts them on a statement."""
-    unplaced = [
-        a
-        for a in accounts
-        if abs(value(a)) >= TOLERANCE
-        and (books.categories.get(a.category_id or 0) is None or _report(books, a) is None)
-    ]
-    named = ", ".join(f"{a.reference}{_split(a)}" for a in unplaced[:5])
-    return Check(
-        "every_account_has_a_category",
-        not unplaced,
-        _cents(sum(value(a) for a in unplaced)),
-        "Every account with a value has a report category placing it on a statement."
-        + (
-            f" {len(unplaced)} have none ({named}): they are shown under '{NO_CATEGORY}' on"
-            " the balance sheet and left off the profit and loss."
-            if unplaced
-            else ""
-        ),
-    )
-
-
-def _cents(amount: float) -> float:
-    """To the penny, and never "-0.0"."""
-    return round(amount, 2) + 0.0
-
-
-def _report(books: Books, account: Account) -> Report | None:
-    category = books.categories.get(account.category_id or 0)
-    return category.report if category else None
-
-
-def _sum(values: dict[tuple[int, int], float], span: Span) -> float:
-    return sum(
-        value
-        for (year, period), value in values.items()
-        if year == span.year and span.first <= period <= span.last
-    )
-
-
 def _natural(kind: Kind | None, figures: Figures) -> Figures:
     """Credits positive for income and liabilities, debits for the rest."""
     return _negated(figures) if kind in ("income", "liability") else figures
@@ -728,16 +551,6 @@ def _account_line(account: Account, figures: Figures) -> AccountLine:
 
 def _account_order(account: Account) -> tuple[str, str, str, int]:
     return account.reference, account.cost_centre, account.department, account.id
-
-
-def _split(account: Account) -> str:
-    parts = [p for p in (account.cost_centre, account.department) if p]
-    return f" {'/'.join(parts)}" if parts else ""
-
-
-def _references(books: Books, ids: frozenset[int]) -> str:
-    references = sorted({books.accounts[i].reference for i in ids})
-    return ", ".join(references)
 
 
 def _layout_name(books: Books, report: Report) -> str:

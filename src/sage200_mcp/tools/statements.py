@@ -11,7 +11,9 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from sage200_mcp.api import statements as api
-from sage200_mcp.api.statements import Check, Figures, Section, Span
+from sage200_mcp.api.balances import Span
+from sage200_mcp.api.statements import Figures, Section
+from sage200_mcp.api.tie_outs import Check
 from sage200_mcp.tools.output import CompanyRef, fit, respond
 from sage200_mcp.tools.state import AppState, app_state
 from sage200_mcp.tools.toolkit import READ_ONLY, ToolContext, add_tool, current_company

@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 
+from sage200_mcp.api.balances import Span, balance_at
 from sage200_mcp.api.books import (
     Account,
     Books,
@@ -21,14 +22,12 @@ from sage200_mcp.api.books import (
     _controls,
 )
 from sage200_mcp.api.statements import (
-    NO_CATEGORY,
     NOT_ON_LAYOUT,
-    Span,
-    balance_at,
     balance_sheet_of,
     profit_and_loss_of,
     trial_balance_of,
 )
+from sage200_mcp.api.tie_outs import NO_CATEGORY
 from sage200_mcp.api.views import FinancialPeriod
 
 CATEGORIES = {
