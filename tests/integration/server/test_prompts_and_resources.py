@@ -226,7 +226,9 @@ async def test_the_chart_of_accounts(mcp: Client) -> None:
     assert rows["2210"] == ["2210", "PAYE and PRSI", None, None, "Current liabilities"]
     assert rows["4000"][4] == "Sales"
     listed = await call(mcp, "list_nominal_codes", limit=1)
-    assert chart["returned"] == chart["total"] == len(chart["accounts"]) == listed["total"] > 20
+    assert chart["returned"] == chart["total"] == len(chart["accounts"]) > 20
+    # where Sage gives no count, the list's first page does not know the total
+    assert listed.get("total", chart["total"]) == chart["total"]
     assert not chart.get("truncated")
 
 

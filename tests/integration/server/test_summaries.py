@@ -13,7 +13,7 @@ import pytest
 from mcp import Client
 
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import PRO
+from tests.helpers import PRO, sandbox_variant
 from tests.integration.server.test_few_round_trips import Requests
 from tests.integration.server.test_tools import call, failure
 
@@ -134,7 +134,8 @@ async def test_this_years_sales_by_customer_agree_with_the_ledger_and_add_up(
     # by side; the financial periods and the types beside them; nothing per customer
     assert made["sales_transaction_views"] <= len(rows) // 1000 + 2, made
     assert sum(made.values()) - made["sales_transaction_views"] <= 2, made
-    assert chain <= made["sales_transaction_views"] // 2 + 1, chain  # pages side by side
+    if sandbox_variant().get("count_style") != "unsupported":  # no total: page after page
+        assert chain <= made["sales_transaction_views"] // 2 + 1, chain  # pages side by side
     size = len(json.dumps(found, separators=(",", ":")))
     print(f"top 10 customers this year: {size} chars, {len(rows)} rows, {made}, {chain} trips")
     assert size < 8000
