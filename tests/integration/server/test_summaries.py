@@ -19,6 +19,11 @@ from tests.integration.server.test_tools import call, failure
 
 pytestmark = pytest.mark.anyio
 
+# the client's page; halved once a Professional tunnel (the variant playing one) times it out
+TUNNEL = "tunnel_timeout_rows" in sandbox_variant()
+PAGE = 500 if TUNNEL else 1000
+RETRIED = 1 if TUNNEL else 0  # the page the tunnel timed out, asked again smaller
+
 FIGURES = ("invoiced", "credited", "net", "tax", "gross")
 
 
@@ -55,12 +60,12 @@ def ledger_rows(
             params={
                 "$filter": f"transaction_date ge {first} and transaction_date le {last}",
                 "$orderby": "transaction_date asc",
-                "$top": "1000",
+                "$top": "500",  # the tunnel variant refuses more
                 "$skip": str(len(rows)),
             },
         ).json()
         rows += page
-        if len(page) < 1000:
+        if len(page) < 500:
             return rows
 
 
@@ -132,7 +137,7 @@ async def test_this_years_sales_by_customer_agree_with_the_ledger_and_add_up(
     assert "sales_transaction_views" in found["basis"]
     # the year's transactions, a page of a thousand each (and a count), the later pages side
     # by side; the financial periods and the types beside them; nothing per customer
-    assert made["sales_transaction_views"] <= len(rows) // 1000 + 2, made
+    assert made["sales_transaction_views"] <= len(rows) // PAGE + 2 + RETRIED, made
     assert sum(made.values()) - made["sales_transaction_views"] <= 2, made
     if sandbox_variant().get("count_style") != "unsupported":  # no total: page after page
         assert chain <= made["sales_transaction_views"] // 2 + 1, chain  # pages side by side
@@ -159,7 +164,9 @@ async def test_last_month_invoiced_by_month(
     )
     assert in_pence(found["totals"], "receipts") == pence(rows)
     # a page of a thousand each and a count; the periods and types are remembered
-    assert sum(made.values()) == made["sales_transaction_views"] <= len(rows) // 1000 + 2, made
+    assert (
+        sum(made.values()) == made["sales_transaction_views"] <= len(rows) // PAGE + 2 + RETRIED
+    ), made
     size = len(json.dumps(found, separators=(",", ":")))
     print(f"invoiced last month: {size} chars, {len(rows)} rows, {made}, {chain} trips")
     by_month = await call(uk, "summarise_sales", period="this_year", group_by="month")
@@ -238,12 +245,12 @@ def view_rows(
             params={
                 "$filter": f"{dated} ge {first} and {dated} le {last}",
                 "$orderby": f"{dated} asc",
-                "$top": "1000",
+                "$top": "500",  # the tunnel variant refuses more
                 "$skip": str(len(rows)),
             },
         ).json()
         rows += page
-        if len(page) < 1000:
+        if len(page) < 500:
             return rows
 
 
@@ -319,8 +326,8 @@ async def test_sales_by_product_this_quarter_are_the_invoice_lines_and_agree_wit
     assert f"{found['products_cover']:.1%} of the goods invoiced" in found["note"]
     assert LINES in found["basis"] and "sales_transaction_views" in found["basis"]
     # the lines and the ledger side by side, a page of a thousand each and a count
-    assert made[LINES] <= len(lines) // 1000 + 2, made
-    assert sum(made.values()) - made[LINES] <= len(ledger) // 1000 + 2, made
+    assert made[LINES] <= len(lines) // PAGE + 2 + RETRIED, made
+    assert sum(made.values()) - made[LINES] <= len(ledger) // PAGE + 2 + RETRIED, made
     size = len(json.dumps(found, separators=(",", ":")))
     print(f"top 5 products this quarter: {size} chars, {len(lines)} lines, {made}")
     assert size < 4000
