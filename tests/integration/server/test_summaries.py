@@ -46,27 +46,7 @@ def ledger_rows(
     last: str,
 ) -> list[dict[str, Any]]:
     """Every transaction of the UK company's ledger dated in the range, read page by page."""
-    uk = next(s for s in sites if s["company_id"] == 1)
-    headers = {
-        "Authorization": f"Bearer {tokens['access_token']}",
-        "X-Site": str(uk["site_id"]),
-        "X-Company": "1",
-    }
-    rows: list[dict[str, Any]] = []
-    while True:
-        page = http.get(
-            f"{PRO}/{view}",
-            headers=headers,
-            params={
-                "$filter": f"transaction_date ge {first} and transaction_date le {last}",
-                "$orderby": "transaction_date asc",
-                "$top": "500",  # the tunnel variant refuses more
-                "$skip": str(len(rows)),
-            },
-        ).json()
-        rows += page
-        if len(page) < 500:
-            return rows
+    return view_rows(http, tokens, sites, view, "transaction_date", first, last)
 
 
 def pence(rows: list[dict[str, Any]], party: str | None = None) -> dict[str, int]:
