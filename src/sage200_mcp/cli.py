@@ -7,6 +7,7 @@ clear line to stderr and exit non-zero, never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -293,8 +294,8 @@ def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     def run_serve(args: argparse.Namespace) -> int:
         from sage200_mcp.commands.serve import serve as run
 
-        settings = None if args.demo else _settings(args)
-        return run(settings, args.transport, args.host, args.port, args.demo, args.toolsets)
+        load = None if args.demo else functools.partial(Settings.load, profile=args.profile)
+        return run(load, args.transport, args.host, args.port, args.toolsets)
 
     serve.set_defaults(handler=run_serve)
 

@@ -95,12 +95,24 @@ class Settings:
     def require_client_id(self) -> str:
         if not self.client_id:
             raise ConfigError(
-                "No Sage client id is configured. Set SAGE200_CLIENT_ID (and SAGE200_CLIENT_SECRET"
-                " for a web app) to the credentials Sage issued for your application, or put"
-                f" client_id in {self.config_dir / 'config.toml'}. To try the server without a"
-                " Sage account, run `sage200-mcp demo`."
+                "No Sage client id is configured. Run `sage200-mcp setup` in a terminal: it asks"
+                " for the credentials Sage issued for your application and writes"
+                f" {self.config_dir / 'config.toml'}. Or set SAGE200_CLIENT_ID (and"
+                " SAGE200_CLIENT_SECRET for a web application) in the environment, for example"
+                " in the \"env\" of this server's entry in your MCP client's configuration. To"
+                " try the server without a Sage account, use `sage200-mcp serve --demo`."
             )
         return self.client_id
+
+    def setup_problem(self) -> str | None:
+        """What stops this profile reaching Sage at all, or None: the one text the command line,
+        a server started before set-up, and get_status all give."""
+        try:
+            self.require_client_id()
+            self.require_web_secret()
+        except ConfigError as error:
+            return str(error)
+        return None
 
     @property
     def secret_to_send(self) -> str | None:
@@ -140,9 +152,7 @@ class Settings:
         environ: Mapping[str, str] | None = None,
     ) -> Settings:
         environ = os.environ if environ is None else environ
-        config_dir = Path(
-            environ.get("SAGE200_CONFIG_DIR") or platformdirs.user_config_dir(APP_NAME)
-        ).expanduser()
+        config_dir = config_dir_of(environ)
         name = profile or environ.get("SAGE200_PROFILE") or "default"
         if not _PROFILE_NAME.fullmatch(name):
             raise ConfigError(
@@ -189,6 +199,34 @@ class Settings:
             today=parse_day(pick("today")),
             detect_edition=not given_edition and base is None,
         )
+
+
+def unreadable_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Every default, in the usual config directory, read from nothing: what a server runs on
+    when its configuration cannot be read, so that it starts and says so in every answer rather
+    than exit where only a log file would tell."""
+    return Settings(
+        profile="default",
+        config_dir=config_dir_of(os.environ if environ is None else environ),
+        client_id=None,
+        client_secret=None,
+        client_type="desktop",
+        edition="professional",
+        redirect_uri=None,
+        id_url=DEFAULT_ID_URL,
+        api_url=DEFAULT_API_ORIGIN + EDITION_PATHS["professional"],
+        subscription_key=None,
+        refresh_token_days=DEFAULT_REFRESH_TOKEN_DAYS,
+        detect_edition=True,
+    )
+
+
+def config_dir_of(environ: Mapping[str, str]) -> Path:
+    """Where config.toml and the profiles live: ``SAGE200_CONFIG_DIR``, else the platform's
+    user config directory."""
+    return Path(
+        environ.get("SAGE200_CONFIG_DIR") or platformdirs.user_config_dir(APP_NAME)
+    ).expanduser()
 
 
 def parse_day(value: object) -> date | None:

@@ -18,7 +18,7 @@ from sage200_mcp.api.client import SageClient
 from sage200_mcp.auth import SignIn, open_session
 from sage200_mcp.auth.background import BackgroundSignIn
 from sage200_mcp.clock import Clock
-from sage200_mcp.config import Settings
+from sage200_mcp.config import Settings, unreadable_settings
 from sage200_mcp.errors import ConfigError
 from sage200_mcp.httpclient import new_http_client
 from sage200_mcp.tools import (
@@ -35,7 +35,7 @@ from sage200_mcp.tools import (
     traders,
 )
 from sage200_mcp.tools.schemas import without_titles
-from sage200_mcp.tools.state import AppState
+from sage200_mcp.tools.state import AppState, Setup
 
 
 class SageServer(MCPServer[AppState]):
@@ -107,33 +107,62 @@ def parse_toolsets(text: str | None) -> tuple[str, ...]:
 
 
 def create_server(
-    settings: Settings | None, *, demo: bool = False, toolsets: tuple[str, ...] = tuple(TOOLSETS)
+    settings: Settings | None,
+    *,
+    demo: bool = False,
+    toolsets: tuple[str, ...] = tuple(TOOLSETS),
+    load: Callable[[], Settings] | None = None,
 ) -> MCPServer[AppState]:
-    """The server. With ``demo``, a sandbox and a throwaway profile replace ``settings``."""
-    if settings is None and not demo:
-        raise ValueError("settings are required unless demo is set")
+    """The server. With ``demo``, a sandbox and a throwaway profile replace ``settings``.
+
+    ``load`` reads the configuration afresh (``serve`` passes it): the server then starts even
+    with no client id or a configuration it cannot read, every tool saying what to set up, and
+    takes the configuration up once it is complete, without a restart.
+    """
+    if settings is None and load is None and not demo:
+        raise ValueError("settings (or a way to load them) are required unless demo is set")
+
+    def configured() -> tuple[Settings, str | None]:
+        try:
+            found = load() if load is not None else settings
+        except ConfigError as error:
+            return unreadable_settings(), str(error)
+        assert found is not None  # checked above: settings or load
+        return found, found.setup_problem()
 
     @contextlib.asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
         async with contextlib.AsyncExitStack() as stack:
-            if demo or settings is None:  # the check above allows no other None
+            if demo:
                 from sage200_mcp.demo_sandbox import demo_environment
 
-                active = await stack.enter_async_context(demo_environment())
+                active, problem = await stack.enter_async_context(demo_environment()), None
             else:
-                active = settings
+                active, problem = configured()
+            # a configuration taken up later keeps this client's time-out
             http = await stack.enter_async_context(new_http_client(active.http_timeout))
-            session = open_session(active, http)
-            background = BackgroundSignIn(session, browser_opener())
-            stack.push_async_callback(background.close)
-            yield AppState(
-                settings=active,
-                client=SageClient(active, session, http),
-                sign_in=SignIn(session, background),
-                diagnose=functools.partial(doctor.diagnose, active, session, http),
-                toolsets=toolsets,
-                clock=Clock(active.today),
-            )
+
+            def connect(active: Settings) -> AppState:
+                session = open_session(active, http)
+                background = BackgroundSignIn(session, browser_opener())
+                stack.push_async_callback(background.close)
+                return AppState(
+                    settings=active,
+                    client=SageClient(active, session, http),
+                    sign_in=SignIn(session, background),
+                    diagnose=functools.partial(doctor.diagnose, active, session, http),
+                    toolsets=toolsets,
+                    clock=Clock(active.today),
+                )
+
+            def retry() -> AppState | str:
+                active, problem = configured()
+                return problem if problem is not None else connect(active)
+
+            state = connect(active)
+            if problem is not None:
+                state.setup = Setup(problem, retry)
+            yield state
 
     mcp = SageServer(
         "sage200-mcp",

@@ -7,10 +7,11 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from sage200_mcp.config import Settings
+from sage200_mcp.errors import ConfigError
 from sage200_mcp.listener import tcp_listener
 
 if TYPE_CHECKING:  # the server is imported late: `serve --help` need not load MCP
@@ -30,25 +31,42 @@ def configure_logging() -> None:
 
 
 def serve(
-    settings: Settings | None,
+    load: Callable[[], Settings] | None,
     transport: str,
     host: str,
     port: int,
-    demo: bool,
     toolsets: str | None,
 ) -> int:
+    """Serve the books ``load`` configures, or (None) the demo sandbox's.
+
+    A server not yet set up still starts: a client that launched it before the user set
+    credentials would otherwise show only "disconnected", the reason lost in a log file.
+    Every tool answers with what to set and where instead, and the configuration is read
+    again on each call until it is complete.
+    """
     configure_logging()
+    if load is not None:
+        _warn_if_not_set_up(load)
     with _collector_paused():
         from sage200_mcp.server import create_server, parse_toolsets
 
         chosen = parse_toolsets(toolsets or os.environ.get("SAGE200_TOOLSETS"))
-        if settings is not None:
-            settings.require_client_id()
-        mcp = create_server(settings, demo=demo, toolsets=chosen)
+        mcp = create_server(None, demo=load is None, toolsets=chosen, load=load)
     if transport == "stdio":
         mcp.run("stdio")
         return 0
     return _serve_http(mcp, host, port)
+
+
+def _warn_if_not_set_up(load: Callable[[], Settings]) -> None:
+    try:
+        problem = load().setup_problem()
+    except ConfigError as error:
+        problem = str(error)
+    if problem is not None:
+        sys.stderr.write(
+            f"sage200-mcp: {problem} Serving anyway: every tool says this until it is done.\n"
+        )
 
 
 @contextlib.contextmanager

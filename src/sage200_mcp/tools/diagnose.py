@@ -14,7 +14,9 @@ from sage200_mcp.tools.toolkit import READ_ONLY, ToolContext, add_tool
 
 
 async def diagnose(ctx: ToolContext) -> Annotated[CallToolResult, Report]:
-    return respond(await app_state(ctx).diagnose())
+    state = app_state(ctx)
+    state.setup_problem()  # a server not yet set up takes up a configuration written since
+    return respond(await state.diagnose())
 
 
 def register(mcp: MCPServer[AppState]) -> None:
@@ -30,4 +32,5 @@ def register(mcp: MCPServer[AppState]) -> None:
             " reads nothing but counts. The report hides every identifier."
         ),
         annotations=READ_ONLY,
+        needs_setup=False,
     )

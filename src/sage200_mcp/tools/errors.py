@@ -27,15 +27,23 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def guarded(tool: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """Wrap a tool so every Sage200Error leaves as a ToolError (or a sign-in prompt)."""
+def guarded(
+    tool: Callable[P, Awaitable[R]], *, needs_setup: bool = True
+) -> Callable[P, Awaitable[R]]:
+    """Wrap a tool so every Sage200Error leaves as a ToolError (or a sign-in prompt).
+
+    A server started before it was set up answers a tool that ``needs_setup`` with what to
+    set and where; get_status and diagnose work regardless, to say so themselves.
+    """
 
     @functools.wraps(tool)
     async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        context = next((v for v in kwargs.values() if isinstance(v, Context)), None)
         try:
+            if needs_setup and context is not None:
+                app_state(context).require_setup()
             return await tool(*args, **kwargs)
         except NotSignedIn as error:
-            context = next((v for v in kwargs.values() if isinstance(v, Context)), None)
             if context is None:  # pragma: no cover - every tool takes a Context
                 raise ToolError(str(error)) from error
             raise await sign_in_prompt(context, error) from None

@@ -51,6 +51,10 @@ class SwitchResult(BaseModel):
 
 
 class StatusResult(BaseModel):
+    setup_needed: str | None = Field(
+        default=None,
+        description="What to set up before any other tool can reach Sage; tell the user.",
+    )
     signed_in: bool
     user: str | None = None
     sign_in_problem: str | None = Field(
@@ -149,8 +153,10 @@ async def switch_site(
 
 async def get_status(ctx: ToolContext) -> Annotated[CallToolResult, StatusResult]:
     state = app_state(ctx)
+    setup_needed = state.setup_problem()
     chosen = selected_company(state.settings)
     result = StatusResult(
+        setup_needed=setup_needed,
         signed_in=False,
         client_type=state.settings.client_type,
         edition=state.client.edition or "not set: found on the first call",
@@ -259,9 +265,11 @@ def register(mcp: MCPServer[AppState]) -> None:
         title="Sign-in and server status",
         description=(
             "Who is signed in to Sage, the edition, the selected site and company, how long the"
-            " sign-in lasts, and this server's version. Never shows a token."
+            " sign-in lasts, and this server's version; what to set up first, if anything."
+            " Never shows a token."
         ),
         annotations=READ_ONLY,
+        needs_setup=False,
     )
     add_tool(
         mcp,

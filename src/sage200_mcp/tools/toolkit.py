@@ -50,11 +50,13 @@ def add_tool(
     title: str,
     description: str,
     annotations: ToolAnnotations = READ_ONLY,
+    needs_setup: bool = True,
 ) -> None:
     """Register ``body`` under its own name, its failures turned into advice for the model and
-    its long reads' progress told to the client."""
+    its long reads' progress told to the client. A tool that works before the server is set up
+    (status, diagnosis) says ``needs_setup=False``."""
     mcp.add_tool(
-        guarded(reporting_progress(body)),
+        guarded(reporting_progress(body), needs_setup=needs_setup),
         title=title,
         description=description,
         annotations=annotations,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 import pytest
 from mcp import Client, StdioServerParameters
 
+from sage200_mcp.config import Settings
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_ID, PRO, loopback_redirect
+from tests.helpers import CLIENT_ID, PRO, loopback_redirect, tool_snapshots
 
 pytestmark = pytest.mark.anyio
 
@@ -73,3 +75,32 @@ async def test_serve_against_sage_when_not_signed_in_offers_the_sign_in(
     text = result.content[0].text  # type: ignore[union-attr]
     assert result.is_error and "Not signed in to Sage yet" in text
     assert f"{sandbox_server.url}/authorize?" in text
+
+
+async def test_serve_before_set_up_starts_and_says_what_to_set(tmp_path: Path) -> None:
+    """A client launched with no credentials must not just show "disconnected": the server
+    starts, lists its tools, and answers with the text the command line gives."""
+    env = {"SAGE200_CONFIG_DIR": str(tmp_path), "SAGE200_CLIENT_ID": ""}
+    expected = Settings.load(environ=env).setup_problem()
+    assert expected is not None
+    async with Client(server("serve", **env), read_timeout_seconds=60) as client:
+        names = {tool.name for tool in (await client.list_tools()).tools}
+        assert names == {snapshot["name"] for snapshot in tool_snapshots()}
+        answer = await client.call_tool("list_customers", {})
+        status: Any = (await client.call_tool("get_status", {})).structured_content
+    assert answer.is_error and answer.content[0].text.endswith(expected)  # type: ignore[union-attr]
+    assert status["setup_needed"] == expected
+    login, status_line = (
+        subprocess.run(
+            [sys.executable, "-m", "sage200_mcp", command],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        for command in ("login", "status")
+    )
+    assert login.returncode == 1 and login.stderr == f"sage200-mcp: {expected}\n"
+    assert (
+        status_line.returncode == 1 and f"Set up:         not yet. {expected}" in status_line.stdout
+    )
