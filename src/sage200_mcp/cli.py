@@ -259,6 +259,31 @@ def _add_account(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     doctor.set_defaults(handler=run_doctor)
 
 
+def _add_setup(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    setup = commands.add_parser(
+        "setup",
+        help="answer a few questions to configure your Sage credentials, then sign in",
+        description="Ask for the application type, client id (and secret, saved only if you"
+        " agree), edition and redirect URL, write config.toml, then offer to sign in.",
+    )
+    setup.add_argument(
+        "--profile",
+        default=None,
+        help="write this profile's own config.toml (default: the shared one, for every profile)",
+    )
+
+    def run_setup(args: argparse.Namespace) -> int:
+        from sage200_mcp.commands import setup
+
+        return setup.setup(
+            args.profile,
+            setup.terminal_prompter(),
+            lambda settings: _account().login(settings, "browser"),
+        )
+
+    setup.set_defaults(handler=run_setup)
+
+
 def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser(
         "serve",
@@ -351,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_setup(commands)
     _add_server(commands)
     _add_account(commands)
     _add_sandbox(commands)

@@ -71,9 +71,9 @@ def status(settings: Settings) -> int:
     store = TokenStore(settings.tokens_path)
     profile = read_toml(settings.profile_config_path)
     out(f"Profile:        {settings.profile}")
-    problem = settings.setup_problem()
-    if problem is not None:
-        out(f"Set up:         not yet. {problem}")
+    setup_needed = settings.setup_problem()
+    if setup_needed is not None:
+        out(f"Set up:         not yet. {setup_needed}")
         return 1
     tokens = saved_sign_in(settings, store)
     if tokens is None:
