@@ -26,17 +26,18 @@ from mcp.types import Tool
 
 from sage200_mcp import __version__
 from sage200_mcp.server import TOOLSETS, create_server
-from tests.packaging.reads import ROOT, SOURCE, pyproject_version, variables_the_server_reads
+from tests.packaging.reads import (
+    MANIFEST_PATH,
+    ROOT,
+    SOURCE,
+    manifest,
+    pyproject_version,
+    variables_the_server_reads,
+)
 from tests.pinning import updating
 
-MANIFEST_PATH = ROOT / "packaging" / "mcpb" / "manifest.json"
 MCPB_TOOL = ROOT / "packaging" / "node_modules" / ".bin" / "mcpb"
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
-
-
-def manifest() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(MANIFEST_PATH.read_text())
-    return loaded
 
 
 async def _server_tools() -> list[Tool]:
