@@ -20,7 +20,7 @@ VARIANTS := \
 	count_style=unsupported,error_style=gateway count_style=unsupported,error_style=empty \
 	tunnel_timeout_rows=600
 
-.PHONY: demo check test test-variants lint typecheck sandbox bench mutations clean
+.PHONY: demo check test test-variants lint typecheck sandbox bench mutations mcpb clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy --strict bench
 
-check: test
+check: mcpb test
 	$(MAKE) --no-print-directory test-variants
 
 test: lint typecheck
@@ -57,9 +57,36 @@ test-variants: $(STAMP)
 		SAGE200_TEST_SANDBOX=$$variant $(PYTEST) -q; \
 	done
 
+# The Claude Desktop extension, dist/sage200-mcp-<version>.mcpb, checked by the official mcpb
+# tool (pinned in packaging/package-lock.json). It is a manifest_version 0.4 bundle of server
+# type "uv": the package's source, its pyproject.toml and an entry point, no dependencies.
+# Claude Desktop installs those with uv, as wheels for the user's own platform and Python, on
+# first start. The other kind, "python", would run the user's own `python` (often missing on
+# macOS and Windows, or older than 3.11) against dependencies vendored in server/lib, and
+# pydantic-core and rpds-py are compiled: one bundle per platform and Python version, and
+# still broken on a machine whose Python differs.
+MCPB := packaging/node_modules/.bin/mcpb
+MCPB_DIR := build/mcpb
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"$$/\1/p' src/sage200_mcp/__init__.py)
+
+$(MCPB): packaging/package.json packaging/package-lock.json
+	cd packaging && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+mcpb: $(MCPB)
+	rm -rf $(MCPB_DIR)
+	mkdir -p $(MCPB_DIR)/src dist
+	cp packaging/mcpb/manifest.json pyproject.toml README.md $(MCPB_DIR)/
+	cp -R packaging/mcpb/server $(MCPB_DIR)/server
+	cp -R src/sage200_mcp $(MCPB_DIR)/src/
+	find $(MCPB_DIR) -name __pycache__ -prune -exec rm -rf {} +
+	$(MCPB) validate $(MCPB_DIR)/manifest.json
+	$(MCPB) pack $(MCPB_DIR) dist/sage200-mcp-$(VERSION).mcpb
+	$(MCPB) info dist/sage200-mcp-$(VERSION).mcpb
+
 # every behaviour broken on purpose must be noticed by its tests (tests/mutations.md)
 mutations: $(STAMP)
 	$(BIN)/python -m tests.mutate
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist packaging/node_modules
