@@ -96,11 +96,11 @@ class Settings:
         if not self.client_id:
             raise ConfigError(
                 "No Sage client id is configured. Run `sage200-mcp setup` in a terminal: it asks"
-                " for the credentials Sage issued for your application and writes"
-                f" {self.config_dir / 'config.toml'}. Or set SAGE200_CLIENT_ID (and"
-                " SAGE200_CLIENT_SECRET for a web application) in the environment, for example"
-                " in the \"env\" of this server's entry in your MCP client's configuration. To"
-                " try the server without a Sage account, use `sage200-mcp serve --demo`."
+                " for the credentials Sage issued for your application and writes them to"
+                f" {self.config_dir / 'config.toml'}, readable by you alone. Or set"
+                " SAGE200_CLIENT_ID (and, for a web application, SAGE200_CLIENT_SECRET) in the"
+                " environment the server starts in. To try the server without a Sage account,"
+                " use `sage200-mcp serve --demo`."
             )
         return self.client_id
 

@@ -127,7 +127,8 @@ def create_server(
             found = load() if load is not None else settings
         except ConfigError as error:
             return unreadable_settings(), str(error)
-        assert found is not None  # checked above: settings or load
+        if found is None:  # only a demo has neither, and it is not configured this way
+            raise ValueError("no settings to serve")
         return found, found.setup_problem()
 
     @contextlib.asynccontextmanager
