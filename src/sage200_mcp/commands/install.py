@@ -39,6 +39,7 @@ class Target:
 
 def target(
     client_key: str,
+    name: str,
     scope: str | None,
     workspace: str | None,
     config: str | None,
@@ -46,6 +47,8 @@ def target(
 ) -> Target:
     """The client and the file to edit: ``--config``, else the client's file for the scope."""
     client = CLIENTS[client_key]
+    if not name.strip():
+        raise ConfigError("--name must not be empty: it is how the client lists the server.")
     wanted: Scope = "project" if scope in ("project", "workspace") or workspace else "user"
     if wanted not in client.scopes:
         raise ConfigError(
@@ -135,7 +138,7 @@ def install(
     show_only: bool,
     machine: Machine | None = None,
 ) -> int:
-    where = target(client_key, scope, workspace, config, machine or Machine.current())
+    where = target(client_key, name, scope, workspace, config, machine or Machine.current())
     env = environment(env_pairs)
     command = server_command(uvx)
     arguments = serve_arguments(demo, profile, toolsets)
@@ -169,7 +172,7 @@ def uninstall(
     config: str | None,
     machine: Machine | None = None,
 ) -> int:
-    where = target(client_key, scope, workspace, config, machine or Machine.current())
+    where = target(client_key, name, scope, workspace, config, machine or Machine.current())
     client = where.client
     change = remove_server(where.path, client.container, name, client.jsonc)
     if change.action == "absent":

@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _WHITESPACE = " \t\r\n"
+_BLANK = re.compile(r"[ \t\r\n]*")
+# a whole string in one match (~/.claude.json runs to megabytes of them); anything else falls
+# back to the character loop below, which says what is wrong and where
+_STRING = re.compile(r'"[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*"', re.DOTALL)
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _LITERALS = ("true", "false", "null")
 
@@ -67,7 +71,8 @@ class _Scanner:
         while self.at < len(text):
             char = text[self.at]
             if char in _WHITESPACE:
-                self.at += 1
+                blank = _BLANK.match(text, self.at)
+                self.at = blank.end() if blank else self.at + 1
             elif self.jsonc and text.startswith("//", self.at):
                 newline = text.find("\n", self.at)
                 self.at = len(text) if newline < 0 else newline
@@ -111,23 +116,24 @@ class _Scanner:
 
     def string(self) -> str:
         start = self.at
-        self.at += 1
         text = self.text
-        while True:
-            if self.at >= len(text):
-                raise self.fail("a string is never closed", start)
-            char = text[self.at]
-            if char == '"':
-                self.at += 1
-                break
-            if char == "\\":
-                self.at += 2
-            elif char < " ":
-                raise self.fail("a control character inside a string")
-            else:
-                self.at += 1
+        whole = _STRING.match(text, start)
+        if whole is not None:
+            self.at = whole.end()
+            if "\\" not in whole.group():
+                return whole.group()[1:-1]
+            return self.decode(whole.group(), start)
+        # no closing quote before a control character or the end: say which, and where
+        self.at = start + 1
+        while self.at < len(text) and text[self.at] >= " ":
+            self.at += 2 if text[self.at] == "\\" else 1
+        if self.at < len(text):
+            raise self.fail("a control character inside a string")
+        raise self.fail("a string is never closed", start)
+
+    def decode(self, literal: str, start: int) -> str:
         try:
-            decoded: str = json.loads(text[start : self.at])
+            decoded: str = json.loads(literal)
         except ValueError:
             raise self.fail("an invalid escape in a string", start) from None
         return decoded

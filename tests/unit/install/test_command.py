@@ -70,20 +70,23 @@ def test_other_settings_pass_through_and_malformed_ones_are_refused() -> None:
 
 def test_scopes_follow_the_client(tmp_path: Path) -> None:
     machine = Machine("linux", tmp_path, {}, tmp_path / "here")
-    assert install.target("vscode", "workspace", None, None, machine).path == (
+    assert install.target("vscode", "sage200", "workspace", None, None, machine).path == (
         tmp_path / "here/.vscode/mcp.json"
     )
-    assert install.target("cursor", None, str(tmp_path / "p"), None, machine).path == (
+    assert install.target("cursor", "sage200", None, str(tmp_path / "p"), None, machine).path == (
         tmp_path / "p/.cursor/mcp.json"
     )
     assert (
-        install.target("claude-code", None, None, None, machine).path == tmp_path / ".claude.json"
+        install.target("claude-code", "sage200", None, None, None, machine).path
+        == tmp_path / ".claude.json"
     )
-    assert install.target("windsurf", None, None, "~/x.json", machine).path == (
+    assert install.target("windsurf", "sage200", None, None, "~/x.json", machine).path == (
         Path("~/x.json").expanduser()
     )
+    with pytest.raises(ConfigError, match="--name must not be empty"):
+        install.target("cursor", " ", None, None, None, machine)
     with pytest.raises(ConfigError, match="Claude Desktop has no per-project config"):
-        install.target("claude-desktop", "project", None, None, machine)
+        install.target("claude-desktop", "sage200", "project", None, None, machine)
 
 
 def test_claude_code_gets_its_own_one_liner() -> None:

@@ -46,6 +46,8 @@ def uninstall(text: str, allow_comments: bool = False) -> str:
         ('{"a": 1} {}', (1, 10), "after the end"),
         ("{a: 1}", (1, 2), "quoted member name"),
         ('{"a": "\\q"}', (1, 7), "invalid escape"),
+        ('{"a": "x\ny"}', (1, 9), "control character"),
+        ('{"a": "x\\"}', (1, 7), "never closed"),
     ],
 )
 def test_invalid_json_is_refused_with_its_line_and_column(
