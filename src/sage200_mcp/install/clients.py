@@ -11,7 +11,9 @@ Sources (checked December 2026):
   (aaddrick/claude-desktop-debian) read it; undocumented by Anthropic.
 - Claude Code: user scope is the top-level ``mcpServers`` of ``~/.claude.json`` (on Windows
   ``%USERPROFILE%\\.claude.json``), project scope ``.mcp.json`` at the project's root, also
-  ``mcpServers`` (code.claude.com/docs, MCP). ``claude mcp add`` writes ``"type": "stdio"``.
+  ``mcpServers`` (code.claude.com/docs, MCP; anthropics/claude-code#4193). ``claude mcp add``
+  writes ``"type": "stdio"``. With ``CLAUDE_CONFIG_DIR`` set, where Claude Code reads servers is
+  unsettled (anthropics/claude-code#42217): use ``--config`` there.
 - Cursor: ``~/.cursor/mcp.json`` (global) and ``.cursor/mcp.json`` (project), ``mcpServers``
   (cursor.com/docs/mcp).
 - VS Code: ``.vscode/mcp.json`` (workspace) or ``mcp.json`` in the user folder
