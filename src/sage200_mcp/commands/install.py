@@ -196,8 +196,8 @@ def _credentials_hint(profile: str | None, env: Mapping[str, str]) -> None:
     except ConfigError as error:
         out(f"Your Sage settings need attention before the server can sign in: {error}")
         return
-    if not settings.client_id:
+    if settings.setup_problem() is not None:  # no client id, or a web app without its secret
         out(
-            "No Sage credentials are configured yet: run `sage200-mcp setup` first (or install"
+            "Sage is not set up yet for this profile: run `sage200-mcp setup` first (or install"
             " with --demo to try the built-in sandbox, no Sage account needed)."
         )

@@ -127,6 +127,8 @@ def test_without_credentials_install_says_to_run_setup_and_still_installs(home: 
 
     configured = run(home, "install", "claude-code", extra={"SAGE200_CLIENT_ID": "app"})
     assert configured.returncode == 0 and "setup" not in configured.stdout
+    web = {"SAGE200_CLIENT_ID": "app", "SAGE200_CLIENT_TYPE": "web"}  # and no secret
+    assert "run `sage200-mcp setup`" in run(home, "install", "claude-code", extra=web).stdout
 
     (home / "sage200-mcp").mkdir()
     (home / "sage200-mcp/config.toml").write_text("client_id = ")
