@@ -353,6 +353,93 @@ def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     demo.set_defaults(handler=run_demo)
 
 
+def _add_install(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from sage200_mcp.install.clients import CLIENTS
+
+    def common(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("client", choices=sorted(CLIENTS), help="the MCP client")
+        parser.add_argument("--name", default="sage200", help="the server's name (default sage200)")
+        parser.add_argument(
+            "--scope",
+            choices=("user", "project", "workspace"),
+            default=None,
+            help="user (default): every project; project/workspace: this directory's file"
+            " (.mcp.json, .cursor/mcp.json, .vscode/mcp.json)",
+        )
+        parser.add_argument(
+            "--workspace",
+            default=None,
+            metavar="DIR",
+            help="the project directory (implies --scope project)",
+        )
+        parser.add_argument(
+            "--config",
+            default=None,
+            metavar="PATH",
+            help="edit this file instead of the client's own",
+        )
+
+    install = commands.add_parser(
+        "install",
+        help="add this server to an MCP client's config (Claude Desktop, Claude Code, ...)",
+        description="Add this server to the client's config file, leaving everything else in it"
+        " as it was; the file is backed up first. Never writes a secret.",
+    )
+    common(install)
+    install.add_argument("--demo", action="store_true", help="serve the built-in sandbox's books")
+    _with_profile(install)
+    install.add_argument("--toolsets", default=None, metavar="LIST", help="as for serve")
+    install.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a non-secret setting for the server, such as SAGE200_EDITION=standard (repeatable)",
+    )
+    install.add_argument(
+        "--uvx", action="store_true", help="start the server with `uvx sage200-mcp`"
+    )
+    install.add_argument(
+        "--print", action="store_true", dest="show_only", help="show the entry; write nothing"
+    )
+
+    def run_install(args: argparse.Namespace) -> int:
+        from sage200_mcp.commands.install import install as run
+
+        return run(
+            args.client,
+            args.name,
+            scope=args.scope,
+            workspace=args.workspace,
+            config=args.config,
+            demo=args.demo,
+            profile=args.profile,
+            toolsets=args.toolsets,
+            env_pairs=args.env,
+            uvx=args.uvx,
+            show_only=args.show_only,
+        )
+
+    install.set_defaults(handler=run_install)
+
+    uninstall = commands.add_parser(
+        "uninstall",
+        help="take this server out of an MCP client's config",
+        description="Remove only this server's entry from the client's config file (backed up"
+        " first).",
+    )
+    common(uninstall)
+
+    def run_uninstall(args: argparse.Namespace) -> int:
+        from sage200_mcp.commands.install import uninstall as run
+
+        return run(
+            args.client, args.name, scope=args.scope, workspace=args.workspace, config=args.config
+        )
+
+    uninstall.set_defaults(handler=run_uninstall)
+
+
 def _sites() -> Any:
     from sage200_mcp.commands import sites
 
@@ -380,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_server(commands)
     _add_account(commands)
     _add_sandbox(commands)
+    _add_install(commands)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""install/: where MCP clients keep their config, and editing it in place."""
