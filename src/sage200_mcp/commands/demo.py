@@ -187,29 +187,44 @@ async def _tour() -> None:
 
 
 def _configs() -> None:
-    command = sys.executable
-    demo_args = ["-m", "sage200_mcp", "serve", "--demo"]
-    real_args = ["-m", "sage200_mcp", "serve"]
-    secrets = {"SAGE200_CLIENT_ID": "<your client id>", "SAGE200_CLIENT_SECRET": "<your secret>"}
+    from sage200_mcp.commands.install import server_command
+
+    command = server_command(uvx=False)
+    shown = " ".join(command)
+    demo_args = ["serve", "--demo"]
 
     def block(data: Any) -> str:
         return json.dumps(data, indent=2)
 
     out("\n" + "=" * 78)
+    out("Connect your assistant: one command adds this server to its configuration file")
+    out("(other entries kept as they are, the file backed up first):")
+    out(f"\n  {shown} install claude-desktop --demo   # these books, no Sage account needed")
+    out("  (or claude-code, cursor, vscode, windsurf; --print shows the entry, writes nothing)")
+    out("\nFor your own books, with the credentials Sage issued for your application:")
+    out(f"\n  {shown} setup                    # a few questions, then sign in")
+    out(f"  {shown} install claude-desktop   # or claude-code, cursor, vscode, windsurf")
+    out("\nBy hand instead: Claude Desktop's claude_desktop_config.json, Cursor's")
+    out("~/.cursor/mcp.json and Windsurf's ~/.codeium/windsurf/mcp_config.json take")
     out(
-        "Connect your assistant. These run the demo; for your own books, use"
-        f" {real_args} and set {', '.join(secrets)} (see README)."
+        block({"mcpServers": {"sage200": {"command": command[0], "args": command[1:] + demo_args}}})
     )
-    out("\nClaude Desktop - claude_desktop_config.json:")
-    out(block({"mcpServers": {"sage200": {"command": command, "args": demo_args}}}))
-    out("\nClaude Code:")
-    out(f"  claude mcp add sage200 -- {command} {' '.join(demo_args)}")
-    out("\nVS Code - .vscode/mcp.json:")
-    out(block({"servers": {"sage200": {"type": "stdio", "command": command, "args": demo_args}}}))
-    out("\nCursor - ~/.cursor/mcp.json:")
-    out(block({"mcpServers": {"sage200": {"command": command, "args": demo_args}}}))
-    out("\nYour own books (any of the above, with credentials from Sage):")
-    out(block({"mcpServers": {"sage200": {"command": command, "args": real_args, "env": secrets}}}))
+    out("VS Code's .vscode/mcp.json takes")
+    out(
+        block(
+            {
+                "servers": {
+                    "sage200": {
+                        "type": "stdio",
+                        "command": command[0],
+                        "args": command[1:] + demo_args,
+                    }
+                }
+            }
+        )
+    )
+    out(f"and Claude Code: claude mcp add sage200 -- {shown} {' '.join(demo_args)}")
+    out("For your own books, drop --demo.")
 
 
 def demo() -> int:

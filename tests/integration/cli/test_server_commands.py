@@ -84,6 +84,8 @@ def test_the_demo_tours_the_tools_and_prints_client_configurations() -> None:
         "ties out",
         "Stockwell Office Supplies (Ireland) Ltd",
         "EUR",
+        "-m sage200_mcp install claude-desktop --demo",
+        "-m sage200_mcp setup",
         "claude_desktop_config.json",
         "claude mcp add sage200",
         ".vscode/mcp.json",
