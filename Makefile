@@ -1,6 +1,8 @@
 # Two entry points, each doing its own set-up: `make demo` and `make check` (the README's).
 # `make check` is `make test` (lint, types, import contracts, every test once: the everyday
-# loop, under four minutes here) and then `make test-variants`: the product's integration tests
+# loop, under four minutes here), then `make packaging` (the wheel and sdist built as PyPI would
+# take them, the wheel installed in a fresh venv and run by uv as `uvx` would, and
+# tests/packaging/ run against them), then `make test-variants`: the product's integration tests
 # once more against a sandbox playing each unknown of the real API (docs/SAGE200_API.md §8)
 # another way: every combination of $count answer and error body (the default pair is the main
 # run), and a Professional tunnel that times out above 600 rows.
@@ -13,6 +15,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 PYTEST := $(BIN)/pytest -n 2
+
+# the package as users get it (tests/packaging/): built into dist/, installed in a venv of its own
+DIST := dist
+INSTALLED := .venv-installed
+# uv's cache lives in that venv's folder: each `make installed` starts uv from nothing too
+UV_ENV := UV_CACHE_DIR=$(CURDIR)/$(INSTALLED)/uv-cache UV_PYTHON_DOWNLOADS=never
 VARIANTS := \
 	count_style=number,error_style=gateway count_style=number,error_style=empty \
 	count_style=odata,error_style=message count_style=odata,error_style=gateway \
@@ -20,7 +28,8 @@ VARIANTS := \
 	count_style=unsupported,error_style=gateway count_style=unsupported,error_style=empty \
 	tunnel_timeout_rows=600
 
-.PHONY: demo check test test-variants lint typecheck sandbox bench mutations mcpb clean
+.PHONY: demo check test test-variants packaging dist installed lint typecheck sandbox bench \
+	mutations mcpb clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,10 +55,33 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict bench
 
 check: mcpb test
+	$(MAKE) --no-print-directory packaging
 	$(MAKE) --no-print-directory test-variants
 
+# tests/packaging/ need what `make packaging` builds and installs (PyPI is for set-up, never for
+# tests): they run there, and would only skip here
 test: lint typecheck
-	$(PYTEST)
+	$(PYTEST) --ignore=tests/packaging
+
+# the wheel and sdist, built afresh from this tree in isolation (setuptools fetched from PyPI,
+# as for anyone building the sdist) and checked as PyPI would check an upload
+dist: $(STAMP)
+	rm -rf $(DIST)
+	$(BIN)/python -m build --outdir $(DIST) .
+	$(BIN)/twine check --strict $(DIST)/*
+
+# the wheel installed as users get it: `pip install` in a fresh venv (not editable, no dev
+# extras, nothing of this tree on its path), and uv's cache warmed so the tests can run the
+# wheel as `uvx --from` does with --offline
+installed: dist
+	rm -rf $(INSTALLED)
+	$(PYTHON) -m venv $(INSTALLED)
+	$(INSTALLED)/bin/python -m pip install --quiet $(DIST)/*.whl
+	$(UV_ENV) $(BIN)/uv tool run --quiet --from $(DIST)/*.whl sage200-mcp --version
+
+packaging: installed
+	SAGE200_DIST=$(CURDIR)/$(DIST) SAGE200_INSTALLED_BIN=$(CURDIR)/$(INSTALLED)/bin/sage200-mcp \
+		$(UV_ENV) $(PYTEST) tests/packaging
 
 test-variants: $(STAMP)
 	@set -e; for variant in $(VARIANTS); do \
@@ -89,4 +121,5 @@ mutations: $(STAMP)
 	$(BIN)/python -m tests.mutate
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist packaging/node_modules
+	rm -rf $(VENV) $(INSTALLED) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist \
+		packaging/node_modules
