@@ -64,9 +64,11 @@ test: lint typecheck
 	$(PYTEST) --ignore=tests/packaging
 
 # the wheel and sdist, built afresh from this tree in isolation (setuptools fetched from PyPI,
-# as for anyone building the sdist) and checked as PyPI would check an upload
+# as for anyone building the sdist) and checked as PyPI would check an upload; without an old
+# build's egg-info, whose file list setuptools would reuse: a data file dropped from the
+# package-data would still ship, from this machine only
 dist: $(STAMP)
-	rm -rf $(DIST)
+	rm -rf $(DIST) build src/*.egg-info
 	$(BIN)/python -m build --outdir $(DIST) .
 	$(BIN)/twine check --strict $(DIST)/*
 
