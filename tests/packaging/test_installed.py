@@ -67,6 +67,14 @@ def test_version_is_the_wheels(launcher: str, tmp_path: Path) -> None:
     assert shown.stdout.strip() == f"sage200-mcp {version}"
 
 
+async def answer(client: Client, tool: str, arguments: dict[str, Any]) -> Any:
+    """The tool's structured answer; an error (a data file the wheel left out, say) fails the
+    test with the server's own words."""
+    result = await client.call_tool(tool, arguments)
+    assert not result.is_error, f"{tool}: {result.content}"
+    return result.structured_content
+
+
 @pytest.mark.parametrize("launcher", LAUNCHERS)
 async def test_serve_demo_answers_over_stdio(launcher: str, tmp_path: Path) -> None:
     version = wheel_metadata(built(".whl"))["Version"]
@@ -83,11 +91,9 @@ async def test_serve_demo_answers_over_stdio(launcher: str, tmp_path: Path) -> N
         assert client.server_info is not None
         assert (client.server_info.name, client.server_info.version) == ("sage200-mcp", version)
         tools = (await client.list_tools()).tools
-        status: Any = (await client.call_tool("get_status", {})).structured_content
-        await client.call_tool("switch_site", {"site": "Stockwell Office Supplies Ltd"})
-        page: Any = (
-            await client.call_tool("list_customers", {"over_credit_limit": True})
-        ).structured_content
+        status = await answer(client, "get_status", {})
+        await answer(client, "switch_site", {"site": "Stockwell Office Supplies Ltd"})
+        page = await answer(client, "list_customers", {"over_credit_limit": True})
     # the same tools, schemas and all, as this tree's server (pinned by test_tool_schemas)
     served = {tool.name: (tool.input_schema, tool.output_schema) for tool in tools}
     assert served == {t["name"]: (t["inputSchema"], t["outputSchema"]) for t in tool_snapshots()}
