@@ -1,8 +1,8 @@
 # Two entry points, each doing its own set-up: `make demo` and `make check` (the README's).
 # `make check` is `make test` (lint, types, import contracts, every test once: the everyday
 # loop, under four minutes here), then `make packaging` (the wheel and sdist built as PyPI would
-# take them, the wheel installed in a fresh venv and run by uv as `uvx` would, and
-# tests/packaging/ run against them), then `make test-variants`: the product's integration tests
+# take them, the wheel installed in a fresh venv and run by uv as `uvx` would, and the tests
+# marked `wheel` run against them), then `make test-variants`: the product's integration tests
 # once more against a sandbox playing each unknown of the real API (docs/SAGE200_API.md §8)
 # another way: every combination of $count answer and error body (the default pair is the main
 # run), and a Professional tunnel that times out above 600 rows.
@@ -58,19 +58,19 @@ check: mcpb test
 	$(MAKE) --no-print-directory packaging
 	$(MAKE) --no-print-directory test-variants
 
-# tests/packaging/ need what `make packaging` builds and installs (PyPI is for set-up, never for
-# tests): they run there, and would only skip here
+# the tests marked `wheel` need what `make packaging` builds and installs (PyPI is for set-up,
+# never for tests): they run there, and would only skip here
 test: lint typecheck
-	$(PYTEST) --ignore=tests/packaging
+	$(PYTEST) -m 'not wheel'
 
 # the wheel and sdist, built afresh from this tree in isolation (setuptools fetched from PyPI,
 # as for anyone building the sdist) and checked as PyPI would check an upload; without an old
 # build's egg-info, whose file list setuptools would reuse: a data file dropped from the
 # package-data would still ship, from this machine only
 dist: $(STAMP)
-	rm -rf $(DIST) build src/*.egg-info
+	rm -rf $(DIST)/*.whl $(DIST)/*.tar.gz src/*.egg-info
 	$(BIN)/python -m build --outdir $(DIST) .
-	$(BIN)/twine check --strict $(DIST)/*
+	$(BIN)/twine check --strict $(DIST)/*.whl $(DIST)/*.tar.gz
 
 # the wheel installed as users get it: `pip install` in a fresh venv (not editable, no dev
 # extras, nothing of this tree on its path), and uv's cache warmed so the tests can run the
@@ -83,7 +83,7 @@ installed: dist
 
 packaging: installed
 	SAGE200_DIST=$(CURDIR)/$(DIST) SAGE200_INSTALLED_BIN=$(CURDIR)/$(INSTALLED)/bin/sage200-mcp \
-		$(UV_ENV) $(PYTEST) tests/packaging
+		$(UV_ENV) $(PYTEST) -m wheel tests/packaging
 
 test-variants: $(STAMP)
 	@set -e; for variant in $(VARIANTS); do \
@@ -110,7 +110,7 @@ $(MCPB): packaging/package.json packaging/package-lock.json
 mcpb: $(MCPB)
 	rm -rf $(MCPB_DIR)
 	mkdir -p $(MCPB_DIR)/src dist
-	cp packaging/mcpb/manifest.json pyproject.toml README.md $(MCPB_DIR)/
+	cp packaging/mcpb/manifest.json pyproject.toml README.md LICENSE $(MCPB_DIR)/
 	cp -R packaging/mcpb/server $(MCPB_DIR)/server
 	cp -R src/sage200_mcp $(MCPB_DIR)/src/
 	find $(MCPB_DIR) -name __pycache__ -prune -exec rm -rf {} +

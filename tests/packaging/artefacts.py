@@ -21,8 +21,6 @@ import pytest
 
 DIST_ENV = "SAGE200_DIST"
 INSTALLED_ENV = "SAGE200_INSTALLED_BIN"
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "src" / "sage200_mcp"
 
 
 def _missing(reason: str) -> NoReturn:

@@ -3,6 +3,7 @@ and the version it reports."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import tomllib
@@ -27,8 +28,13 @@ def variables_the_server_reads() -> set[str]:
 
 
 def pyproject_version() -> str:
-    version: str = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-    return version
+    """The version the wheel gets: pyproject.toml has none of its own, only the attribute
+    setuptools reads it from, so this is that attribute's value."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" in pyproject["project"]["dynamic"]
+    attribute = pyproject["tool"]["setuptools"]["dynamic"]["version"]["attr"]
+    module, _, name = attribute.rpartition(".")
+    return str(getattr(importlib.import_module(module), name))
 
 
 def manifest() -> dict[str, Any]:

@@ -15,16 +15,10 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from tests.helpers import tool_snapshots
-from tests.packaging.artefacts import (
-    PACKAGE,
-    built,
-    clean_env,
-    installed_bin,
-    uv_bin,
-    wheel_metadata,
-)
+from tests.packaging.artefacts import built, clean_env, installed_bin, uv_bin, wheel_metadata
+from tests.packaging.reads import SOURCE
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.wheel]
 
 LAUNCHERS = ["pip install", "uvx"]
 
@@ -48,7 +42,7 @@ def test_installed_package_is_the_wheels_not_this_tree() -> None:
         env=clean_env(),
     ).stdout.strip()
     assert "site-packages" in Path(found).parts
-    assert not Path(found).is_relative_to(PACKAGE)
+    assert not Path(found).is_relative_to(SOURCE)
 
 
 @pytest.mark.parametrize("launcher", LAUNCHERS)

@@ -194,6 +194,9 @@ def test_the_bundle_holds_the_manifest_the_entry_point_and_the_current_source() 
         assert bundle.read("server/main.py") == entry.read_bytes()
         assert bundle.read("pyproject.toml") == (ROOT / "pyproject.toml").read_bytes()
         assert "README.md" in names  # pyproject.toml names it as the package's readme
+        # and its license-files: without it the wheel uv builds carries no licence, and
+        # setuptools warns it will refuse such a build from February 2027
+        assert "LICENSE" in names
         source = {
             "src/" + path.relative_to(SOURCE.parent).as_posix(): path
             for path in SOURCE.rglob("*")

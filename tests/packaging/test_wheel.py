@@ -10,17 +10,21 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 
 from sage200_mcp import __version__
-from tests.packaging.artefacts import PACKAGE, ROOT, built, wheel_metadata
+from tests.packaging.artefacts import built, wheel_metadata
+from tests.packaging.reads import ROOT, SOURCE
+
+pytestmark = pytest.mark.wheel
 
 
 def _source_files() -> set[str]:
     """Every file of the package in this tree, as the wheel names it: code and data alike."""
     return {
-        path.relative_to(PACKAGE.parent).as_posix()
-        for path in PACKAGE.rglob("*")
+        path.relative_to(SOURCE.parent).as_posix()
+        for path in SOURCE.rglob("*")
         if path.is_file() and "__pycache__" not in path.parts
     }
 
@@ -65,12 +69,10 @@ def test_sdist_is_the_source_release() -> None:
     assert sdist.name == f"{top}.tar.gz"
     with tarfile.open(sdist) as archive:
         names = {Path(n).relative_to(top).as_posix() for n in archive.getnames() if n != top}
-    wanted = {"PKG-INFO", "pyproject.toml", "README.md", "LICENSE", "MANIFEST.in", "Makefile"}
+    wanted = {"PKG-INFO", "pyproject.toml", "README.md", "LICENSE", "CHANGELOG.md", "Makefile"}
     wanted |= {f"src/{name}" for name in _source_files()}
     # what a packager needs to run the tests from the sdist, and the docs the README links to
     wanted |= {"tests/conftest.py", "tests/helpers.py", "bench/bench.py", "docs/ARCHITECTURE.md"}
-    if (ROOT / "CHANGELOG.md").exists():
-        wanted.add("CHANGELOG.md")
     assert wanted <= names, sorted(wanted - names)
     assert not {n for n in names if n.startswith((".venv", ".git", "dist/", "build/", ".ci/"))}
     assert not {n for n in names if "__pycache__" in n or n.endswith(".pyc")}
