@@ -15,18 +15,18 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 PYTEST := $(BIN)/pytest -n 2
-
-# the package as users get it (tests/packaging/): built into dist/, installed in a venv of its own
-DIST := dist
-INSTALLED := .venv-installed
-# uv's cache lives in that venv's folder: each `make installed` starts uv from nothing too
-UV_ENV := UV_CACHE_DIR=$(CURDIR)/$(INSTALLED)/uv-cache UV_PYTHON_DOWNLOADS=never
 VARIANTS := \
 	count_style=number,error_style=gateway count_style=number,error_style=empty \
 	count_style=odata,error_style=message count_style=odata,error_style=gateway \
 	count_style=odata,error_style=empty count_style=unsupported,error_style=message \
 	count_style=unsupported,error_style=gateway count_style=unsupported,error_style=empty \
 	tunnel_timeout_rows=600
+
+# the package as users get it (tests/packaging/): built into dist/, installed in a venv of its own
+DIST := dist
+INSTALLED := .venv-installed
+# uv's cache lives in that venv's folder: each `make installed` starts uv from nothing too
+UV_ENV := UV_CACHE_DIR=$(CURDIR)/$(INSTALLED)/uv-cache UV_PYTHON_DOWNLOADS=never
 
 .PHONY: demo check test test-variants packaging dist installed lint typecheck sandbox bench \
 	mutations mcpb clean
