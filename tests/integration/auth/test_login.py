@@ -180,7 +180,8 @@ def test_a_busy_port_is_reported_before_any_browser_opens(cli: Cli) -> None:
 def test_login_without_a_client_id_explains_what_to_set(cli: Cli) -> None:
     result = cli.run("login", env={"SAGE200_CLIENT_ID": ""})
     assert result.returncode == 1
-    assert "SAGE200_CLIENT_ID" in result.stderr and "sage200-mcp demo" in result.stderr
+    assert "sage200-mcp setup" in result.stderr and "SAGE200_CLIENT_ID" in result.stderr
+    assert "sage200-mcp serve --demo" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_status_warns_when_the_sign_in_is_about_to_end(cli: Cli) -> None:
