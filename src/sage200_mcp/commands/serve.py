@@ -45,17 +45,39 @@ def serve(
     again on each call until it is complete.
     """
     configure_logging()
-    if load is not None:
-        _warn_if_not_set_up(load)
     with _collector_paused():
-        from sage200_mcp.server import create_server, parse_toolsets
+        from sage200_mcp.server import TOOLSETS, create_server, parse_toolsets
 
-        chosen = parse_toolsets(toolsets or os.environ.get("SAGE200_TOOLSETS"))
+        try:
+            chosen = parse_toolsets(toolsets or os.environ.get("SAGE200_TOOLSETS"))
+        except ConfigError as error:
+            if load is None:  # the demo, started by hand: say so and stop
+                raise
+            # a typo in a client's settings form must not disconnect the server either: every
+            # tool is listed and each says what to fix, none reads the books
+            chosen, load = (
+                tuple(TOOLSETS),
+                _refusing(
+                    f"{error} Fix the toolsets setting (--toolsets or SAGE200_TOOLSETS) and restart"
+                    " the server."
+                ),
+            )
+        if load is not None:
+            _warn_if_not_set_up(load)
         mcp = create_server(None, demo=load is None, toolsets=chosen, load=load)
     if transport == "stdio":
         mcp.run("stdio")
         return 0
     return _serve_http(mcp, host, port)
+
+
+def _refusing(problem: str) -> Callable[[], Settings]:
+    """A configuration that cannot be used as given, whatever the files say."""
+
+    def load() -> Settings:
+        raise ConfigError(problem)
+
+    return load
 
 
 def _warn_if_not_set_up(load: Callable[[], Settings]) -> None:

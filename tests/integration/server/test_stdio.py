@@ -14,7 +14,7 @@ from mcp import Client, StdioServerParameters
 
 from sage200_mcp.config import Settings
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_ID, PRO, loopback_redirect, tool_snapshots
+from tests.helpers import CLIENT_ID, PRO, loopback_redirect, sandbox_requests, tool_snapshots
 
 pytestmark = pytest.mark.anyio
 
@@ -104,3 +104,27 @@ async def test_serve_before_set_up_starts_and_says_what_to_set(tmp_path: Path) -
     assert (
         status_line.returncode == 1 and f"Set up:         not yet. {expected}" in status_line.stdout
     )
+
+
+async def test_serve_with_a_mistyped_toolset_starts_and_says_what_to_fix(
+    sandbox_server: SandboxServer, tmp_path: Path
+) -> None:
+    """The extension's settings form takes toolsets as free text: a typo there must not leave
+    the client showing "disconnected", nor quietly offer tools the user meant to leave out."""
+    env = {
+        "SAGE200_CONFIG_DIR": str(tmp_path),
+        "SAGE200_ID_URL": sandbox_server.url,
+        "SAGE200_API_URL": sandbox_server.url + PRO,
+        "SAGE200_CLIENT_ID": CLIENT_ID,
+        "SAGE200_TOOLSETS": "customers,custmers",
+    }
+    before = sandbox_requests(sandbox_server.url)
+    async with Client(server("serve", **env), read_timeout_seconds=60) as client:
+        names = {tool.name for tool in (await client.list_tools()).tools}
+        answer = await client.call_tool("list_customers", {})
+        status: Any = (await client.call_tool("get_status", {})).structured_content
+    assert names == {snapshot["name"] for snapshot in tool_snapshots()}
+    text = answer.content[0].text  # type: ignore[union-attr]
+    assert answer.is_error and "Unknown toolset(s) 'custmers'" in text
+    assert "Fix the toolsets setting" in text and status["setup_needed"] in text
+    assert sandbox_requests(sandbox_server.url) == before  # nothing was read
