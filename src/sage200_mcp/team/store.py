@@ -218,8 +218,8 @@ class TeamStore:
             else self.cipher.seal(sign_in.refresh_token, _context(subject, "refresh_token"))
         )
         rows = await transaction.fetch(
-            f"INSERT INTO sage_sign_ins ({_SIGN_IN_COLUMNS}, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)"
+            f"INSERT INTO sage_sign_ins (subject, {_SIGN_IN_COLUMNS}, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)"
             " ON CONFLICT (subject) DO UPDATE SET key_id = excluded.key_id,"
             " access_token = excluded.access_token, refresh_token = excluded.refresh_token,"
             " access_expires_at = excluded.access_expires_at,"
