@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -37,10 +37,18 @@ _SIGN_IN_COLUMNS = (
     " signed_in_at, scope, generation"
 )
 _GRANT_COLUMNS = "subject, client_id, resource, scope, expires_at, family"
+# refreshes a held sign-in with Sage: the new tokens, or None when Sage ended the sign-in
+Refresher = Callable[[SageSignIn], Awaitable[SageSignIn | None]]
 
 
 class NotSignedIn(Sage200Error):
     """The person has no Sage sign-in stored: they must sign in (again)."""
+
+
+def _not_signed_in() -> NotSignedIn:
+    return NotSignedIn(
+        "You are not signed in to Sage on this server (or Sage ended your sign-in): sign in again."
+    )
 
 
 def digest(token: str) -> str:
@@ -185,13 +193,52 @@ class TeamStore:
         )
         return self._open_sign_in(subject, rows[0]) if rows else None
 
+    async def fresh_sign_in(
+        self,
+        subject: str,
+        refresh: Refresher,
+        *,
+        rejected: SageSignIn | None = None,
+        margin: float = 30.0,
+    ) -> SageSignIn:
+        """``subject``'s sign-in with a usable access token, refreshing at most once across
+        every replica: the call to make before each request to Sage.
+
+        The common case is one read. Only a stale token (or one Sage refused: pass it as
+        ``rejected``) takes the refresh lock, and under it the row is read again: a newer
+        generation means another caller refreshed while this one waited, and its token is
+        used rather than spending the refresh token a second time. ``refresh`` gets the held
+        sign-in and returns the new one, or None when Sage ended the sign-in (it is then
+        forgotten). Raises ``NotSignedIn`` when there is no sign-in, or it was ended.
+        """
+
+        def usable(sign_in: SageSignIn) -> bool:
+            newer = rejected is None or sign_in.generation > rejected.generation
+            return newer and sign_in.access_valid(self.clock(), margin)
+
+        current = await self.sign_in(subject)
+        if current is None:
+            raise _not_signed_in()
+        if usable(current):
+            return current
+        async with self.refreshing(subject) as held:
+            assert held.current is not None  # refreshing() raises when there is no row
+            if usable(held.current):
+                return held.current
+            renewed = await refresh(held.current)
+            if renewed is None:
+                await held.forget()
+                raise _not_signed_in()
+            return await held.save(renewed)
+
     @asynccontextmanager
     async def refreshing(self, subject: str) -> AsyncIterator[HeldSignIn]:
         """Hold ``subject``'s refresh lock, across every replica, and read their sign-in under it.
 
-        The caller looks at ``held.current``: if its access token is still good (another
-        replica refreshed while this one waited), it uses it; otherwise it refreshes with Sage
-        and calls ``held.save(new)``. Sage therefore never sees a refresh token twice. Raises
+        ``fresh_sign_in`` is the usual way in. Used directly, the caller looks at
+        ``held.current``: if its access token is good (another replica refreshed while this
+        one waited), it uses it; otherwise it refreshes with Sage and calls
+        ``held.save(new)``. Sage therefore never sees a refresh token twice. Raises
         ``NotSignedIn`` when there is no sign-in to refresh.
         """
         lock = self._refresh_locks.setdefault(subject, asyncio.Lock())
@@ -202,10 +249,7 @@ class TeamStore:
                 (subject,),
             )
             if not rows:
-                raise NotSignedIn(
-                    "You are not signed in to Sage on this server (or your sign-in was ended):"
-                    " sign in again."
-                )
+                raise _not_signed_in()
             yield HeldSignIn(self, transaction, subject, self._open_sign_in(subject, rows[0]))
 
     async def _write_sign_in(

@@ -24,29 +24,25 @@ SUBJECT = "racing-person"
 TASKS = 5
 REFRESH_SECONDS = 0.3
 
-Refresher = Callable[[str], Awaitable[str]]
+Refresh = Callable[[str], Awaitable[str]]
 
 
-async def fresh_access_token(store: TeamStore, subject: str, refresh: Refresher) -> str:
-    """What a replica does before calling Sage: refresh only if the token read under the lock
-    is stale, so whoever waited uses the token the first one got."""
-    async with store.refreshing(subject) as held:
-        current = held.current
-        assert current is not None and current.refresh_token is not None
-        if current.access_valid(time.time()):
-            return current.access_token
-        token = await refresh(current.refresh_token)
-        saved = await held.save(
-            SageSignIn(
-                access_token=token,
-                refresh_token=f"refresh-after-{token}",
-                access_expires_at=time.time() + 300,
-                refresh_expires_at=current.refresh_expires_at,
-                signed_in_at=current.signed_in_at,
-                scope=current.scope,
-            )
+async def fresh_access_token(store: TeamStore, subject: str, refresh: Refresh) -> str:
+    """What a replica does before calling Sage; ``refresh`` plays Sage's token endpoint."""
+
+    async def renew(held: SageSignIn) -> SageSignIn:
+        assert held.refresh_token is not None
+        token = await refresh(held.refresh_token)
+        return SageSignIn(
+            access_token=token,
+            refresh_token=f"refresh-after-{token}",
+            access_expires_at=time.time() + 300,
+            refresh_expires_at=held.refresh_expires_at,
+            signed_in_at=held.signed_in_at,
+            scope=held.scope,
         )
-        return saved.access_token
+
+    return (await store.fresh_sign_in(subject, renew)).access_token
 
 
 async def race(counter: Path, start: float) -> list[str]:

@@ -320,7 +320,7 @@ async def test_the_audit_log_exports_json_lines_without_secrets(store: TeamStore
 
 async def test_database_round_trips_per_operation(store: TeamStore) -> None:
     """The figures a tool call pays (the bench reports them): a token check and an audit row
-    are one statement each; a refresh-lock pass that finds the token fresh is three."""
+    are one statement each, as is getting a Sage token that is still fresh."""
     await signed_in(store)
     grant = Grant(SUBJECT, "client", "https://mcp.example/mcp", "sage", time.time() + 60, "f")
     await store.save_access_token("token", grant)
@@ -336,4 +336,43 @@ async def test_database_round_trips_per_operation(store: TeamStore) -> None:
     entry = AuditEntry(1.0, SUBJECT, None, "get_status", {}, 10, 1.0, "ok")
     assert await trips(store.record(entry)) == 1
     await store.save_sign_in(SUBJECT, sign_in(expires_at=time.time() + 600))
-    assert await trips(fresh_access_token(store, SUBJECT, refresh=None)) == 3  # type: ignore[arg-type]
+    unused = store.fresh_sign_in(SUBJECT, refresh=None)  # type: ignore[arg-type]
+    assert await trips(unused) == 1
+    await store.save_sign_in(SUBJECT, sign_in(expires_at=0.0))
+
+    async def renew(held: SageSignIn) -> SageSignIn:
+        return sign_in("renewed", time.time() + 600)
+
+    # read; BEGIN, read under the lock, write, COMMIT
+    assert await trips(store.fresh_sign_in(SUBJECT, renew)) == 5
+
+
+async def test_a_token_sage_refused_is_refreshed_once_though_its_clock_says_valid(
+    store: TeamStore,
+) -> None:
+    await store.upsert_person(SUBJECT, None, None)
+    refused = await store.save_sign_in(SUBJECT, sign_in("refused", time.time() + 600))
+    calls: list[int] = []
+
+    async def renew(held: SageSignIn) -> SageSignIn:
+        calls.append(held.generation)
+        await asyncio.sleep(0.05)
+        return sign_in("accepted", time.time() + 600)
+
+    got = await asyncio.gather(
+        *(store.fresh_sign_in(SUBJECT, renew, rejected=refused) for _ in range(10))
+    )
+    assert calls == [refused.generation]
+    assert {g.access_token for g in got} == {"accepted"}
+    assert (await store.fresh_sign_in(SUBJECT, renew)).access_token == "accepted"
+
+
+async def test_a_sign_in_sage_ended_is_forgotten(store: TeamStore) -> None:
+    await signed_in(store)
+
+    async def ended(held: SageSignIn) -> None:
+        return None
+
+    with pytest.raises(NotSignedIn, match="sign in"):
+        await store.fresh_sign_in(SUBJECT, ended)
+    assert await store.sign_in(SUBJECT) is None
