@@ -68,7 +68,7 @@ class HeldSignIn:
     """A person's sign-in read under their refresh lock (``TeamStore.refreshing``)."""
 
     def __init__(
-        self, store: TeamStore, transaction: Transaction, subject: str, current: SageSignIn | None
+        self, store: TeamStore, transaction: Transaction, subject: str, current: SageSignIn
     ) -> None:
         self._store = store
         self._transaction = transaction
@@ -222,7 +222,6 @@ class TeamStore:
         if usable(current):
             return current
         async with self.refreshing(subject) as held:
-            assert held.current is not None  # refreshing() raises when there is no row
             if usable(held.current):
                 return held.current
             renewed = await refresh(held.current)
@@ -322,10 +321,12 @@ class TeamStore:
         )
         rotated = 0
         for (subject,) in rows:
-            async with self.refreshing(str(subject)) as held:
-                if held.current is not None:
+            try:
+                async with self.refreshing(str(subject)) as held:
                     await held.save(held.current)
-                    rotated += 1
+            except NotSignedIn:
+                continue  # signed out meanwhile: nothing left to re-seal
+            rotated += 1
         return rotated
 
     # the selected company
