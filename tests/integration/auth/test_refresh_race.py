@@ -69,7 +69,9 @@ def test_eight_processes_at_expiry_share_one_refresh(
             TokenResponse.parse(signed_in), time.time(), 90, server.url, CLIENT_ID
         )
     )
-    server.sandbox.reset(keep_tokens=True)
+    # the signed-in token expires in 2 s; the refreshed one lives long enough that a loaded
+    # machine's slow request cannot outlast it and turn a shared refresh into a 401
+    server.sandbox.reset(keep_tokens=True, access_token_ttl=300)
     start_at = time.time() + 4  # past expiry, and time for every process to be ready
     processes = [
         subprocess.Popen(
