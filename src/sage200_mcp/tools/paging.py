@@ -58,7 +58,8 @@ class Cursor:
 @dataclass(frozen=True)
 class Paging:
     """The cursors of one search: the tool that reads them (named in messages), the search's
-    fingerprint (which covers the company), the key that signs them, and the company's id."""
+    fingerprint (which covers the company), the key that signs them, and the company, whose
+    id each cursor carries so that one used in another company's call is refused by name."""
 
     tool: str
     query: str

@@ -124,6 +124,8 @@ def naming_company(body: ToolBody) -> ToolBody:
         try:
             named = as_company(match_company(await reachable_sites(app_state(context)), company))
         except NoSuchCompany as error:
+            if not error.candidates:  # none reachable: its own explanation says what to do
+                raise
             raise ToolError(
                 f"{error} Nothing was read: give one of them as company, or leave company out"
                 " to read the selected company."
