@@ -177,6 +177,11 @@ def output_economy(profile: Profile) -> Figure:
 
 
 TOOL_LIST_BASELINE = "1b08f86"  # the code before issue 12's tools and arguments
+# The limit on tools/list against that code: 1.40 until issue 14 required every company-scoped
+# tool (24 of 30) to take an optional `company`, so that stateless clients and teams never depend
+# on a remembered selection. With one short description shared by all, that took 31,317 chars
+# (1.39) to 34,868 (1.546); the limit rose by the least that allows.
+TOOL_LIST_LIMIT = 1.55
 
 
 def tool_list_size(profile: Profile, home: Path) -> Figure:
@@ -200,8 +205,8 @@ def tool_list_size(profile: Profile, home: Path) -> Figure:
         size,
         size_before,
         f"the code at {TOOL_LIST_BASELINE} (before issue 12)",
-        "<= 1.40",
-        size / size_before <= 1.40,
+        f"<= {TOOL_LIST_LIMIT:.2f}",
+        size / size_before <= TOOL_LIST_LIMIT,
         f"{count} tools now, {count_before} before",
     )
 

@@ -70,6 +70,8 @@ transactions and aged balances, sales and purchase orders, stock, and the nomina
 - Every answer names the site and company it came from; say which company you are reporting on.
 - If the user mentions a company ("the Irish company") or a tool says none is selected, call
   list_sites and then switch_site. The choice is remembered.
+- To read a company for one question, pass it as `company` (id or name); switch_site changes the
+  default.
 - Use list_customers with filters (search, on_hold, over_credit_limit, min_balance, max_balance,
   sort) instead of paging through everything; follow next_cursor only when the user needs more.
 - get_customer (and get_supplier, get_product, get_sales_order...) take an id, a reference such

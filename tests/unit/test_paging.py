@@ -11,13 +11,15 @@ from pathlib import Path
 import pytest
 from mcp.server.mcpserver.exceptions import ToolError
 
+from sage200_mcp.api.client import Company
 from sage200_mcp.api.ledgers import Page
 from sage200_mcp.config import Settings
 from sage200_mcp.tools import paging
 from sage200_mcp.tools.paging import KEY_FILE, Cursor, Paging, cursor_key, for_search, page_info
 
 ROWS = [{"id": n} for n in range(25)]
-PAGES = Paging("list_customers", "0123456789abcdef", b"k" * 32)
+COMPANY = Company("site", 1, "Sandbox", "Stockwell")
+PAGES = Paging("list_customers", "0123456789abcdef", b"k" * 32, COMPANY)
 
 
 @pytest.fixture(autouse=True)
@@ -60,10 +62,12 @@ def test_a_cursor_comes_back_as_it_was_made_and_is_short() -> None:
     cursor = PAGES.cursor(1_000_000, 2_000_000)
     assert PAGES.start(cursor) == Cursor(1_000_000, 2_000_000)
     assert PAGES.start(None) == Cursor(0, None)
-    assert len(cursor) <= 90 and cursor.isascii()
+    assert len(cursor) <= 100 and cursor.isascii()  # 90 before it named its company
 
 
-@pytest.mark.parametrize("changes", [{"o": 0}, {"o": 99_999}, {"t": 1}, {"t": None}, {"q": "x"}])
+@pytest.mark.parametrize(
+    "changes", [{"o": 0}, {"o": 99_999}, {"t": 1}, {"t": None}, {"q": "x"}, {"c": 2}]
+)
 def test_a_cursor_with_any_field_changed_is_refused(changes: dict[str, object]) -> None:
     cursor = PAGES.cursor(50, 523)
     with pytest.raises(ToolError, match="not valid; call list_customers again without a cursor"):
@@ -78,7 +82,7 @@ def test_a_cursor_with_any_field_changed_is_refused(changes: dict[str, object]) 
         PAGES.cursor(5, None) + "x",
         PAGES.cursor(5, None).replace(".", ".!"),
         PAGES.cursor(5, None) + "!!!!",  # junk a lenient decoder would skip
-        Paging("list_customers", PAGES.query, b"o" * 32).cursor(5, None),  # another key
+        Paging("list_customers", PAGES.query, b"o" * 32, COMPANY).cursor(5, None),  # another key
         "é.é",
     ],
 )
@@ -88,8 +92,16 @@ def test_junk_and_other_installations_cursors_are_refused(cursor: str) -> None:
 
 
 def test_a_signed_cursor_of_another_search_says_so() -> None:
-    other = Paging("list_customers", "fedcba9876543210", PAGES.key).cursor(5, None)
+    other = Paging("list_customers", "fedcba9876543210", PAGES.key, COMPANY).cursor(5, None)
     with pytest.raises(ToolError, match="belongs to another list_customers search"):
+        PAGES.start(other)
+
+
+def test_a_cursor_of_another_company_names_it() -> None:
+    """The same search in company 2 (a call naming it as company): the refusal says whose
+    cursor it is and how to go on with it."""
+    other = Paging("list_customers", PAGES.query, PAGES.key, Company("site", 2)).cursor(5, None)
+    with pytest.raises(ToolError, match=r"search of company 2, .* pass company=2 to go on"):
         PAGES.start(other)
 
 
@@ -103,9 +115,9 @@ def test_the_key_is_made_once_private_and_kept(tmp_path: Path) -> None:
     paging._keys.clear()  # another process, or a restart
     assert cursor_key(config) == key
     settings = Settings.load(environ={"SAGE200_CONFIG_DIR": str(config)})
-    made = for_search(settings, "list_customers", "site", 1).cursor(25, None)
+    made = for_search(settings, "list_customers", COMPANY).cursor(25, None)
     paging._keys.clear()
-    assert for_search(settings, "list_customers", "site", 1).start(made) == Cursor(25, None)
+    assert for_search(settings, "list_customers", COMPANY).start(made) == Cursor(25, None)
 
 
 @pytest.mark.parametrize("damage", [b"", b"short", b"x" * 33])
@@ -140,5 +152,5 @@ def test_without_a_writable_config_dir_cursors_still_work(tmp_path: Path) -> Non
     blocked.write_text("not a directory")
     key = cursor_key(blocked / "config")
     assert len(key) == 32
-    pages = Paging("list_customers", "q", key)
+    pages = Paging("list_customers", "q", key, COMPANY)
     assert pages.start(pages.cursor(3, None)) == Cursor(3, None)

@@ -9,8 +9,9 @@ trip to Sage for an answer about nothing. Both are refused before any request, s
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 
 def _finite(value: float | None) -> float | None:
@@ -31,3 +32,13 @@ def naming(what: str) -> AfterValidator:
 
 
 Finite = AfterValidator(_finite)
+
+
+# A company-scoped tool's ``company`` (toolkit.add_tool adds it to each): what switch_site takes,
+# read for this call only. Its description is short because tools/list repeats it in every
+# such tool, and each word there costs the model's context before the user asks anything.
+CompanyArg = Annotated[
+    str | None,
+    Field(max_length=200, description="Company for this call only (as switch_site)."),
+    naming("a company id, a site id, or part of a company's name (see list_sites)"),
+]

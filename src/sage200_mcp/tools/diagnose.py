@@ -32,5 +32,6 @@ def register(mcp: MCPServer[AppState]) -> None:
             " reads nothing but counts. The report hides every identifier."
         ),
         annotations=READ_ONLY,
+        per_company=False,
         needs_setup=False,
     )

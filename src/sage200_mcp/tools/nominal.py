@@ -227,9 +227,7 @@ async def list_nominal_codes(
 ) -> Annotated[CallToolResult, NominalList]:
     state = app_state(ctx)
     company = await current_company(state)
-    pages = paging.for_search(
-        state.settings, "list_nominal_codes", company.site_id, company.company_id, search
-    )
+    pages = paging.for_search(state.settings, "list_nominal_codes", company, search)
     position = pages.start(cursor)
     found = await search_nominal_codes(
         state.client,

@@ -246,9 +246,7 @@ async def list_orders(
         await ledgers.resolve_account(state.client, book.ledger, company, party) if party else None
     )
     search = OrderSearch(party_id, status, from_date, to_date, min_value, max_value)
-    pages = paging.for_search(
-        state.settings, f"list_{book.kind}_orders", company.site_id, company.company_id, search
-    )
+    pages = paging.for_search(state.settings, f"list_{book.kind}_orders", company, search)
     position = pages.start(cursor)
     found, currencies = await asyncio.gather(  # the currencies' codes read beside the orders
         search_orders(

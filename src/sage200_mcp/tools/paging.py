@@ -1,8 +1,9 @@
 """Cursors: an opaque token for "the next page of this same query".
 
 Sage pages by offset only, so a cursor carries the offset, the total if known, and a fingerprint
-of the query and company it belongs to: a cursor passed with other filters, or after switching
-company, is refused instead of quietly returning rows of something else.
+of the query and company it belongs to: a cursor passed with other filters, or in a call reading
+another company (after switching, or naming another as ``company``), is refused instead of
+quietly returning rows of something else. It names its company, so that refusal says which.
 
 A cursor is signed (HMAC-SHA256, cut to 16 bytes) with a key of this installation, kept in the
 config directory: one whose offset, total or fingerprint was changed, by a model or anyone else,
@@ -27,6 +28,7 @@ from typing import Annotated, Any
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from sage200_mcp.api.client import Company
 from sage200_mcp.api.ledgers import Page
 from sage200_mcp.config import Settings
 from sage200_mcp.errors import Sage200Error
@@ -56,14 +58,19 @@ class Cursor:
 @dataclass(frozen=True)
 class Paging:
     """The cursors of one search: the tool that reads them (named in messages), the search's
-    fingerprint, and the key that signs them."""
+    fingerprint (which covers the company), the key that signs them, and the company, whose
+    id each cursor carries so that one used in another company's call is refused by name."""
 
     tool: str
     query: str
     key: bytes
+    company: Company
 
     def cursor(self, offset: int, total: int | None) -> str:
-        data = json.dumps({"o": offset, "t": total, "q": self.query}, separators=(",", ":"))
+        data = json.dumps(
+            {"o": offset, "t": total, "q": self.query, "c": self.company.company_id},
+            separators=(",", ":"),
+        )
         payload = data.encode()
         return f"{_b64(payload)}.{_b64(self._mac(payload))}"
 
@@ -78,11 +85,17 @@ class Paging:
             if not hmac.compare_digest(_unb64(signature), self._mac(payload)):
                 raise ValueError
             data = json.loads(payload)
-            offset, total, owner = data["o"], data["t"], data["q"]
+            offset, total, owner, company = data["o"], data["t"], data["q"], data["c"]
         except (ValueError, KeyError, TypeError, binascii.Error):
             raise invalid from None
         if not _count(offset) or not (total is None or _count(total)):
             raise invalid
+        if company != self.company.company_id:
+            raise ToolError(
+                f"That cursor pages a {self.tool} search of company {company}, and this call"
+                f" reads {self.company.describe()} (company {self.company.company_id}): pass"
+                f" company={company} to go on with it, or repeat the search without a cursor."
+            )
         if owner != self.query:
             raise ToolError(
                 f"That cursor belongs to another {self.tool} search (other filters or another"
@@ -94,9 +107,10 @@ class Paging:
         return hmac.new(self.key, payload, hashlib.sha256).digest()[:MAC_BYTES]
 
 
-def for_search(settings: Settings, tool: str, *parts: Any) -> Paging:
-    """The cursors of ``tool``'s search described by ``parts`` (filters, company, sort)."""
-    return Paging(tool, _fingerprint(tool, *parts), cursor_key(settings.config_dir))
+def for_search(settings: Settings, tool: str, company: Company, *parts: Any) -> Paging:
+    """The cursors of ``tool``'s search of ``company`` described by ``parts`` (filters, sort)."""
+    query = _fingerprint(tool, company.site_id, company.company_id, *parts)
+    return Paging(tool, query, cursor_key(settings.config_dir), company)
 
 
 def _fingerprint(*parts: Any) -> str:

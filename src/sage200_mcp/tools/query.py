@@ -85,8 +85,7 @@ async def query(
     pages = paging.for_search(
         state.settings,
         "query",
-        company.site_id,
-        company.company_id,
+        company,
         checked.collection.path,
         checked.filter,
         checked.select,

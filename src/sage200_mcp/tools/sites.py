@@ -246,6 +246,7 @@ def register(mcp: MCPServer[AppState]) -> None:
             " a tool says no company is selected."
         ),
         annotations=READ_ONLY,
+        per_company=False,
     )
     add_tool(
         mcp,
@@ -258,6 +259,7 @@ def register(mcp: MCPServer[AppState]) -> None:
             " remembered for later sessions and the command line."
         ),
         annotations=CHANGES_SESSION,
+        per_company=False,
     )
     add_tool(
         mcp,
@@ -269,6 +271,7 @@ def register(mcp: MCPServer[AppState]) -> None:
             " Never shows a token."
         ),
         annotations=READ_ONLY,
+        per_company=False,
         needs_setup=False,
     )
     add_tool(
@@ -282,6 +285,7 @@ def register(mcp: MCPServer[AppState]) -> None:
             " it: ask the user for that whole address and pass it to complete_login."
         ),
         annotations=CHANGES_SESSION,
+        per_company=False,
     )
     add_tool(
         mcp,
@@ -294,4 +298,5 @@ def register(mcp: MCPServer[AppState]) -> None:
             " or when the browser ran on another computer."
         ),
         annotations=CHANGES_SESSION,
+        per_company=False,
     )

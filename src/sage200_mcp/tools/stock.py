@@ -170,8 +170,7 @@ async def list_products(
     pages = paging.for_search(
         state.settings,
         "list_products",
-        company.site_id,
-        company.company_id,
+        company,
         wanted,
         sort,
         below_reorder_level,

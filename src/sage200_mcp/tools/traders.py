@@ -141,8 +141,7 @@ async def list_accounts(
     pages = paging.for_search(
         state.settings,
         f"list_{traders.plural}",
-        company.site_id,
-        company.company_id,
+        company,
         search_for,
         dormancy,
         sort,
@@ -217,8 +216,7 @@ async def list_transactions(
     pages = paging.for_search(
         state.settings,
         f"list_{ledger.party}_transactions",
-        company.site_id,
-        company.company_id,
+        company,
         search,
     )
     position = pages.start(cursor)
@@ -273,8 +271,7 @@ async def get_aged(
     pages = paging.for_search(
         state.settings,
         traders.aged_tool,
-        company.site_id,
-        company.company_id,
+        company,
         ageing,
         sort,
         on_hold,

@@ -273,7 +273,7 @@ async def test_cursors_belong_to_one_search_and_one_company(mcp: Client) -> None
     text = await failure(mcp, "list_customers", limit=5, on_hold=True, cursor=first["next_cursor"])
     assert "another list_customers search" in text
     await call(mcp, "switch_site", site="2")
-    assert "another list_customers search" in await failure(
+    assert "list_customers search of company 1" in await failure(
         mcp, "list_customers", limit=5, on_hold=False, cursor=first["next_cursor"]
     )
     forged = base64.urlsafe_b64encode(b'{"o": -5, "t": null, "q": "x"}').decode()
@@ -302,7 +302,7 @@ async def test_no_paging_tool_takes_a_cursor_from_another_company(mcp: Client, t
     assert "next_cursor" in first, f"{tool} has too few rows in the UK company to page"
     await call(mcp, "switch_site", site="2")
     text = await failure(mcp, tool, limit=2, cursor=first["next_cursor"], **PAGING_TOOLS[tool])
-    assert f"belongs to another {tool} search" in text and "another company" in text
+    assert f"pages a {tool} search of company 1" in text and "pass company=1" in text
     assert "next_cursor" in await call(mcp, tool, limit=2, **PAGING_TOOLS[tool])  # it pages there
 
 
