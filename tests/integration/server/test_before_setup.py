@@ -69,6 +69,7 @@ async def test_without_a_client_id_every_tool_says_what_to_set_then_set_up_takes
             ("get_customer", {"customer": "ABS001"}),
             ("login", {}),
             ("get_trial_balance", {}),
+            ("list_customers", {"company": "Ireland"}),  # before the company is looked up
         ]:
             answer = await client.call_tool(name, arguments)
             assert answer.is_error and text_of(answer) == expected, name
