@@ -125,7 +125,7 @@ def _serve_http(
 
     from sage200_mcp.serving.binding import INSECURE_WARNING
     from sage200_mcp.serving.connections import guarded_protocol
-    from sage200_mcp.serving.log_limit import limit_root_logging
+    from sage200_mcp.serving.log_limit import limit_logging
     from sage200_mcp.serving.rate_limit import RateLimiter, RateLimitMiddleware, client_address
 
     listener = tcp_listener(host, port)
@@ -151,14 +151,14 @@ def _serve_http(
         sys.stderr.write(INSECURE_WARNING.format(where=endpoint))
         served = RateLimitMiddleware(app, RateLimiter(limits.rate_limit), client_address)
     sys.stderr.write(f"sage200-mcp: MCP endpoint on {endpoint}\n")
-    limit_root_logging()
     config = uvicorn.Config(
         served,
         http=guarded_protocol(limits),
         ws="none",  # MCP needs no WebSocket: one way in fewer
-        log_config=None,  # uvicorn's records go through the root's rate-limited handler
         log_level="warning",
         access_log=False,
     )
+    # after uvicorn's own set-up (and the demo sandbox's), which gives "uvicorn" a handler
+    limit_logging("uvicorn", "uvicorn.error")
     uvicorn.Server(config).run(sockets=[listener])
     return 0

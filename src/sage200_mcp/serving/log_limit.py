@@ -16,9 +16,10 @@ class RateLimitedHandler(logging.Handler):
 
     Records are alike when they share logger, level and format string (the SDK logs some with
     f-strings, each one unique, which is why ``total`` bounds them all as well). The first
-    record after a window that dropped any is preceded by one line saying how many were
-    dropped, and closing the handler says it too: so each window costs at most
-    ``total + 1`` lines whatever arrives.
+    record dropped in a window is replaced by a line saying that dropping has begun (uvicorn
+    ends the process on SIGTERM by raising the signal again, so nothing may be left for exit
+    to say); the first record after the window, or closing the handler, adds how many were
+    dropped. Each window costs at most ``total + 2`` lines, whatever arrives.
     """
 
     def __init__(
@@ -50,6 +51,13 @@ class RateLimitedHandler(logging.Handler):
         key = (record.name, record.levelno, str(record.msg))
         seen = self._passed.get(key, 0)
         if seen >= self.per_key or self._passed_total >= self.total:
+            if not self._suppressed:
+                self._say(
+                    "dropping log records for up to %d seconds: more than %d alike or %d in all",
+                    round(self.window),
+                    self.per_key,
+                    self.total,
+                )
             self._suppressed += 1
             return
         self._passed[key] = seen + 1
@@ -66,26 +74,38 @@ class RateLimitedHandler(logging.Handler):
         super().close()
 
     def _report_suppressed(self) -> None:
-        if not self._suppressed:
-            return
+        if self._suppressed:
+            self._say(
+                "dropped %d log records (too many alike) in the last %d seconds",
+                self._suppressed,
+                round(self.clock() - self._window_start),
+            )
+            self._suppressed = 0
+
+    def _say(self, msg: str, *args: object) -> None:
         self.target.handle(
             logging.makeLogRecord(
                 {
                     "name": __name__,
                     "levelno": logging.WARNING,
                     "levelname": "WARNING",
-                    "msg": "suppressed %d log records (too many alike) in the last %d seconds",
-                    "args": (self._suppressed, round(self.clock() - self._window_start)),
+                    "msg": msg,
+                    "args": args,
                 }
             )
         )
-        self._suppressed = 0
 
 
-def limit_root_logging() -> None:
-    """Route each of the root logger's handlers through a :class:`RateLimitedHandler`."""
+def limit_logging(*own_handlers: str) -> None:
+    """Route each of the root logger's handlers through a :class:`RateLimitedHandler`, and the
+    loggers named in ``own_handlers`` through the root's (they may have been given handlers of
+    their own that would bypass the limit: uvicorn gives its loggers one)."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         if not isinstance(handler, RateLimitedHandler):
             root.removeHandler(handler)
             root.addHandler(RateLimitedHandler(handler))
+    for name in own_handlers:
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True

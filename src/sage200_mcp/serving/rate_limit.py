@@ -24,8 +24,9 @@ class RateLimiter:
     """``per_minute`` requests a minute per key, up to ``per_minute`` of them at once.
 
     A bucket refilled to the brim is the same as no bucket, so full ones are dropped when the
-    table grows past ``max_keys``: a scan of many addresses costs memory only while each is
-    still spending.
+    table reaches ``max_keys``: a scan of many addresses costs memory only while each is still
+    spending. Should all be spending, the fuller half is forgotten (the least lost), so the
+    emptiest buckets, those of the clients actually held back, are the ones kept.
     """
 
     def __init__(
@@ -65,11 +66,14 @@ class RateLimiter:
         return len(self._buckets)
 
     def _forget_full(self, now: float) -> None:
-        for key, bucket in list(self._buckets.items()):
-            if bucket.tokens + (now - bucket.updated) * self.refill_per_second >= self.capacity:
-                del self._buckets[key]
-        if len(self._buckets) >= self.max_keys:  # all of them spending: the oldest goes
-            del self._buckets[min(self._buckets, key=lambda k: self._buckets[k].updated)]
+        def tokens(key: str) -> float:
+            bucket = self._buckets[key]
+            return bucket.tokens + (now - bucket.updated) * self.refill_per_second
+
+        spending = [key for key in self._buckets if tokens(key) < self.capacity]
+        if len(spending) >= self.max_keys:  # all spending: keep the emptier half, sorted once
+            spending = sorted(spending, key=tokens)[: self.max_keys // 2]
+        self._buckets = {key: self._buckets[key] for key in spending}
 
 
 class RateLimitMiddleware:
