@@ -428,8 +428,8 @@ def _add_exposure(serve: argparse.ArgumentParser) -> None:
         type=_positive_int,
         default=default.max_connections,
         metavar="N",
-        help="answer 503 and close any connection opened while N are open (default"
-        f" {default.max_connections})",
+        help="past N open connections, close the one waiting longest for a request head, or"
+        f" if none is, answer 503 to the new one (default {default.max_connections})",
     )
     limits.add_argument(
         "--session-idle-timeout",

@@ -1,8 +1,9 @@
 """`serve --transport http` left listening: real sockets on 127.0.0.1 against a real server.
 
-Slow clients are cut off by deadlines that the bytes they trickle do not reset, connections
-past the limit are refused at once, bodies past the limit get 413, idle MCP sessions are
-forgotten, and a flood of bad requests costs a bounded number of log lines.
+Slow clients are cut off by deadlines that the bytes they trickle do not reset; past the
+connection limit a new client displaces one that sent nothing (or is refused, if all are
+busy); bodies past the limit get 413; idle MCP sessions are forgotten; and a flood of bad
+requests costs a bounded number of log lines.
 """
 
 from __future__ import annotations
@@ -188,20 +189,46 @@ def test_a_body_over_the_limit_gets_413(guarded: Served) -> None:
     assert chunked.status_code == 413
 
 
-def test_connections_past_the_limit_are_refused_at_once(guarded: Served) -> None:
-    held = [socket.create_connection(("127.0.0.1", guarded.port)) for _ in range(MAX_CONNECTIONS)]
+def test_past_the_limit_a_new_client_displaces_one_that_sent_nothing(guarded: Served) -> None:
+    with httpx.Client(timeout=10) as regular:
+        assert regular.post(guarded.url, json=INITIALIZE, headers=ACCEPT).status_code == 200
+        time.sleep(0.2)  # its kept-alive connection now waits longer than any below
+        held = [
+            socket.create_connection(("127.0.0.1", guarded.port))
+            for _ in range(MAX_CONNECTIONS - 1)
+        ]
+        try:
+            time.sleep(0.3)
+            for _ in range(3):
+                assert httpx.post(guarded.url, json=INITIALIZE, headers=ACCEPT).status_code == 200
+            held[0].settimeout(1)
+            assert held[0].recv(100) == b""  # the oldest silent one made room
+            # the kept-alive connection of a client that was answered went last, so still works
+            assert regular.post(guarded.url, json=INITIALIZE, headers=ACCEPT).status_code == 200
+        finally:
+            for connection in held:
+                connection.close()
+
+
+def test_past_the_limit_of_busy_connections_a_new_one_is_refused_at_once(
+    guarded: Served,
+) -> None:
+    head = b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\n"
+    busy = [socket.create_connection(("127.0.0.1", guarded.port)) for _ in range(MAX_CONNECTIONS)]
     try:
+        for connection in busy:
+            connection.sendall(head)  # the body is owed: nothing to displace
         time.sleep(0.3)
         with socket.create_connection(("127.0.0.1", guarded.port), timeout=5) as extra:
             started = time.monotonic()
             refusal = extra.recv(4096)
             assert refusal.startswith(b"HTTP/1.1 503 ") and b"retry-after: 1" in refusal
             assert extra.recv(4096) == b"" and time.monotonic() - started < 1
-        held.pop().close()
+        busy.pop().close()
         time.sleep(0.3)
         assert httpx.post(guarded.url, json=INITIALIZE, headers=ACCEPT).status_code == 200
     finally:
-        for connection in held:
+        for connection in busy:
             connection.close()
 
 

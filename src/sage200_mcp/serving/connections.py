@@ -7,6 +7,13 @@ everyone else out. An ASGI middleware cannot help, as it only runs once the head
 So the HTTP protocol itself is extended: the request head must arrive within
 ``header_timeout`` of the connection opening (or of the previous answer), and the body within
 ``body_timeout`` of the head; the clock is not reset by each byte.
+
+Past ``max_connections``, a new connection first makes room by closing the one that has
+waited longest for its first request head: clients send theirs at once, so that is an
+attacker's. Only if there is none goes the keep-alive connection idle longest (closing one
+between requests can fail a client's next request, so these go last). Refusing new
+connections instead would let a slow-loris hold the cap and lock everyone out. Only when
+every connection is busy with a request or an event stream is the new one refused, with 503.
 """
 
 from __future__ import annotations
@@ -46,12 +53,14 @@ class _GuardedH11Protocol(H11Protocol):
     LIMITS: ClassVar[HttpLimits]
     _deadline: asyncio.TimerHandle | None = None
     _awaiting: type[h11.IDLE] | type[h11.SEND_BODY] | None = None
+    _since = 0.0
+    _served = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        if len(self.connections) > self.LIMITS.max_connections:
+        if len(self.connections) > self.LIMITS.max_connections and not self._make_room():
             logger.warning(
-                "refused a connection: %d are open, the limit (--max-connections)",
+                "refused a connection: %d are open (--max-connections), all of them busy",
                 self.LIMITS.max_connections,
             )
             transport.write(REFUSAL)
@@ -59,11 +68,35 @@ class _GuardedH11Protocol(H11Protocol):
             return
         self._watch()
 
+    def _make_room(self) -> bool:
+        """Close a connection waiting for a request head; False if none is."""
+        waiting = [
+            other
+            for other in self.connections
+            if isinstance(other, _GuardedH11Protocol)
+            and other is not self
+            and other._awaiting is h11.IDLE
+            and not other.transport.is_closing()
+        ]
+        if not waiting:
+            return False
+        oldest = min(waiting, key=lambda other: (other._served, other._since))
+        logger.warning(
+            "closed a connection %.1fs without a request head to make room for a new one"
+            " (--max-connections %d)",
+            self.loop.time() - oldest._since,
+            self.LIMITS.max_connections,
+        )
+        oldest._disarm()
+        oldest.transport.close()
+        return True
+
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         self._watch()
 
     def on_response_complete(self) -> None:
+        self._served = True
         super().on_response_complete()
         self._watch()
 
@@ -82,6 +115,7 @@ class _GuardedH11Protocol(H11Protocol):
         self._disarm()
         timeout = self.LIMITS.header_timeout if state is h11.IDLE else self.LIMITS.body_timeout
         self._awaiting = state
+        self._since = self.loop.time()
         self._deadline = self.loop.call_later(timeout, self._expire, timeout)
 
     def _disarm(self) -> None:
