@@ -316,11 +316,31 @@ def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         " query (default: all; also SAGE200_TOOLSETS)",
     )
 
+    _add_exposure(serve)
+
     def run_serve(args: argparse.Namespace) -> int:
         from sage200_mcp.commands.serve import serve as run
+        from sage200_mcp.serving.limits import HttpLimits
 
         load = None if args.demo else functools.partial(Settings.load, profile=args.profile)
-        return run(load, args.transport, args.host, args.port, args.toolsets)
+        limits = HttpLimits(
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
+            max_body_size=args.max_body_size,
+            max_connections=args.max_connections,
+            session_idle_timeout=args.session_idle_timeout,
+            rate_limit=args.rate_limit,
+        )
+        return run(
+            load,
+            args.transport,
+            args.host,
+            args.port,
+            args.toolsets,
+            limits=limits,
+            team=args.team,
+            insecure_no_auth=args.insecure_no_auth,
+        )
 
     serve.set_defaults(handler=run_serve)
 
@@ -351,6 +371,82 @@ def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         return run()
 
     demo.set_defaults(handler=run_demo)
+
+
+def _positive_seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
+def _add_exposure(serve: argparse.ArgumentParser) -> None:
+    from sage200_mcp.serving.limits import HttpLimits
+
+    default = HttpLimits()
+    exposure = serve.add_argument_group(
+        "HTTP exposure",
+        "Without sign-in, --host must be a loopback address (127.0.0.0/8, ::1, localhost).",
+    )
+    exposure.add_argument(
+        "--team",
+        action="store_true",
+        help="team mode: sign-in per person (coming; refuses to start until it exists)",
+    )
+    exposure.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        help="listen on any --host without sign-in: anyone who can reach the port can read the"
+        " books; requests are rate-limited per client address",
+    )
+    limits = serve.add_argument_group("HTTP limits")
+    limits.add_argument(
+        "--header-timeout",
+        type=_positive_seconds,
+        default=default.header_timeout,
+        metavar="SECONDS",
+        help="close a connection whose request head takes longer (default"
+        f" {default.header_timeout:g})",
+    )
+    limits.add_argument(
+        "--body-timeout",
+        type=_positive_seconds,
+        default=default.body_timeout,
+        metavar="SECONDS",
+        help="close a connection whose request body takes longer (default"
+        f" {default.body_timeout:g})",
+    )
+    limits.add_argument(
+        "--max-body-size",
+        type=_positive_int,
+        default=default.max_body_size,
+        metavar="BYTES",
+        help=f"answer 413 to a larger request body (default {default.max_body_size})",
+    )
+    limits.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        default=default.max_connections,
+        metavar="N",
+        help="past N open connections, close the one waiting longest for a request head, or"
+        f" if none is, answer 503 to the new one (default {default.max_connections})",
+    )
+    limits.add_argument(
+        "--session-idle-timeout",
+        type=_positive_seconds,
+        default=default.session_idle_timeout,
+        metavar="SECONDS",
+        help="close an MCP session unused this long; its client starts a new one (default"
+        f" {default.session_idle_timeout:g})",
+    )
+    limits.add_argument(
+        "--rate-limit",
+        type=_positive_int,
+        default=default.rate_limit,
+        metavar="N",
+        help="with --insecure-no-auth, answer 429 past N requests a minute per client address"
+        f" (default {default.rate_limit})",
+    )
 
 
 def _add_install(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

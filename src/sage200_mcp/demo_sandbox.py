@@ -42,7 +42,7 @@ async def demo_environment(customers: int = 500) -> AsyncIterator[Settings]:
 
     today = demo_today()
     sandbox = Sandbox(SandboxSettings(customers=customers, today=today))
-    server = await asyncio.to_thread(lambda: SandboxServer(sandbox).start())
+    server = await asyncio.to_thread(lambda: SandboxServer(sandbox, own_logging=False).start())
     sandbox.world.warm()
     config_dir = Path(tempfile.mkdtemp(prefix="sage200-mcp-demo-"))
     try:

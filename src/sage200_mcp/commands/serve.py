@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from sage200_mcp.config import Settings
 from sage200_mcp.errors import ConfigError
 from sage200_mcp.listener import tcp_listener
+from sage200_mcp.serving.binding import check_exposure
+from sage200_mcp.serving.limits import HttpLimits
 
 if TYPE_CHECKING:  # the server is imported late: `serve --help` need not load MCP
     from mcp.server.mcpserver import MCPServer
@@ -36,6 +38,10 @@ def serve(
     host: str,
     port: int,
     toolsets: str | None,
+    *,
+    limits: HttpLimits,
+    team: bool = False,
+    insecure_no_auth: bool = False,
 ) -> int:
     """Serve the books ``load`` configures, or (None) the demo sandbox's.
 
@@ -44,6 +50,8 @@ def serve(
     Every tool answers with what to set and where instead, and the configuration is read
     again on each call until it is complete.
     """
+    if team or transport == "http":  # before anything loads: a refusal should be quick
+        check_exposure(host, team=team, insecure_no_auth=insecure_no_auth)
     configure_logging()
     with _collector_paused():
         from sage200_mcp.server import TOOLSETS, create_server, parse_toolsets
@@ -68,7 +76,7 @@ def serve(
     if transport == "stdio":
         mcp.run("stdio")
         return 0
-    return _serve_http(mcp, host, port)
+    return _serve_http(mcp, host, port, limits, insecure_no_auth)
 
 
 def _refusing(problem: str) -> Callable[[], Settings]:
@@ -109,9 +117,16 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _serve_http(mcp: MCPServer[Any], host: str, port: int) -> int:
+def _serve_http(
+    mcp: MCPServer[Any], host: str, port: int, limits: HttpLimits, insecure_no_auth: bool
+) -> int:
     import uvicorn
     from mcp.server.transport_security import TransportSecuritySettings
+
+    from sage200_mcp.serving.binding import INSECURE_WARNING
+    from sage200_mcp.serving.connections import guarded_protocol
+    from sage200_mcp.serving.log_limit import limit_logging
+    from sage200_mcp.serving.rate_limit import RateLimiter, RateLimitMiddleware, client_address
 
     listener = tcp_listener(host, port)
     # DNS-rebinding protection: only these Host and Origin headers are accepted
@@ -123,11 +138,27 @@ def _serve_http(mcp: MCPServer[Any], host: str, port: int) -> int:
         allowed_hosts=[f"{name}:*" for name in names],
         allowed_origins=[f"http://{name}:*" for name in names],
     )
-    app = mcp.streamable_http_app(transport_security=security, host=host)
-    shown = f"[{host}]" if ":" in host else host
-    sys.stderr.write(
-        f"sage200-mcp: MCP endpoint on http://{shown}:{listener.getsockname()[1]}/mcp\n"
+    app = mcp.streamable_http_app(
+        transport_security=security,
+        host=host,
+        max_request_body_size=limits.max_body_size,
+        session_idle_timeout=limits.session_idle_timeout,
     )
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    server.run(sockets=[listener])
+    shown = f"[{host}]" if ":" in host else host
+    endpoint = f"http://{shown}:{listener.getsockname()[1]}/mcp"
+    served: Any = app
+    if insecure_no_auth:
+        sys.stderr.write(INSECURE_WARNING.format(where=endpoint))
+        served = RateLimitMiddleware(app, RateLimiter(limits.rate_limit), client_address)
+    sys.stderr.write(f"sage200-mcp: MCP endpoint on {endpoint}\n")
+    config = uvicorn.Config(
+        served,
+        http=guarded_protocol(limits),
+        ws="none",  # MCP needs no WebSocket: one way in fewer
+        log_level="warning",
+        access_log=False,
+    )
+    # after uvicorn's own set-up (and the demo sandbox's), which gives "uvicorn" a handler
+    limit_logging("uvicorn", "uvicorn.error")
+    uvicorn.Server(config).run(sockets=[listener])
     return 0

@@ -16,15 +16,20 @@ class SandboxServer:
     """A sandbox on a real socket, bound at construction (so a busy port fails at once).
 
     ``start`` serves on a background thread (a context manager does the same), ``run`` in the
-    foreground. ``port=0`` picks a free port; ``url`` says which.
+    foreground. ``port=0`` picks a free port; ``url`` says which. ``own_logging=False`` leaves
+    the process's logging alone: uvicorn would otherwise give its loggers handlers of their
+    own, bypassing those of a server the sandbox runs inside (and its limit on log lines).
     """
 
-    def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0, *, own_logging: bool = True
+    ) -> None:
         self.sandbox = sandbox
         self._socket = tcp_listener(host, port)
         self.host, self.port = self._socket.getsockname()[:2]
         config = uvicorn.Config(
             sandbox.app,
+            log_config=uvicorn.config.LOGGING_CONFIG if own_logging else None,
             log_level="warning",
             lifespan="off",
             access_log=False,
