@@ -26,7 +26,9 @@ from tests.helpers import free_port
 
 HEADER_TIMEOUT = 2.5
 BODY_TIMEOUT = 2.5
-IDLE_TIMEOUT = 1.5
+IDLE_TIMEOUT = (
+    3.0  # the active session is pinged every 0.75 s: a loaded machine stays well inside it
+)
 MAX_CONNECTIONS = 30
 MAX_BODY = 10_000
 
@@ -166,8 +168,10 @@ def test_slow_loris_headers_are_cut_off_while_others_get_answers(guarded: Served
         return await task, took
 
     cut_after, took = asyncio.run(run())
-    assert all(HEADER_TIMEOUT - 0.1 < seconds < HEADER_TIMEOUT + 1.5 for seconds in cut_after)
-    assert len(took) >= 5 and max(took) < 1.5
+    # cut at the deadline, long before the trickle would end (a loaded machine may be late);
+    # the regular client never waited as long as a deadline, so never queued behind them
+    assert all(HEADER_TIMEOUT - 0.1 < seconds < HEADER_TIMEOUT * 2 for seconds in cut_after)
+    assert len(took) >= 5 and max(took) < HEADER_TIMEOUT
 
 
 def test_a_slow_body_is_cut_off(guarded: Served) -> None:
@@ -177,7 +181,7 @@ def test_a_slow_body_is_cut_off(guarded: Served) -> None:
         b"Accept: application/json, text/event-stream\r\nContent-Length: 200\r\n\r\n"
     )
     cut_after = asyncio.run(trickle(guarded.port, b"{" * 200, 0.5, BODY_TIMEOUT * 3, head))
-    assert BODY_TIMEOUT - 0.1 < cut_after < BODY_TIMEOUT + 1.5
+    assert BODY_TIMEOUT - 0.1 < cut_after < BODY_TIMEOUT * 2
 
 
 def test_a_body_over_the_limit_gets_413(guarded: Served) -> None:
@@ -223,7 +227,7 @@ def test_past_the_limit_of_busy_connections_a_new_one_is_refused_at_once(
             started = time.monotonic()
             refusal = extra.recv(4096)
             assert refusal.startswith(b"HTTP/1.1 503 ") and b"retry-after: 1" in refusal
-            assert extra.recv(4096) == b"" and time.monotonic() - started < 1
+            assert extra.recv(4096) == b"" and time.monotonic() - started < HEADER_TIMEOUT
         busy.pop().close()
         time.sleep(0.3)
         assert httpx.post(guarded.url, json=INITIALIZE, headers=ACCEPT).status_code == 200
