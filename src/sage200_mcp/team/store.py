@@ -493,6 +493,12 @@ class TeamStore:
                 await transaction.execute(f"DELETE FROM {table} WHERE family = ?", (spent[0][0],))
             return RefreshUse("reused")
 
+    async def end_family(self, family: str) -> None:
+        """Revoke every token descended from one sign-in (RFC 7009: the client signed out)."""
+        async with self.database.transaction() as transaction:
+            for table in ("oauth_refresh_tokens", "oauth_access_tokens"):
+                await transaction.execute(f"DELETE FROM {table} WHERE family = ?", (family,))
+
     async def purge_expired(self) -> int:
         """Delete expired codes and tokens (a spent refresh token is kept until it expires, so
         its reuse is still recognised); how many rows went."""
