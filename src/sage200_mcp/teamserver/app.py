@@ -23,7 +23,6 @@ from mcp.server.auth.routes import build_metadata, cors_middleware
 from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
-from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
 from starlette.routing import Route
 
@@ -100,12 +99,16 @@ def build(
     )
     registration = ClientRegistrationOptions(enabled=True)
     revocation = RevocationOptions(enabled=True)
-    auth = AuthSettings(
-        issuer_url=AnyHttpUrl(base),
-        resource_server_url=AnyHttpUrl(resource),
-        validate_token_resource=True,  # RFC 8707: a token for another resource is refused
-        client_registration_options=registration,
-        revocation_options=revocation,
+    # from text, so the model's own setting keeps the issuer as given (no slash after the
+    # origin): RFC 8414 compares issuers as strings
+    auth = AuthSettings.model_validate(
+        {
+            "issuer_url": base,
+            "resource_server_url": resource,
+            "validate_token_resource": True,  # RFC 8707: a token for another resource is refused
+            "client_registration_options": registration,
+            "revocation_options": revocation,
+        }
     )
     callback = SageCallback(store, sage, options, callback_url=callback_url, clock=clock)
     app = mcp_server._lowlevel_server.streamable_http_app(  # the SDK's own assembly
