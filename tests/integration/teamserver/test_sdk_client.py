@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import httpx2
@@ -56,6 +56,12 @@ class MemoryStorage:
         self.client = client_info
 
 
+class SignsIn(Protocol):
+    async def redirect(self, authorization_url: str) -> None: ...
+
+    async def callback(self) -> AuthorizationCodeResult: ...
+
+
 class Person:
     """The redirect and callback handlers: a person completing the sign-in over HTTP, and
     everything the client was sent on the way, to look for Sage's tokens in."""
@@ -78,7 +84,7 @@ class Person:
 
 
 def sdk_client(
-    server: TeamServer, storage: MemoryStorage, person: Person, **metadata: Any
+    server: TeamServer, storage: MemoryStorage, person: SignsIn, **metadata: Any
 ) -> tuple[Client, list[str]]:
     provider = OAuthClientProvider(
         server_url=server.mcp_url,
