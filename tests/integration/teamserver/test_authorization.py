@@ -166,3 +166,18 @@ async def test_revoking_a_token_ends_the_sign_in_it_belongs_to(team_server: Team
         assert revoked.status_code == 200
         answer = await http.post(team_server.mcp_url, **mcp_initialize(tokens["access_token"]))
     assert answer.status_code == 401
+
+
+async def test_someone_no_longer_on_the_allow_list_cannot_refresh(
+    team_server: TeamServer, team_store: TeamStore
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as http:
+        client = await register(http, team_server)
+        tokens = (await client.exchange(http, await client.code(http))).json()
+        refreshed = await client.refresh(http, tokens["refresh_token"])
+        assert refreshed.status_code == 200, refreshed.text
+        (person,) = await team_store.people()
+        # their Sage ID email moved off the list (the next sign-in records it)
+        await team_store.upsert_person(person.subject, "demo@elsewhere.example", None)
+        refused = await client.refresh(http, refreshed.json()["refresh_token"])
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid_grant")
