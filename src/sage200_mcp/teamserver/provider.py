@@ -167,9 +167,8 @@ class TeamAuthProvider(
         the store (reuse detection) and is refused like an unknown one. The person must still
         be allowed: the allow-list and ``team revoke`` take effect at the next refresh, at the
         latest one access-token lifetime later."""
-        use = await self.store.use_refresh_token(refresh_token)
-        grant = use.grant
-        if use.outcome != "rotated" or grant is None:
+        grant = (await self.store.use_refresh_token(refresh_token)).grant
+        if grant is None:  # unknown, expired, or reused (and its family now ended)
             return None
         person = await self.store.person(grant.subject)
         if (
