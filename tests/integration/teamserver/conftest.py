@@ -32,6 +32,7 @@ from sage200_mcp.teamserver.app import build
 from sage200_mcp.teamserver.identity import current_subject
 from sage200_mcp.teamserver.options import AllowList, DocumentLimits, TeamServerOptions
 from tests.helpers import CLIENT_ID, PRO, TODAY, pkce_pair, query_of, transaction_of
+from tests.postgres import PostgresServer, postgres_server
 
 KEY = base64.b64encode(b"t" * 32).decode()
 ALLOWED = "demo@example.com"  # single@example.com, the sandbox's other user, is not
@@ -50,14 +51,20 @@ def whoami_server(settings: Settings) -> MCPServer[Any]:
 
 
 class TeamServer:
-    def __init__(self, sandbox: SandboxServer, directory: Path, options: TeamServerOptions) -> None:
+    def __init__(
+        self,
+        sandbox: SandboxServer,
+        directory: Path,
+        options: TeamServerOptions,
+        database_url: str,
+    ) -> None:
         self.sandbox = sandbox
         self._socket = tcp_listener("127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
         self.mcp_url = f"{self.url}/mcp"
         self.environ = {
             "SAGE200_CONFIG_DIR": str(directory),
-            "SAGE200_DATABASE_URL": f"sqlite:///{directory / 'team.sqlite3'}",
+            "SAGE200_DATABASE_URL": database_url,
             "SAGE200_TOKEN_KEY": KEY,
         }
         sandbox.sandbox.identity.add_redirect_uri(f"{self.url}/sage/callback")
@@ -130,11 +137,34 @@ def team_options() -> TeamServerOptions:
     return options()
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """SQLite; a module parametrizes this to run on PostgreSQL too (``on_both_databases``)."""
+    return f"sqlite:///{tmp_path / 'team.sqlite3'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def on_both_databases(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'team.sqlite3'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.new_database()
+
+
 @pytest.fixture
 def team_server(
-    sandbox_server: SandboxServer, tmp_path: Path, team_options: TeamServerOptions
+    sandbox_server: SandboxServer,
+    tmp_path: Path,
+    team_options: TeamServerOptions,
+    database_url: str,
 ) -> Iterator[TeamServer]:
-    server = TeamServer(sandbox_server, tmp_path, team_options).start()
+    server = TeamServer(sandbox_server, tmp_path, team_options, database_url).start()
     yield server
     server.stop()
 

@@ -137,6 +137,11 @@ def team_options() -> Any:
     return options(access_token_ttl=2)
 
 
+@pytest.fixture
+def database_url(on_both_databases: str) -> str:
+    return on_both_databases
+
+
 async def test_refresh_rotates_and_a_reused_refresh_token_ends_the_sign_in(
     team_server: TeamServer,
 ) -> None:
