@@ -342,21 +342,26 @@ def _page_text(page: httpx.Response, limit: int = 200) -> str:
     return words[:limit]
 
 
-def identity_from_id_token(id_token: str | None) -> tuple[str | None, str | None]:
-    """The email and name in an ID token, without verifying it.
+def id_token_claims(id_token: str | None) -> dict[str, Any]:
+    """The claims of an ID token, without verifying it (empty when it cannot be read).
 
     The token came straight from the token endpoint over TLS, which OpenID Connect accepts in
-    place of a signature check for the code flow; it is only used to say who is signed in.
+    place of a signature check for the code flow (OIDC Core §3.1.3.7): only a token received
+    that way may be read with this.
     """
     if not id_token or id_token.count(".") != 2:
-        return None, None
+        return {}
     payload = id_token.split(".")[1]
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (ValueError, UnicodeDecodeError):
-        return None, None
-    if not isinstance(claims, dict):
-        return None, None
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def identity_from_id_token(id_token: str | None) -> tuple[str | None, str | None]:
+    """The email and name in an ID token: only used to say who is signed in."""
+    claims = id_token_claims(id_token)
     return _optional_text(claims.get("email")), _optional_text(claims.get("name"))
 
 

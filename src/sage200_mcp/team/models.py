@@ -70,6 +70,22 @@ class AuthorizationCode:
     code_challenge: str  # PKCE S256 challenge, checked by the authorization server
 
 
+@dataclass(frozen=True)
+class PendingAuthorization:
+    """An MCP client's authorization request, kept while the person signs in at Sage ID: the
+    server's own ``state`` at Sage names it, and any replica may receive Sage's callback."""
+
+    client_id: str
+    redirect_uri: str
+    code_challenge: str  # the MCP client's PKCE S256 challenge, for our code
+    client_state: str | None  # echoed to the MCP client with our code
+    resource: str
+    scope: str
+    sage_verifier: str  # our PKCE verifier at Sage ID: useless without Sage's code, which
+    # only ever reaches the callback
+    expires_at: float
+
+
 RefreshOutcome = Literal["rotated", "reused", "unknown"]
 
 

@@ -122,6 +122,24 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX audit_log_at ON audit_log (at)",
         ),
     ),
+    Migration(
+        2,
+        (
+            # an MCP client's authorization request while the person signs in at Sage ID, by
+            # the digest of the state the server sent Sage: the callback may reach any replica
+            """CREATE TABLE oauth_pending (
+                state_hash TEXT PRIMARY KEY,
+                client_id TEXT NOT NULL,
+                redirect_uri TEXT NOT NULL,
+                code_challenge TEXT NOT NULL,
+                client_state TEXT,
+                resource TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                sage_verifier TEXT NOT NULL,
+                expires_at DOUBLE PRECISION NOT NULL
+            )""",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

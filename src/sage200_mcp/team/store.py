@@ -24,6 +24,7 @@ from sage200_mcp.team.models import (
     Company,
     Grant,
     OAuthClient,
+    PendingAuthorization,
     Person,
     PersonStatus,
     RefreshUse,
@@ -398,6 +399,46 @@ class TeamStore:
         grant = Grant(row[0], row[1], row[2], row[3], float(row[4]), family=digest(code)[:32])
         return AuthorizationCode(grant, str(row[5]), str(row[6]))
 
+    async def save_pending(self, state: str, pending: PendingAuthorization) -> None:
+        await self.database.execute(
+            "INSERT INTO oauth_pending (state_hash, client_id, redirect_uri, code_challenge,"
+            " client_state, resource, scope, sage_verifier, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                digest(state),
+                pending.client_id,
+                pending.redirect_uri,
+                pending.code_challenge,
+                pending.client_state,
+                pending.resource,
+                pending.scope,
+                pending.sage_verifier,
+                pending.expires_at,
+            ),
+        )
+
+    async def take_pending(self, state: str) -> PendingAuthorization | None:
+        """The request a Sage ID callback's ``state`` answers, once (deleted as it is read, so
+        a replayed callback finds nothing); None when unknown, taken or expired."""
+        rows = await self.database.fetch(
+            "DELETE FROM oauth_pending WHERE state_hash = ? RETURNING client_id, redirect_uri,"
+            " code_challenge, client_state, resource, scope, sage_verifier, expires_at",
+            (digest(state),),
+        )
+        if not rows or float(rows[0][7]) <= self.clock():
+            return None
+        row = rows[0]
+        return PendingAuthorization(
+            str(row[0]),
+            str(row[1]),
+            str(row[2]),
+            row[3],
+            str(row[4]),
+            str(row[5]),
+            str(row[6]),
+            float(row[7]),
+        )
+
     async def save_access_token(self, token: str, grant: Grant) -> None:
         await self._save_token("oauth_access_tokens", token, grant)
 
@@ -452,13 +493,24 @@ class TeamStore:
                 await transaction.execute(f"DELETE FROM {table} WHERE family = ?", (spent[0][0],))
             return RefreshUse("reused")
 
+    async def end_family(self, family: str) -> None:
+        """Revoke every token descended from one sign-in (RFC 7009: the client signed out)."""
+        async with self.database.transaction() as transaction:
+            for table in ("oauth_refresh_tokens", "oauth_access_tokens"):
+                await transaction.execute(f"DELETE FROM {table} WHERE family = ?", (family,))
+
     async def purge_expired(self) -> int:
         """Delete expired codes and tokens (a spent refresh token is kept until it expires, so
         its reuse is still recognised); how many rows went."""
         now = self.clock()
         removed = 0
         async with self.database.transaction() as transaction:
-            for table in ("oauth_codes", "oauth_access_tokens", "oauth_refresh_tokens"):
+            for table in (
+                "oauth_codes",
+                "oauth_access_tokens",
+                "oauth_refresh_tokens",
+                "oauth_pending",
+            ):
                 removed += await transaction.execute(
                     f"DELETE FROM {table} WHERE expires_at <= ?", (now,)
                 )

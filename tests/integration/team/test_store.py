@@ -15,7 +15,14 @@ import pytest
 
 from sage200_mcp.errors import ConfigError
 from sage200_mcp.team.crypto import TokenKeyError
-from sage200_mcp.team.models import AuditEntry, AuthorizationCode, Company, Grant, SageSignIn
+from sage200_mcp.team.models import (
+    AuditEntry,
+    AuthorizationCode,
+    Company,
+    Grant,
+    PendingAuthorization,
+    SageSignIn,
+)
 from sage200_mcp.team.schema import LATEST
 from sage200_mcp.team.settings import open_store
 from sage200_mcp.team.store import NotSignedIn, TeamStore
@@ -277,6 +284,29 @@ async def test_an_authorization_code_is_redeemed_once(store: TeamStore) -> None:
     assert len(redeemed) == 1
     assert (redeemed[0].redirect_uri, redeemed[0].code_challenge) == ("http://127.0.0.1/cb", "chal")
     assert redeemed[0].grant.family
+
+
+async def test_a_pending_authorization_is_taken_once_by_its_state(store: TeamStore) -> None:
+    pending = PendingAuthorization(
+        "client",
+        "http://127.0.0.1/cb",
+        "chal",
+        None,
+        "https://mcp.example/mcp",
+        "",
+        "verifier",
+        time.time() + 60,
+    )
+    await store.save_pending("the-state", pending)
+    await store.save_pending(
+        "old-state", PendingAuthorization(**{**pending.__dict__, "expires_at": 1.0})
+    )
+    rows = await store.database.fetch("SELECT state_hash FROM oauth_pending")
+    assert "the-state" not in json.dumps(rows)
+    taken = await asyncio.gather(*(store.take_pending("the-state") for _ in range(5)))
+    assert [p for p in taken if p is not None] == [pending]
+    assert await store.take_pending("old-state") is None
+    assert await store.take_pending("unknown") is None
 
 
 async def test_a_reused_refresh_token_revokes_its_whole_family(store: TeamStore) -> None:
