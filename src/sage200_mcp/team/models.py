@@ -22,6 +22,16 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Activity:
+    """What an admin sees of a person's use (``team users``), from times alone: never a token."""
+
+    subject: str
+    signed_in_at: float | None  # None: no Sage sign-in held
+    sign_in_until: float | None  # when the held sign-in ends (its refresh token's expiry)
+    last_seen: float | None  # the latest tool call in the audit log, else the sign-in
+
+
+@dataclass(frozen=True)
 class SageSignIn:
     """One person's Sage tokens, in the clear: they exist decrypted only in a replica's memory."""
 

@@ -19,6 +19,7 @@ from sage200_mcp.errors import Sage200Error
 from sage200_mcp.team.crypto import Sealed, TokenCipher
 from sage200_mcp.team.database import Database, Row, Transaction
 from sage200_mcp.team.models import (
+    Activity,
     AuditEntry,
     AuthorizationCode,
     Company,
@@ -38,6 +39,7 @@ _SIGN_IN_COLUMNS = (
     " signed_in_at, scope, generation"
 )
 _GRANT_COLUMNS = "subject, client_id, resource, scope, expires_at, family"
+_AUDIT_COLUMNS = "id, at, subject, company, tool, arguments, result_chars, duration_ms, outcome"
 # refreshes a held sign-in with Sage: the new tokens, or None when Sage ended the sign-in
 Refresher = Callable[[SageSignIn], Awaitable[SageSignIn | None]]
 
@@ -59,6 +61,20 @@ def digest(token: str) -> str:
 def _context(subject: str, field: str) -> bytes:
     # the associated data: a ciphertext opens only in the row and column it was sealed for
     return f"sage200-mcp/sage_sign_ins/{field}/{subject}".encode()
+
+
+def _audit_entry(row: Row) -> AuditEntry:
+    return AuditEntry(
+        at=float(row[1]),
+        subject=row[2],
+        company=row[3],
+        tool=row[4],
+        arguments=json.loads(row[5]),
+        result_chars=row[6],
+        duration_ms=float(row[7]),
+        outcome=row[8],
+        id=int(row[0]),
+    )
 
 
 def _grant(row: Row) -> Grant:
@@ -170,16 +186,51 @@ class TeamStore:
 
     async def revoke(self, subject: str) -> bool:
         """Bar the person and end everything they hold: Sage sign-in, MCP tokens and codes."""
+        return (await self._revoke(subject))[0]
+
+    async def revoke_taking_sign_in(self, subject: str) -> tuple[bool, SageSignIn | None]:
+        """``revoke``, handing back the Sage sign-in it deleted, so the admin can end it at Sage
+        ID as well. Read as it is deleted, under its row lock: a replica refreshing meanwhile
+        finishes first, and the refresh token returned is the one Sage issued last. Raises
+        ``TokenKeyError`` (the revocation committed) when the sign-in does not open."""
+        known, row = await self._revoke(subject)
+        return known, None if row is None else self._open_sign_in(subject, row)
+
+    async def _revoke(self, subject: str) -> tuple[bool, Row | None]:
         async with self.database.transaction() as transaction:
             changed = await transaction.execute(
                 "UPDATE people SET status = 'revoked' WHERE subject = ?", (subject,)
             )
-            for table in ("sage_sign_ins", "oauth_codes", "oauth_access_tokens"):
-                await transaction.execute(f"DELETE FROM {table} WHERE subject = ?", (subject,))
-            await transaction.execute(
-                "DELETE FROM oauth_refresh_tokens WHERE subject = ?", (subject,)
+            sign_in = await transaction.fetch(
+                f"DELETE FROM sage_sign_ins WHERE subject = ? RETURNING {_SIGN_IN_COLUMNS}",
+                (subject,),
             )
-        return changed == 1
+            for table in ("oauth_codes", "oauth_access_tokens", "oauth_refresh_tokens"):
+                await transaction.execute(f"DELETE FROM {table} WHERE subject = ?", (subject,))
+        return changed == 1, sign_in[0] if sign_in else None
+
+    async def activity(self) -> dict[str, Activity]:
+        """Each person's sign-in times and last tool call, by subject, in one statement: the
+        tokens are not read (nor decrypted), only when they were issued and when they end."""
+        rows = await self.database.fetch(
+            "SELECT people.subject, s.signed_in_at, s.refresh_expires_at, s.access_expires_at,"
+            " s.refresh_token IS NOT NULL, calls.last_at FROM people"
+            " LEFT JOIN sage_sign_ins s ON s.subject = people.subject"
+            " LEFT JOIN (SELECT subject, MAX(at) AS last_at FROM audit_log GROUP BY subject)"
+            " calls ON calls.subject = people.subject"
+        )
+        found: dict[str, Activity] = {}
+        for subject, signed_in_at, refresh_ends, access_ends, renewable, last_at in rows:
+            held = signed_in_at is not None
+            ends = (refresh_ends if renewable else access_ends) if held else None
+            seen = [float(t) for t in (last_at, signed_in_at) if t is not None]
+            found[str(subject)] = Activity(
+                str(subject),
+                float(signed_in_at) if held else None,
+                None if ends is None else float(ends),
+                max(seen) if seen else None,
+            )
+        return found
 
     # Sage sign-ins
 
@@ -545,24 +596,24 @@ class TeamStore:
         """A page of the log, oldest first; page on with ``after_id`` = the last entry's id."""
         whose, params = ("", []) if subject is None else (" AND subject = ?", [subject])
         rows = await self.database.fetch(
-            "SELECT id, at, subject, company, tool, arguments, result_chars, duration_ms, outcome"
-            f" FROM audit_log WHERE id > ? AND at >= ?{whose} ORDER BY id LIMIT ?",
+            f"SELECT {_AUDIT_COLUMNS} FROM audit_log WHERE id > ? AND at >= ?{whose}"
+            " ORDER BY id LIMIT ?",
             (after_id, since, *params, limit),
         )
-        return [
-            AuditEntry(
-                at=float(row[1]),
-                subject=row[2],
-                company=row[3],
-                tool=row[4],
-                arguments=json.loads(row[5]),
-                result_chars=row[6],
-                duration_ms=float(row[7]),
-                outcome=row[8],
-                id=int(row[0]),
-            )
-            for row in rows
-        ]
+        return [_audit_entry(row) for row in rows]
+
+    async def latest_audit(
+        self, limit: int, *, since: float = 0.0, subject: str | None = None
+    ) -> list[AuditEntry]:
+        """The ``limit`` most recent entries from ``since``, oldest first: what an admin
+        looking at the log wants first, read without paging through the older ones."""
+        whose, params = ("", []) if subject is None else (" AND subject = ?", [subject])
+        rows = await self.database.fetch(
+            f"SELECT {_AUDIT_COLUMNS} FROM audit_log WHERE at >= ?{whose}"
+            " ORDER BY id DESC LIMIT ?",
+            (since, *params, limit),
+        )
+        return [_audit_entry(row) for row in reversed(rows)]
 
     async def audit_json_lines(
         self, *, since: float = 0.0, subject: str | None = None
