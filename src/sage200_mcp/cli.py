@@ -536,6 +536,130 @@ def _add_install(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     uninstall.set_defaults(handler=run_uninstall)
 
 
+def _add_team(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The admin commands of a team server, run on its machine with the replicas' environment."""
+    team = commands.add_parser(
+        "team",
+        help="a team server's admin: who signed in, revoking, toolsets, the audit log, keys",
+        description="Administer a team server from its machine, with the replicas' environment"
+        " (SAGE200_DATABASE_URL, SAGE200_TOKEN_KEY). Needs the [team] extra.",
+    )
+
+    def usage(args: argparse.Namespace) -> int:
+        team.print_help(sys.stderr)
+        return 2
+
+    team.set_defaults(handler=usage)
+    actions = team.add_subparsers(dest="team_command", metavar="ACTION")
+
+    def run(action: str) -> Command:
+        def handler(args: argparse.Namespace) -> int:
+            from sage200_mcp.commands import team as admin
+
+            if action == "users":
+                return admin.users(args.json)
+            if action == "allow":
+                return admin.allow(args.who)
+            if action == "revoke":
+                return admin.revoke(args.who, args.yes)
+            if action == "toolsets":
+                return admin.toolsets(args.who, args.toolsets)
+            if action == "audit":
+                return admin.audit(args.since, args.person, args.limit, args.json_lines)
+            return admin.rotate_key()
+
+        return handler
+
+    def who(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "who", metavar="EMAIL|SUBJECT", help="the person's email, or their Sage ID subject"
+        )
+
+    users = actions.add_parser(
+        "users",
+        help="everyone who has signed in: status, toolsets, Sage sign-in, last seen",
+        description="List everyone who has signed in: email, name, allowed or revoked, their"
+        " toolsets, whether a Sage sign-in is held and until when (never a token), and when"
+        " they were last seen (their latest tool call, else their sign-in), in UTC.",
+    )
+    users.add_argument("--json", action="store_true", help="print a JSON list")
+    users.set_defaults(handler=run("users"))
+
+    revoke = actions.add_parser(
+        "revoke",
+        help="bar a person at once, ending their sign-in and tokens",
+        description="Bar a person at once: their Sage sign-in, codes and tokens on this server"
+        " are deleted, so their next request is refused. Their Sage refresh token is revoked"
+        " at Sage ID too, where it can be (SAGE200_CLIENT_ID and SAGE200_CLIENT_SECRET as the"
+        " server has them). `team allow` undoes it.",
+    )
+    who(revoke)
+    revoke.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    revoke.set_defaults(handler=run("revoke"))
+
+    allow = actions.add_parser(
+        "allow",
+        help="undo a revocation: the person may sign in again",
+        description="Let a revoked person sign in again (SAGE200_TEAM_ALLOW must still admit"
+        " them).",
+    )
+    who(allow)
+    allow.set_defaults(handler=run("allow"))
+
+    toolsets = actions.add_parser(
+        "toolsets",
+        help="choose the toolsets one person gets",
+        description="Choose one person's toolsets: a comma list of customers, suppliers,"
+        " orders, stock, nominal, query; or all, for every toolset the server offers.",
+    )
+    who(toolsets)
+    toolsets.add_argument("toolsets", metavar="LIST|all")
+    toolsets.set_defaults(handler=run("toolsets"))
+
+    audit = actions.add_parser(
+        "audit",
+        help="the audit log of tool calls, as a table or JSON lines",
+        description="Show the audit log: one row per tool call (who, company, tool, arguments,"
+        " result size, duration, outcome; never the data or a token). A table of the latest 50"
+        " by default; --json-lines streams the whole log for export (sage200-mcp team audit"
+        " --json-lines > audit.jsonl).",
+    )
+    audit.add_argument(
+        "--since",
+        metavar="ISO",
+        help="from this date or time on, as 2026-12-01 or 2026-12-01T09:30 (UTC unless it"
+        " carries an offset)",
+    )
+    audit.add_argument("--person", metavar="EMAIL|SUBJECT", help="only this person's calls")
+    audit.add_argument(
+        "--limit",
+        type=_positive_int,
+        metavar="N",
+        help="the N latest calls (default 50 for the table, every one for --json-lines)",
+    )
+    audit.add_argument(
+        "--json-lines", action="store_true", help="one JSON object a line, oldest first"
+    )
+    audit.set_defaults(handler=run("audit"))
+
+    rotate = actions.add_parser(
+        "rotate-key",
+        help="re-encrypt every stored Sage sign-in with a new SAGE200_TOKEN_KEY",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Re-encrypt every stored Sage sign-in with SAGE200_TOKEN_KEY, and print how"
+        " many were.\n\nTo rotate the key:\n"
+        "  1. Make a new key: openssl rand -base64 32\n"
+        "  2. On every replica, set SAGE200_TOKEN_KEY to the new key and\n"
+        "     SAGE200_TOKEN_KEY_PREVIOUS to the old one, and restart it (a replica\n"
+        "     reads sign-ins under either key and writes them under the new one).\n"
+        "  3. Run `sage200-mcp team rotate-key` once, with that same environment.\n"
+        "  4. Remove SAGE200_TOKEN_KEY_PREVIOUS from every replica, restart them,\n"
+        "     and destroy the old key.\n"
+        "A lost key cannot be recovered: revoke everyone, and each person signs in again.",
+    )
+    rotate.set_defaults(handler=run("rotate-key"))
+
+
 def _sites() -> Any:
     from sage200_mcp.commands import sites
 
@@ -564,6 +688,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_account(commands)
     _add_sandbox(commands)
     _add_install(commands)
+    _add_team(commands)
     return parser
 
 

@@ -609,8 +609,7 @@ class TeamStore:
         looking at the log wants first, read without paging through the older ones."""
         whose, params = ("", []) if subject is None else (" AND subject = ?", [subject])
         rows = await self.database.fetch(
-            f"SELECT {_AUDIT_COLUMNS} FROM audit_log WHERE at >= ?{whose}"
-            " ORDER BY id DESC LIMIT ?",
+            f"SELECT {_AUDIT_COLUMNS} FROM audit_log WHERE at >= ?{whose} ORDER BY id DESC LIMIT ?",
             (since, *params, limit),
         )
         return [_audit_entry(row) for row in reversed(rows)]
