@@ -50,9 +50,7 @@ async def test_revoking_hands_back_the_deleted_sign_in_and_ends_everything_else(
 ) -> None:
     now = time.time()
     await store.upsert_person("ann", "ann@example.com", "Ann")
-    await store.save_sign_in(
-        "ann", SageSignIn("a", REFRESH, now + 60, now + 86400, now, "openid")
-    )
+    await store.save_sign_in("ann", SageSignIn("a", REFRESH, now + 60, now + 86400, now, "openid"))
     grant = Grant("ann", "client", "https://mcp.example/mcp", "sage200", now + 600, "family")
     await store.save_access_token("mcp-access", grant)
     await store.save_refresh_token("mcp-refresh", grant)
