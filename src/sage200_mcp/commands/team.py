@@ -206,24 +206,29 @@ def allow(who: str) -> int:
 
 
 def revoke(who: str, assume_yes: bool) -> int:
-    async def change(store: TeamStore) -> tuple[Person, str | None] | None:
+    async def change(store: TeamStore) -> tuple[Person, str | None, str | None] | None:
+        from sage200_mcp.team.crypto import TokenKeyError
+
         person = await _find(store, who)
         if not assume_yes and not await _confirm(
             f"Revoke {_name(person)} ({person.display_name or 'no name'}, subject"
             f" {person.subject})? They lose access at once and must be allowed again. [y/N] "
         ):
             return None
-        _, sign_in = await store.revoke_taking_sign_in(person.subject)
-        return person, None if sign_in is None else sign_in.refresh_token
+        try:
+            _, sign_in = await store.revoke_taking_sign_in(person.subject)
+        except TokenKeyError as error:  # revoked all the same: only its token is unreadable
+            return person, None, str(error).rstrip(".")
+        return person, None if sign_in is None else sign_in.refresh_token, None
 
     done = _run(change)
     if done is None:
         out("Nothing changed.")
         return 0
-    person, refresh_token = done
+    person, refresh_token, unreadable = done
     out(f"Revoked {_name(person)}: their sign-in, codes and tokens on this server are deleted.")
-    if refresh_token is not None:
-        problem = asyncio.run(_revoke_at_sage_id(refresh_token))
+    if unreadable is not None or refresh_token is not None:
+        problem = unreadable or asyncio.run(_revoke_at_sage_id(refresh_token or ""))
         if problem is None:
             out("Their Sage sign-in is revoked at Sage ID too.")
         else:

@@ -233,6 +233,18 @@ def test_audit_json_lines_streams_a_big_log_in_constant_memory(tmp_path: Path) -
     # the log grew by 60,000 entries (about 25 MB of JSON); the export's peak by next to nothing
     assert big - small < 8_000, (small, big)
 
+    reader = subprocess.Popen(  # `| head -1`: the export stops quietly when its reader does
+        [sys.executable, "-m", "sage200_mcp", "team", "audit", "--json-lines"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    assert json.loads(reader.stdout.readline())["id"] == 1
+    reader.stdout.close()
+    assert reader.wait(timeout=60) == 0 and reader.stderr.read() == ""
+
 
 def test_revoke_asks_first_then_ends_the_sign_in_here_and_at_sage_id(
     sandbox_server: SandboxServer, tmp_path: Path
@@ -314,6 +326,27 @@ def test_revoke_at_an_unreachable_sage_id_still_revokes_here_and_says_so(
 
     unconfigured = run("revoke", "--yes", "Cat@example.com", env=env)  # no client id here
     assert unconfigured.returncode == 0 and "SAGE200_CLIENT_ID" in unconfigured.stderr
+
+
+def test_a_sign_in_that_does_not_decrypt_is_revoked_here_all_the_same(env: dict[str, str]) -> None:
+    async def tamper(store: TeamStore) -> None:
+        # Cat's sealed refresh token replaced by Ann's: it fails to open in Cat's row (and Ann's
+        # row, written last, is the one the key check at start opens)
+        await store.database.execute(
+            "UPDATE sage_sign_ins SET refresh_token ="
+            " (SELECT refresh_token FROM sage_sign_ins WHERE subject = 'auth0|ann'),"
+            " updated_at = 0 WHERE subject = 'auth0|cat'"
+        )
+
+    with_store(env, tamper)
+    result = run("revoke", "--yes", "auth0|cat", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Revoked Cat@Example.com" in result.stdout
+    assert "Could not revoke their Sage sign-in at Sage ID (A stored Sage sign-in does not" in (
+        result.stderr
+    )
+    people = {p["subject"]: p for p in json.loads(run("users", "--json", env=env).stdout)}
+    assert people["auth0|cat"]["status"] == "revoked" and not people["auth0|cat"]["signed_in"]
 
 
 def test_unknown_and_ambiguous_people_are_refused_in_one_line(env: dict[str, str]) -> None:
