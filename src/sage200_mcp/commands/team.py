@@ -15,13 +15,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import unquote, urlsplit
 
 from sage200_mcp.console import err, out
 from sage200_mcp.errors import ConfigError, Sage200Error
@@ -61,17 +59,6 @@ def parse_since(text: str) -> float:
     return moment.timestamp()
 
 
-def _scrubbed(text: str, url: str) -> str:
-    """``text`` on one line without the URL's password, in any form a driver may quote it."""
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        password = None
-    for secret in {password, unquote(password or "")} - {None, ""}:
-        text = text.replace(str(secret), "***")
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def _run(work: Callable[[TeamStore], Awaitable[T]]) -> T:
     """Open the store, do ``work``, close it; every failure a ``ConfigError`` to print."""
     try:
@@ -83,6 +70,8 @@ def _run(work: Callable[[TeamStore], Awaitable[T]]) -> T:
             f"Team mode needs the [team] extra ({error.name} is not installed): {EXTRA}"
         ) from None
     import psycopg
+
+    from sage200_mcp.team.postgres import without_password
 
     url = database_url(os.environ)
 
@@ -96,10 +85,10 @@ def _run(work: Callable[[TeamStore], Awaitable[T]]) -> T:
     try:
         return asyncio.run(session())
     except Sage200Error as error:
-        raise type(error)(_scrubbed(str(error), url)) from None
+        raise type(error)(without_password(str(error), url)) from None
     except (psycopg.Error, sqlite3.Error) as error:
         raise ConfigError(
-            _scrubbed(
+            without_password(
                 f"The team database failed ({type(error).__name__}: {error}); check"
                 " SAGE200_DATABASE_URL and that the database is running.",
                 url,

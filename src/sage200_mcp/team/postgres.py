@@ -13,8 +13,10 @@ leaves it held.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from urllib.parse import unquote, urlsplit
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
@@ -32,12 +34,25 @@ def _placeholders(sql: str) -> str:
     return sql.replace("?", "%s")
 
 
-def unreachable(url_host: str, error: Exception) -> ConfigError:
-    # psycopg's message names the host and the cause, never the password
+def unreachable(url_host: str, error: Exception, url: str) -> ConfigError:
     return ConfigError(
-        f"Cannot connect to the team database (PostgreSQL at {url_host}): {error}".rstrip()
+        without_password(
+            f"Cannot connect to the team database (PostgreSQL at {url_host}): {error}", url
+        )
         + " Check SAGE200_DATABASE_URL and that the server is running."
     )
+
+
+def without_password(text: str, url: str) -> str:
+    """``text`` on one line without the URL's password in any form a driver may quote it:
+    psycopg quotes a malformed URL's parts back, password and all."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    for secret in {password, unquote(password or "")} - {None, ""}:
+        text = text.replace(str(secret), "***")
+    return re.sub(r"\s+", " ", text).strip()
 
 
 class PostgresDatabase:
@@ -63,7 +78,7 @@ class PostgresDatabase:
                 self._url, connect_timeout=int(CONNECT_TIMEOUT)
             )
         except psycopg.Error as error:
-            raise unreachable(self._where, error) from None
+            raise unreachable(self._where, error, self._url) from None
         await connection.close()
         await self._pool.open(wait=True, timeout=CONNECT_TIMEOUT)
 

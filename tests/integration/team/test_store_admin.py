@@ -3,11 +3,14 @@ a real PostgreSQL (conftest.py)."""
 
 from __future__ import annotations
 
+import base64
 import time
 
 import pytest
 
+from sage200_mcp.errors import ConfigError
 from sage200_mcp.team.models import AuditEntry, Grant, SageSignIn
+from sage200_mcp.team.settings import open_store
 from sage200_mcp.team.store import TeamStore
 
 pytestmark = pytest.mark.anyio
@@ -79,3 +82,19 @@ async def test_latest_audit_gives_the_most_recent_entries_oldest_first(store: Te
         "tool_9",
     ]
     assert await store.latest_audit(5, subject="nobody") == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://admin:S3cretPassw0rd%zz@127.0.0.1:1/team",  # quoted back by libpq
+        "postgresql://admin:S3cretPassw0rd@127.0.0.1:1/team",
+    ],
+)
+async def test_a_database_it_cannot_reach_is_told_without_its_password(url: str) -> None:
+    """`serve --team` prints what open_store raises: the password must not be in it."""
+    key = base64.b64encode(bytes(range(32))).decode()
+    with pytest.raises(ConfigError) as refused:
+        await open_store(environ={"SAGE200_DATABASE_URL": url, "SAGE200_TOKEN_KEY": key})
+    assert "S3cretPassw0rd" not in str(refused.value)
+    assert "\n" not in str(refused.value) and "127.0.0.1/team" in str(refused.value)
