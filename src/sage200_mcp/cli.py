@@ -340,6 +340,8 @@ def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
             limits=limits,
             team=args.team,
             insecure_no_auth=args.insecure_no_auth,
+            public_url=args.public_url,
+            access_token_ttl=args.access_token_ttl,
         )
 
     serve.set_defaults(handler=run_serve)
@@ -391,7 +393,23 @@ def _add_exposure(serve: argparse.ArgumentParser) -> None:
     exposure.add_argument(
         "--team",
         action="store_true",
-        help="team mode: sign-in per person (coming; refuses to start until it exists)",
+        help="team mode: each person signs in with Sage ID through this server (OAuth 2.1);"
+        " state in SAGE200_DATABASE_URL, Sage tokens sealed with SAGE200_TOKEN_KEY, who may"
+        " sign in in SAGE200_TEAM_ALLOW; any --host",
+    )
+    exposure.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="with --team: the https origin clients reach (a load balancer's), whose"
+        " /sage/callback is registered with Sage (default: this listener, on loopback only;"
+        " or SAGE200_PUBLIC_URL)",
+    )
+    exposure.add_argument(
+        "--access-token-ttl",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="with --team: how long the access tokens this server issues live (default 900);"
+        " clients renew them with a rotated refresh token",
     )
     exposure.add_argument(
         "--insecure-no-auth",
@@ -444,7 +462,8 @@ def _add_exposure(serve: argparse.ArgumentParser) -> None:
         type=_positive_int,
         default=default.rate_limit,
         metavar="N",
-        help="with --insecure-no-auth, answer 429 past N requests a minute per client address"
+        help="answer 429 past N requests a minute per client address (--insecure-no-auth), or"
+        " refuse tool calls past N a minute per person (--team)"
         f" (default {default.rate_limit})",
     )
 

@@ -1,5 +1,8 @@
 """The MCP server: one MCPServer whose lifespan owns the HTTP client, the sign-in and the
 SageClient, with the tools registered on it. Runs over stdio (the default) or streamable HTTP.
+
+On a team server (``team``), each tool call and resource read is served as its caller instead
+(``people.People``): their Sage tokens, their selected company, their toolsets, an audit row.
 """
 
 from __future__ import annotations
@@ -8,10 +11,13 @@ import contextlib
 import functools
 import os
 import webbrowser
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from mcp.server.mcpserver import MCPServer
-from mcp.types import Tool
+from mcp.server.lowlevel.helper_types import ReadResourceContents
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import CallToolResult, InputRequiredResult, Tool
+from pydantic import AnyUrl
 
 from sage200_mcp import __version__, doctor
 from sage200_mcp.api.client import SageClient
@@ -35,11 +41,52 @@ from sage200_mcp.tools import (
     traders,
 )
 from sage200_mcp.tools.schemas import without_titles
-from sage200_mcp.tools.state import AppState, Setup
+from sage200_mcp.tools.state import AppState, ProfileSelection, Setup
+
+if TYPE_CHECKING:  # team mode's modules load only on a team server (start-up time)
+    from sage200_mcp.people.directory import People
+
+# a team server's People, given which toolset each tool is in
+TeamPeople = Callable[[Mapping[str, str]], "People"]
 
 
 class SageServer(MCPServer[AppState]):
-    """The SDK's server, listing its tools' schemas without pydantic's titles (schemas.py)."""
+    """The SDK's server, listing its tools' schemas without pydantic's titles (schemas.py).
+
+    It also notes which toolset each tool was registered under, and on a team server serves
+    every call and read as the person making it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.toolset_of: dict[str, str] = {}
+        self.registering: str | None = None  # the toolset whose tools are being added
+        self.people: People | None = None
+
+    def add_tool(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        super().add_tool(fn, *args, **kwargs)
+        if self.registering is not None:
+            self.toolset_of[kwargs.get("name") or fn.__name__] = self.registering
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        call = super().call_tool
+        if self.people is None or context is None:
+            return await call(name, arguments, context)
+        return await self.people.call(
+            _caller(context), name, arguments, lambda: call(name, arguments, context)
+        )
+
+    async def read_resource(
+        self, uri: AnyUrl | str, context: Context[AppState, Any] | None = None
+    ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        read = super().read_resource
+        if self.people is None or context is None:
+            return await read(uri, context)
+        reading: Callable[[], Awaitable[Iterable[ReadResourceContents] | InputRequiredResult]]
+        reading = functools.partial(read, uri, context)
+        return await self.people.call(_caller(context), "read_resource", {"uri": str(uri)}, reading)
 
     async def list_tools(self) -> list[Tool]:
         return [
@@ -87,6 +134,12 @@ transactions and aged balances, sales and purchase orders, stock, and the nomina
 """
 
 
+def _caller(context: Context[AppState, Any]) -> str | None:
+    from sage200_mcp.teamserver.identity import current_subject
+
+    return current_subject(context.request_context.request)
+
+
 def browser_opener() -> Callable[[str], bool] | None:
     """How the server opens a sign-in page: the system browser unless SAGE200_NO_BROWSER."""
     if os.environ.get("SAGE200_NO_BROWSER", "").strip() not in ("", "0", "false"):
@@ -114,12 +167,17 @@ def create_server(
     demo: bool = False,
     toolsets: tuple[str, ...] = tuple(TOOLSETS),
     load: Callable[[], Settings] | None = None,
-) -> MCPServer[AppState]:
+    team: TeamPeople | None = None,
+) -> SageServer:
     """The server. With ``demo``, a sandbox and a throwaway profile replace ``settings``.
 
     ``load`` reads the configuration afresh (``serve`` passes it): the server then starts even
     with no client id or a configuration it cannot read, every tool saying what to set up, and
     takes the configuration up once it is complete, without a restart.
+
+    With ``team``, calls are served as their callers, and the tools that sign in from the
+    chat or diagnose this machine's sign-in are left out: a team's clients sign in by OAuth,
+    and its administrator runs `sage200-mcp doctor`.
     """
     if settings is None and load is None and not demo:
         raise ValueError("settings (or a way to load them) are required unless demo is set")
@@ -135,6 +193,9 @@ def create_server(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        if mcp.people is not None:  # only a caller's state reads anyone's books
+            yield mcp.people.nobody()
+            return
         async with contextlib.AsyncExitStack() as stack:
             if demo:
                 from sage200_mcp.demo_sandbox import demo_environment
@@ -154,6 +215,7 @@ def create_server(
                     client=SageClient(active, session, http),
                     sign_in=SignIn(session, background),
                     diagnose=functools.partial(doctor.diagnose, active, session, http),
+                    selection=ProfileSelection(active),
                     toolsets=toolsets,
                     clock=Clock(active.today),
                 )
@@ -176,10 +238,16 @@ def create_server(
         log_level="WARNING",
     )
     sites.register(mcp)
-    diagnose.register(mcp)
+    if team is None:
+        sites.register_sign_in(mcp)
+        diagnose.register(mcp)
     for name in toolsets:
+        mcp.registering = name
         for register in TOOLSETS[name]:
             register(mcp)
+    mcp.registering = None
     prompts.register(mcp, toolsets)
     resources.register(mcp)
+    if team is not None:
+        mcp.people = team(mcp.toolset_of)
     return mcp

@@ -28,7 +28,8 @@ class SignIn:
         self._session = session
         self._background = background
 
-    def state(self) -> SignInState:
+    async def state(self) -> SignInState:
+        """Async as a team person's is (read from the team store); here, the token file."""
         try:
             tokens = self._session.current()
         except NotSignedIn as damaged:  # an unreadable token file: say so

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sage200_mcp.config import Settings
 from sage200_mcp.errors import ConfigError
 from sage200_mcp.listener import tcp_listener
-from sage200_mcp.serving.binding import check_exposure
+from sage200_mcp.serving.binding import TEAM_OVER_STDIO, check_exposure
 from sage200_mcp.serving.limits import HttpLimits
 
 if TYPE_CHECKING:  # the server is imported late: `serve --help` need not load MCP
@@ -42,6 +42,8 @@ def serve(
     limits: HttpLimits,
     team: bool = False,
     insecure_no_auth: bool = False,
+    public_url: str | None = None,
+    access_token_ttl: float | None = None,
 ) -> int:
     """Serve the books ``load`` configures, or (None) the demo sandbox's.
 
@@ -50,14 +52,18 @@ def serve(
     Every tool answers with what to set and where instead, and the configuration is read
     again on each call until it is complete.
     """
-    if team or transport == "http":  # before anything loads: a refusal should be quick
+    if team and transport != "http":  # before anything loads: a refusal should be quick
+        raise ConfigError(TEAM_OVER_STDIO)
+    if team or transport == "http":
         check_exposure(host, team=team, insecure_no_auth=insecure_no_auth)
+    if team:
+        return _serve_team(load, host, port, toolsets, limits, public_url, access_token_ttl)
     configure_logging()
     with _collector_paused():
         from sage200_mcp.server import TOOLSETS, create_server, parse_toolsets
 
         try:
-            chosen = parse_toolsets(toolsets or os.environ.get("SAGE200_TOOLSETS"))
+            chosen = parse_toolsets(_toolsets_asked(toolsets))
         except ConfigError as error:
             if load is None:  # the demo, started by hand: say so and stop
                 raise
@@ -77,6 +83,40 @@ def serve(
         mcp.run("stdio")
         return 0
     return _serve_http(mcp, host, port, limits, insecure_no_auth)
+
+
+def _toolsets_asked(flag: str | None) -> str | None:
+    """--toolsets, else SAGE200_TOOLSETS (the extension's settings form sets it)."""
+    return flag or os.environ.get("SAGE200_TOOLSETS")
+
+
+def _serve_team(
+    load: Callable[[], Settings] | None,
+    host: str,
+    port: int,
+    toolsets: str | None,
+    limits: HttpLimits,
+    public_url: str | None,
+    access_token_ttl: float | None,
+) -> int:
+    """A team server: unlike one person's, it starts only when set up (its administrator is
+    at the terminal, and half-configured it would turn every person away)."""
+    from sage200_mcp.commands.team_serve import serve_team
+    from sage200_mcp.server import parse_toolsets
+    from sage200_mcp.teamserver.options import DEFAULT_ACCESS_TOKEN_TTL
+
+    if load is None:
+        raise ConfigError("--team serves a team's real books: it cannot be combined with --demo.")
+    configure_logging()
+    return serve_team(
+        load(),
+        parse_toolsets(_toolsets_asked(toolsets)),
+        host,
+        port,
+        limits,
+        public_url=public_url,
+        access_token_ttl=access_token_ttl or DEFAULT_ACCESS_TOKEN_TTL,
+    )
 
 
 def _refusing(problem: str) -> Callable[[], Settings]:

@@ -59,16 +59,20 @@ def parse_since(text: str) -> float:
     return moment.timestamp()
 
 
+def missing_extra(error: ModuleNotFoundError) -> ConfigError:
+    """The instruction for a team module that would not import: the extra is missing. Any
+    other module missing is a broken install, and re-raised as it is."""
+    if (error.name or "").partition(".")[0] not in OPTIONAL_MODULES:
+        raise error
+    return ConfigError(f"Team mode needs the [team] extra ({error.name} is not installed): {EXTRA}")
+
+
 def _run(work: Callable[[TeamStore], Awaitable[T]]) -> T:
     """Open the store, do ``work``, close it; every failure a ``ConfigError`` to print."""
     try:
         from sage200_mcp.team.settings import database_url, open_store
     except ModuleNotFoundError as error:
-        if (error.name or "").partition(".")[0] not in OPTIONAL_MODULES:
-            raise
-        raise ConfigError(
-            f"Team mode needs the [team] extra ({error.name} is not installed): {EXTRA}"
-        ) from None
+        raise missing_extra(error) from None
     import psycopg
 
     from sage200_mcp.team.postgres import without_password

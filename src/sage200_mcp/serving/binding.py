@@ -1,4 +1,5 @@
-"""Which addresses ``serve --transport http`` may listen on without sign-in."""
+"""Which addresses ``serve --transport http`` may listen on: any, with team sign-in (``--team``);
+without it, loopback only, unless the user accepts the risk by name (``--insecure-no-auth``)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import ipaddress
 
 from sage200_mcp.errors import ConfigError
 
-TEAM_NOT_AVAILABLE = (
-    "Team mode (--team: sign-in per person) is not available yet, so nothing would stop anyone"
-    " who reaches the port from reading the books. Listen on 127.0.0.1, or accept that risk"
-    " explicitly with --insecure-no-auth."
+TEAM_WITHOUT_AUTH = (
+    "--team signs each person in, and --insecure-no-auth turns sign-in off: choose one (a team"
+    " server needs no --insecure-no-auth to listen on any address)."
 )
+TEAM_OVER_STDIO = "--team serves a team over HTTP: add --transport http (and --host, --port)."
 
 INSECURE_WARNING = (
     "sage200-mcp: WARNING: --insecure-no-auth: there is no sign-in. Anyone who can reach"
@@ -35,8 +36,10 @@ def is_loopback(host: str) -> bool:
 
 def check_exposure(host: str, *, team: bool, insecure_no_auth: bool) -> None:
     """Refuse a listener that would serve the books to the network without sign-in."""
+    if team and insecure_no_auth:
+        raise ConfigError(TEAM_WITHOUT_AUTH)
     if team:
-        raise ConfigError(TEAM_NOT_AVAILABLE)
+        return  # every request carries a person's token, checked before anything is read
     if not insecure_no_auth and not is_loopback(host):
         raise ConfigError(
             f"Refusing to listen on {host}: without sign-in anyone who reaches the port could"

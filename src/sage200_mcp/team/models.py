@@ -42,8 +42,15 @@ class SageSignIn:
     signed_in_at: float
     scope: str
     generation: int = 0  # set by the store: how many times this sign-in has been written
+    obtained_at: float = 0.0  # set by the store: when it was written, so when the access
+    # token was obtained
 
     def access_valid(self, now: float, margin: float = 30.0) -> bool:
+        """Good for at least ``margin`` more seconds, or a tenth of its lifetime if that is
+        less: a token that lives five seconds would otherwise never count as valid."""
+        lifetime = self.access_expires_at - self.obtained_at
+        if self.obtained_at and lifetime > 0:
+            margin = min(margin, lifetime / 10)
         return self.access_expires_at - margin > now
 
 

@@ -38,6 +38,8 @@ _SIGN_IN_COLUMNS = (
     "key_id, access_token, refresh_token, access_expires_at, refresh_expires_at,"
     " signed_in_at, scope, generation"
 )
+# read with when the row was written: when its access token was obtained (SageSignIn.obtained_at)
+_READ_COLUMNS = f"{_SIGN_IN_COLUMNS}, updated_at"
 _GRANT_COLUMNS = "subject, client_id, resource, scope, expires_at, family"
 _AUDIT_COLUMNS = "id, at, subject, company, tool, arguments, result_chars, duration_ms, outcome"
 # refreshes a held sign-in with Sage: the new tokens, or None when Sage ended the sign-in
@@ -103,10 +105,13 @@ class HeldSignIn:
         return self.saved
 
     async def forget(self) -> None:
-        """Delete the sign-in (Sage ID refused the refresh token): the person signs in again."""
-        await self._transaction.execute(
-            "DELETE FROM sage_sign_ins WHERE subject = ?", (self.subject,)
-        )
+        """Delete the sign-in (Sage ID refused the refresh token) and the MCP tokens resting on
+        it: the person's client is answered 401 next and signs them in again, rather than
+        holding a token that can only ever fail."""
+        for table in ("sage_sign_ins", "oauth_access_tokens", "oauth_refresh_tokens"):
+            await self._transaction.execute(
+                f"DELETE FROM {table} WHERE subject = ?", (self.subject,)
+            )
         await self._transaction.commit()
 
 
@@ -202,7 +207,7 @@ class TeamStore:
                 "UPDATE people SET status = 'revoked' WHERE subject = ?", (subject,)
             )
             sign_in = await transaction.fetch(
-                f"DELETE FROM sage_sign_ins WHERE subject = ? RETURNING {_SIGN_IN_COLUMNS}",
+                f"DELETE FROM sage_sign_ins WHERE subject = ? RETURNING {_READ_COLUMNS}",
                 (subject,),
             )
             for table in ("oauth_codes", "oauth_access_tokens", "oauth_refresh_tokens"):
@@ -241,7 +246,7 @@ class TeamStore:
 
     async def sign_in(self, subject: str) -> SageSignIn | None:
         rows = await self.database.fetch(
-            f"SELECT {_SIGN_IN_COLUMNS} FROM sage_sign_ins WHERE subject = ?", (subject,)
+            f"SELECT {_READ_COLUMNS} FROM sage_sign_ins WHERE subject = ?", (subject,)
         )
         return self._open_sign_in(subject, rows[0]) if rows else None
 
@@ -295,7 +300,7 @@ class TeamStore:
         lock = self._refresh_locks.setdefault(subject, asyncio.Lock())
         async with lock, self.database.transaction() as transaction:
             rows = await transaction.fetch(
-                f"SELECT {_SIGN_IN_COLUMNS} FROM sage_sign_ins WHERE subject = ?"
+                f"SELECT {_READ_COLUMNS} FROM sage_sign_ins WHERE subject = ?"
                 + self.database.for_update,
                 (subject,),
             )
@@ -331,10 +336,12 @@ class TeamStore:
                 sign_in.refresh_expires_at,
                 sign_in.signed_in_at,
                 sign_in.scope,
-                self.clock(),
+                written := self.clock(),
             ),
         )
-        return SageSignIn(**{**sign_in.__dict__, "generation": int(rows[0][0])})
+        return SageSignIn(
+            **{**sign_in.__dict__, "generation": int(rows[0][0]), "obtained_at": written}
+        )
 
     def _open_sign_in(self, subject: str, row: Row) -> SageSignIn:
         key_id = str(row[0])
@@ -353,14 +360,14 @@ class TeamStore:
             signed_in_at=float(row[5]),
             scope=str(row[6]),
             generation=int(row[7]),
+            obtained_at=float(row[8]),
         )
 
     async def check_key(self) -> None:
         """Open one stored sign-in, so a wrong ``SAGE200_TOKEN_KEY`` is reported at start, in
         one clear sentence (a ``TokenKeyError``), not at each person's first tool call."""
         rows = await self.database.fetch(
-            f"SELECT subject, {_SIGN_IN_COLUMNS} FROM sage_sign_ins"
-            " ORDER BY updated_at DESC LIMIT 1"
+            f"SELECT subject, {_READ_COLUMNS} FROM sage_sign_ins ORDER BY updated_at DESC LIMIT 1"
         )
         if rows:
             self._open_sign_in(str(rows[0][0]), rows[0][1:])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -63,6 +63,18 @@ def public_base(public_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def callback_settings(settings: Settings, public_url: str) -> Settings:
+    """``settings`` with the team server's Sage ID callback as the redirect: the one address
+    registered with Sage, for signing in and refreshing alike."""
+    callback_url = f"{public_base(public_url)}{CALLBACK_PATH}"
+    if settings.redirect_uri not in (None, callback_url):
+        raise ConfigError(
+            f"SAGE200_REDIRECT_URI is {settings.redirect_uri} but the team server's Sage ID"
+            f" callback is {callback_url}: register that with Sage and set it (or leave it unset)."
+        )
+    return dataclasses.replace(settings, redirect_uri=callback_url)
+
+
 def build(
     settings: Settings,
     store: TeamStore,
@@ -73,20 +85,18 @@ def build(
     http: httpx.AsyncClient,
     transport_security: TransportSecuritySettings | None = None,
     clock: Callable[[], float] = time.time,
+    http_options: Mapping[str, Any] | None = None,
 ) -> Starlette:
     """The app to serve. ``settings`` are the one Sage application's (client id, secret); its
     redirect must be ``<public_url>/sage/callback``, registered with Sage. ``http`` reaches Sage
     ID and client metadata documents; the caller owns it (and ``store``) for the app's life.
-    ``transport_security`` as the SDK takes it (None: its loopback-only default on 127.0.0.1).
+    ``transport_security`` as the SDK takes it (None: its loopback-only default on 127.0.0.1);
+    ``http_options`` are more of the SDK's streamable HTTP options (stateless, body limit).
     """
     base = public_base(public_url)
-    callback_url = f"{base}{CALLBACK_PATH}"
-    if settings.redirect_uri not in (None, callback_url):
-        raise ConfigError(
-            f"SAGE200_REDIRECT_URI is {settings.redirect_uri} but the team server's Sage ID"
-            f" callback is {callback_url}: register that with Sage and set it (or leave it unset)."
-        )
-    sage = SageId(dataclasses.replace(settings, redirect_uri=callback_url), http)
+    sage_settings = callback_settings(settings, public_url)
+    callback_url = str(sage_settings.redirect_uri)
+    sage = SageId(sage_settings, http)
     resource = f"{base}{MCP_PATH}"
     provider = TeamAuthProvider(
         store,
@@ -119,6 +129,7 @@ def build(
         auth_server_provider=provider,
         token_verifier=provider,
         custom_starlette_routes=[Route(CALLBACK_PATH, callback.handle, methods=["GET"])],
+        **(http_options or {}),
     )
     metadata = build_metadata(auth.issuer_url, None, registration, revocation)
     metadata.client_id_metadata_document_supported = True

@@ -30,7 +30,7 @@ from sage200_mcp.api.nominal import (
     financial_years,
 )
 from sage200_mcp.api.views import FinancialPeriod
-from sage200_mcp.profile import as_company, match_company, selected_company
+from sage200_mcp.profile import as_company, match_company
 from sage200_mcp.tools.errors import guarded_resource
 from sage200_mcp.tools.output import CompanyRef, fit
 from sage200_mcp.tools.state import AppState, app_state
@@ -88,7 +88,7 @@ async def company_named(state: AppState, wanted: str) -> tuple[Company, bool]:
     if wanted.strip().lower() == SELECTED:
         return await current_company(state), True
     company = as_company(match_company(await reachable_sites(state), wanted))
-    chosen = selected_company(state.settings)
+    chosen = await state.selection.chosen()
     same = chosen is not None and (chosen.site_id, chosen.company_id) == (
         company.site_id,
         company.company_id,

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sage200_mcp import __version__
 from sage200_mcp.api.models import Site
 from sage200_mcp.auth import RENEWAL_WARNING_DAYS
-from sage200_mcp.profile import match_company, select_company, selected_company
+from sage200_mcp.profile import match_company
 from sage200_mcp.tools.arguments import naming
 from sage200_mcp.tools.errors import sign_in_steps
 from sage200_mcp.tools.output import CompanyRef, respond
@@ -100,7 +100,7 @@ class LoginResult(BaseModel):
 async def list_sites(ctx: ToolContext) -> Annotated[CallToolResult, SitesResult]:
     state = app_state(ctx)
     sites, read_at = await reachable_sites_read(state)
-    chosen = selected_company(state.settings)
+    chosen = await state.selection.chosen()
 
     def is_chosen(site: Site) -> bool:
         return chosen is not None and (site.site_id, site.company_id) == (
@@ -145,7 +145,7 @@ async def switch_site(
     ctx: ToolContext,
 ) -> Annotated[CallToolResult, SwitchResult]:
     state = app_state(ctx)
-    chosen = select_company(state.settings, match_company(await reachable_sites(state), site))
+    chosen = await state.selection.choose(match_company(await reachable_sites(state), site))
     return respond(
         SwitchResult(company=CompanyRef.of(chosen), message=f"Now reading {chosen.describe()}.")
     )
@@ -154,7 +154,7 @@ async def switch_site(
 async def get_status(ctx: ToolContext) -> Annotated[CallToolResult, StatusResult]:
     state = app_state(ctx)
     setup_needed = state.setup_problem()
-    chosen = selected_company(state.settings)
+    chosen = await state.selection.chosen()
     result = StatusResult(
         setup_needed=setup_needed,
         signed_in=False,
@@ -166,7 +166,7 @@ async def get_status(ctx: ToolContext) -> Annotated[CallToolResult, StatusResult
         version=__version__,
         toolsets=list(state.toolsets),
     )
-    signed = state.sign_in.state()
+    signed = await state.sign_in.state()
     if signed.user is None or signed.ends_at is None or signed.access_expires_at is None:
         return respond(result.model_copy(update={"sign_in_problem": signed.problem}))
     now = time.time()
@@ -191,7 +191,7 @@ async def get_status(ctx: ToolContext) -> Annotated[CallToolResult, StatusResult
 
 async def login(ctx: ToolContext) -> Annotated[CallToolResult, LoginResult]:
     state = app_state(ctx)
-    signed = state.sign_in.state()
+    signed = await state.sign_in.state()
     if signed.user is not None:
         return respond(
             LoginResult(
@@ -274,6 +274,10 @@ def register(mcp: MCPServer[AppState]) -> None:
         per_company=False,
         needs_setup=False,
     )
+
+
+def register_sign_in(mcp: MCPServer[AppState]) -> None:
+    """Signing in from the chat: one person's server only (a team's clients sign in by OAuth)."""
     add_tool(
         mcp,
         login,

@@ -32,14 +32,7 @@ from mcp.types import CallToolResult, ToolAnnotations
 from sage200_mcp.api import progress
 from sage200_mcp.api.client import Company
 from sage200_mcp.api.models import Site
-from sage200_mcp.profile import (
-    NoSuchCompany,
-    as_company,
-    describe,
-    match_company,
-    select_company,
-    selected_company,
-)
+from sage200_mcp.profile import NoSuchCompany, as_company, describe, match_company
 from sage200_mcp.tools.arguments import CompanyArg
 from sage200_mcp.tools.errors import guarded
 from sage200_mcp.tools.output import answering_on
@@ -203,15 +196,20 @@ async def current_company(state: AppState) -> Company:
 
     Never a silent default: with several to choose from and none chosen, the error lists them.
     """
+    state.company_read = await _company_to_read(state)
+    return state.company_read
+
+
+async def _company_to_read(state: AppState) -> Company:
     named = _NAMED.get()
     if named is not None:
         return named
-    chosen = selected_company(state.settings)
+    chosen = await state.selection.chosen()
     if chosen is not None:
         return chosen
     sites = await reachable_sites(state)
     if len(sites) == 1:
-        return select_company(state.settings, sites[0])
+        return await state.selection.choose(sites[0])
     if not sites:
         match_company(sites, "")  # raises the "no companies reachable" explanation
     listing = "; ".join(describe(site) for site in sites)

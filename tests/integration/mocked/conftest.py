@@ -18,7 +18,7 @@ from sage200_mcp.api.client import RetryPolicy, SageClient
 from sage200_mcp.auth import SignIn
 from sage200_mcp.config import Settings
 from sage200_mcp.tools import nominal, orders, stock, traders
-from sage200_mcp.tools.state import AppState
+from sage200_mcp.tools.state import AppState, ProfileSelection
 from tests.integration.mocked.sage import SITE
 from tests.unit.api.fakes import API, Clock, Tokens
 
@@ -45,7 +45,9 @@ async def mcp(tmp_path: Path, sage: Any) -> AsyncIterator[Client]:
             client = SageClient(settings, Tokens(), http, RetryPolicy(), clock.sleep, clock)
             # tools reading the books never sign in: no session or sign-in is needed
             unused = cast(Any, None)
-            yield AppState(settings, client, cast(SignIn, unused), unused)
+            yield AppState(
+                settings, client, cast(SignIn, unused), unused, ProfileSelection(settings)
+            )
 
     server = MCPServer("nulls", lifespan=lifespan)
     for register in (

@@ -20,34 +20,21 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import uvicorn
-from mcp.server.mcpserver import MCPServer
 
+from sage200_mcp.commands.team_serve import team_app
 from sage200_mcp.config import Settings
 from sage200_mcp.listener import tcp_listener
 from sage200_mcp.sandbox.server import SandboxServer
-from sage200_mcp.server import create_server
+from sage200_mcp.server import TOOLSETS
+from sage200_mcp.serving.limits import HttpLimits
 from sage200_mcp.team.settings import open_store
 from sage200_mcp.team.store import TeamStore
-from sage200_mcp.teamserver.app import build
-from sage200_mcp.teamserver.identity import current_subject
 from sage200_mcp.teamserver.options import AllowList, DocumentLimits, TeamServerOptions
 from tests.helpers import CLIENT_ID, PRO, TODAY, pkce_pair, query_of, transaction_of
 from tests.postgres import PostgresServer, postgres_server
 
 KEY = base64.b64encode(b"t" * 32).decode()
 ALLOWED = "demo@example.com"  # single@example.com, the sandbox's other user, is not
-
-
-def whoami_server(settings: Settings) -> MCPServer[Any]:
-    """The real server, plus one tool that says who the caller is (as the next step's tools
-    will ask)."""
-    server = create_server(settings)
-
-    @server.tool(name="whoami")
-    def whoami() -> str:
-        return current_subject() or "nobody"
-
-    return server
 
 
 class TeamServer:
@@ -92,13 +79,14 @@ class TeamServer:
         store = await open_store(self.environ)
         try:
             async with httpx.AsyncClient(timeout=30) as http:
-                app = build(
+                app = team_app(
                     self.settings,
+                    tuple(TOOLSETS),
                     store,
+                    self.options,
                     self.url,
-                    whoami_server(self.settings),
-                    options=self.options,
-                    http=http,
+                    HttpLimits(),
+                    http,
                 )
                 config = uvicorn.Config(
                     app, log_level="warning", access_log=False, timeout_graceful_shutdown=1

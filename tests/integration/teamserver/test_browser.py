@@ -58,8 +58,9 @@ async def test_a_person_signs_in_through_chromium_and_the_client_calls_tools(
     storage = MemoryStorage()
     client, _ = sdk_client(team_server, storage, person, token_endpoint_auth_method="none")
     async with client:
-        whoami = await client.call_tool("whoami", {})
-    assert whoami.content[0].text.startswith("auth0|")  # type: ignore[union-attr]
+        whoami = await client.call_tool("get_status", {})
+    assert whoami.structured_content is not None
+    assert whoami.structured_content["user"] == ALLOWED
     sage = team_server.sandbox.url
     # the browser went: our /authorize, Sage ID, our callback, the client's redirect URI
     assert [url.split("?")[0] for url in person.visited] == [

@@ -119,9 +119,10 @@ async def test_the_sdk_client_signs_in_through_sage_id_and_calls_tools(
     )
     async with client:
         tools = await client.list_tools()
-        whoami = await client.call_tool("whoami", {})
-    assert {"whoami", "list_sites"} <= {tool.name for tool in tools.tools}
-    assert whoami.content[0].text.startswith("auth0|")  # type: ignore[union-attr]
+        whoami = await client.call_tool("get_status", {})
+    assert {"get_status", "list_sites"} <= {tool.name for tool in tools.tools}
+    assert whoami.structured_content is not None
+    assert whoami.structured_content["user"] == ALLOWED
     assert storage.client is not None
     assert storage.client.token_endpoint_auth_method == "none"
     assert storage.client.client_secret is None
@@ -151,7 +152,7 @@ async def test_refresh_rotates_and_a_reused_refresh_token_ends_the_sign_in(
         await client.list_tools()
         first = storage.history[-1]
         await asyncio.sleep(3)  # the access token (2 s) expires: the SDK refreshes
-        await client.call_tool("whoami", {})
+        await client.call_tool("get_status", {})
     second = storage.history[-1]
     assert len(storage.history) == 2
     assert (second.access_token, second.refresh_token) != (first.access_token, first.refresh_token)

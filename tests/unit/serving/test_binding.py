@@ -24,7 +24,8 @@ def test_any_other_host_is_refused_without_insecure_no_auth(host: str) -> None:
     check_exposure(host, team=False, insecure_no_auth=True)
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0"])
-def test_team_mode_refuses_to_start_until_it_exists(host: str) -> None:
-    with pytest.raises(ConfigError, match="not available yet"):
+@pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0", "192.168.1.10"])
+def test_team_mode_listens_anywhere_but_not_without_sign_in(host: str) -> None:
+    check_exposure(host, team=True, insecure_no_auth=False)
+    with pytest.raises(ConfigError, match="choose one"):
         check_exposure(host, team=True, insecure_no_auth=True)
