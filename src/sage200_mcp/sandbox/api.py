@@ -68,8 +68,20 @@ NOT_SERVED = "(not served)"  # refused before its path was matched: a bad token,
 
 
 @dataclass
+class Served:
+    """What one request turned out to be, learnt as it is answered: its counter key once its
+    path is known, and whose access token it carried once that was found good."""
+
+    key: str = NOT_SERVED
+    user: str | None = None  # the user's email
+
+
+@dataclass
 class ApiCounters:
     requests: dict[str, int] = field(default_factory=dict)
+    # requests by the email of the user whose access token made them: on a server several
+    # people share, whose client asked how often
+    by_user: dict[str, int] = field(default_factory=dict)
     # (path, rows asked) of each request the tunnel timed out: a client that sends the same
     # heavy request again shows up twice
     tunnel_timeouts: list[tuple[str, int]] = field(default_factory=list)
@@ -77,9 +89,15 @@ class ApiCounters:
     log: RequestLog = field(default_factory=RequestLog)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, key: str) -> None:
+    def add(self, served: Served) -> None:
         with self.lock:
-            self.requests[key] = self.requests.get(key, 0) + 1
+            self.requests[served.key] = self.requests.get(served.key, 0) + 1
+            if served.user is not None:
+                self.by_user[served.user] = self.by_user.get(served.user, 0) + 1
+
+    def user_requests(self) -> dict[str, int]:
+        with self.lock:
+            return dict(self.by_user)
 
     def timed_out(self, key: str, rows: int) -> None:
         with self.lock:
@@ -88,6 +106,7 @@ class ApiCounters:
     def clear(self) -> None:
         with self.lock:
             self.requests.clear()
+            self.by_user.clear()
             self.tunnel_timeouts.clear()
         self.log.clear()
 
@@ -118,14 +137,14 @@ class Sage200Api:
         it was refused before its path was known) and logged with its start and end, so that
         requests and round trips are told of the same requests."""
         start = time.monotonic()
-        served: list[str] = []  # the request's counter key, once its path is known
+        served = Served()
         try:
             return await self._handle(request, prefix, served)
         finally:
-            self.counters.add(served[0] if served else NOT_SERVED)
+            self.counters.add(served)
             self.counters.log.record(start, time.monotonic())
 
-    async def _handle(self, request: Request, prefix: str, served: list[str]) -> Response:
+    async def _handle(self, request: Request, prefix: str, served: Served) -> Response:
         if self.latency_ms:
             await asyncio.sleep(self.latency_ms / 1000)
         professional = EDITIONS[prefix]
@@ -135,14 +154,15 @@ class Sage200Api:
             if not style.serves(professional):
                 raise ApiError(404, None)
             user = self._user(request)
+            served.user = user.email
             if path.strip("/") == "sites":
-                served.append("sites")
+                served.key = "sites"
                 return JSONResponse(self._sites(user))
             store = self._books(request, user, style.bad_company_status)
             route = match(path)
             if route is None or (route.professional_only and not professional):
                 raise ApiError(404, None)
-            served.append(_count_key(route))
+            served.key = _count_key(route)
             query = Query(user, store, professional, request.query_params, style)
             # building a large company's books may take a while: keep the event loop free
             body = await asyncio.to_thread(self._answer, route, query)

@@ -129,6 +129,7 @@ class Sandbox:
             "api_requests": requests,
             "api_requests_total": sum(requests.values()),
             "api_round_trips": self.api.counters.log.round_trips(),
+            "by_user": self._by_user(),
             "tunnel_timeouts": [list(item) for item in self.api.counters.tunnel_timeouts],
             "faults_served": self.faults.served,
             "faults_pending": len(self.faults.pending()),
@@ -137,6 +138,16 @@ class Sandbox:
                 **self.api.style.as_dict(),
                 "device_flow": self.identity.settings.device_flow,
             },
+        }
+
+    def _by_user(self) -> dict[str, dict[str, Any]]:
+        """Every user's token requests, refresh-token reuse and API requests, by email."""
+        api = self.api.counters.user_requests()
+        return {
+            email: {**counts, "api_requests": api.get(email, 0)}
+            for email, counts in self.identity.counters.per_user(
+                self.identity.users.values()
+            ).items()
         }
 
     async def _stats(self, request: Request) -> Response:

@@ -73,7 +73,8 @@ def sign_in(
         f'<button id="approve" name="action" value="approve" type="submit">'
         f"Allow</button></div></form>"
         f'<p class="hint">Sandbox users: <code>demo@example.com</code> / <code>demo</code>'
-        f" (three companies), <code>single@example.com</code> / <code>single</code> (one).</p>",
+        f" (three companies), <code>single@example.com</code> / <code>single</code> (one),"
+        f" <code>pat@example.com</code> / <code>pat</code> (two).</p>",
     )
 
 

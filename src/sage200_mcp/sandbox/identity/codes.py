@@ -94,6 +94,8 @@ class AuthorizationCodes:
             grant = self._codes.get(code)
             if grant is None:
                 raise OAuthError("invalid_grant", "Invalid authorization code.")
+            if grant.authorization.client_id == client.client_id:
+                self._shared.counters.user_request(grant.user, "authorization_code")
             if grant.used:
                 if grant.family:
                     self._tokens.revoke_family(grant.family)

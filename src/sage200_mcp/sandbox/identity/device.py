@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sage200_mcp.sandbox.identity.clients import Client
-from sage200_mcp.sandbox.identity.oauth import OAuthError
+from sage200_mcp.sandbox.identity.oauth import DEVICE_CODE_GRANT, OAuthError
 from sage200_mcp.sandbox.identity.settings import Shared
 from sage200_mcp.sandbox.identity.tokens import Tokens
 from sage200_mcp.sandbox.seed.companies import UserPlan
@@ -79,6 +79,8 @@ class DeviceFlow:
     def poll(self, client: Client, device_code: str, *, issuer: str) -> dict[str, Any]:
         with self._shared.lock:
             grant = self._grants.get(device_code)
+            if grant is not None and grant.client_id == client.client_id and grant.user is not None:
+                self._shared.counters.user_request(grant.user, DEVICE_CODE_GRANT)
             if grant is None or grant.client_id != client.client_id or grant.redeemed:
                 raise OAuthError("invalid_grant", "Unknown or used device code.")
             now = self._shared.clock()

@@ -7,6 +7,8 @@ the tenant name a grant or raise a refusal the same way.
 
 from __future__ import annotations
 
+from sage200_mcp.sandbox.seed.companies import UserPlan
+
 AUDIENCE = "s200ukipd/sage200"
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 CODE_GRANTS = ("authorization_code", "refresh_token")
@@ -22,3 +24,9 @@ class OAuthError(Exception):
         self.error = error
         self.description = description
         self.status = status
+
+
+def subject(user: UserPlan) -> str:
+    """The user's ``sub``, as Auth0 writes a database user's: the same in access and ID tokens
+    and in the sandbox's per-user stats."""
+    return f"auth0|{user.id}"

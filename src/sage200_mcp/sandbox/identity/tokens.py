@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sage200_mcp.sandbox.identity.clients import Client
-from sage200_mcp.sandbox.identity.oauth import AUDIENCE, OAuthError
+from sage200_mcp.sandbox.identity.oauth import AUDIENCE, OAuthError, subject
 from sage200_mcp.sandbox.identity.settings import Shared
 from sage200_mcp.sandbox.identity.signing import Signer
 from sage200_mcp.sandbox.seed.companies import UserPlan
@@ -77,7 +77,7 @@ class Tokens:
             access = self._signer.sign(
                 {
                     "iss": issuer,
-                    "sub": f"auth0|{user.id}",
+                    "sub": subject(user),
                     "aud": AUDIENCE,
                     "iat": int(now),
                     "exp": int(now + ttl),
@@ -104,7 +104,7 @@ class Tokens:
             if "openid" in scopes:
                 claims = {
                     "iss": issuer,
-                    "sub": f"auth0|{user.id}",
+                    "sub": subject(user),
                     "aud": client_id,
                     "iat": int(now),
                     "exp": int(now + 36000),
@@ -124,10 +124,11 @@ class Tokens:
             record = self._refresh.get(token)
             if record is None or record.client_id != client.client_id:
                 raise OAuthError("invalid_grant", REFRESH_UNKNOWN)
+            self._shared.counters.user_request(record.user, "refresh_token")
             if record.family in self._revoked_families:
                 raise OAuthError("invalid_grant", REFRESH_REVOKED)
             if record.spent:
-                self._shared.counters.reuse()
+                self._shared.counters.reuse(record.user)
                 self.revoke_family(record.family)
                 raise OAuthError("invalid_grant", REFRESH_UNKNOWN)
             lifetime = self._shared.settings.refresh_token_ttl_days * 86400

@@ -2,8 +2,9 @@
 
 Everything else in the books is generated from the seed; these are fixed so that a person (and a
 test) can rely on them: the demo user reaches three companies on two sites, a second user reaches
-only one, and some accounts have names that exercise the awkward cases (an apostrophe, a percent
-sign, the same customer in two companies).
+only one, a third one company of each site (no two users reach the same set, and one reaches part
+of a site), and some accounts have names that exercise the awkward cases (an apostrophe, a
+percent sign, the same customer in two companies).
 """
 
 from __future__ import annotations
@@ -214,5 +215,12 @@ USERS: tuple[UserPlan, ...] = (
         password="single",
         name="Sam Single",
         companies=frozenset({3}),
+    ),
+    UserPlan(
+        id=3,
+        email="pat@example.com",
+        password="pat",
+        name="Pat Partner",
+        companies=frozenset({MAIN_COMPANY_ID, 3}),
     ),
 )
