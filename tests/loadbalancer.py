@@ -78,28 +78,34 @@ def upstreams(ports: Sequence[int]) -> str:
 class LoadBalancer:
     """A rendered configuration in ``directory``; ``port`` once started."""
 
-    def __init__(self, directory: Path, upstream_ports: Sequence[int], port: int) -> None:
+    def __init__(
+        self, directory: Path, upstream_ports: Sequence[int], port: int, *, tls: bool = False
+    ) -> None:
         self.directory = directory
         self.port = port
+        self.scheme = "https" if tls else "http"
         self.config = directory / "nginx.conf"
         self.error_log_path = directory / "error.log"
+        # deploy/nginx.d as the container mounts it: *.conf here are read in the server block
+        self.include_dir = directory / "server.d"
+        self.include_dir.mkdir()
         self.process: subprocess.Popen[bytes] | None = None
         self.config.write_text(
             render(
                 {
-                    "NGINX_LISTEN": f"127.0.0.1:{port}",
+                    "NGINX_LISTEN": f"127.0.0.1:{port}{' ssl' if tls else ''}",
                     "NGINX_UPSTREAMS": upstreams(upstream_ports),
                     "NGINX_RUNTIME": str(directory),
                     "NGINX_ERROR_LOG": str(self.error_log_path),
                     "NGINX_ACCESS_LOG": "off",
-                    "NGINX_INCLUDE": str(directory / "server.d" / "*.conf"),
+                    "NGINX_INCLUDE": str(self.include_dir / "*.conf"),
                 }
             )
         )
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def command(self, *extra: str) -> list[str]:
         # -e: the log nginx writes to before it has read error_log (Debian's default, stderr)
@@ -155,14 +161,15 @@ class LoadBalancer:
 
 
 @contextlib.contextmanager
-def configured(upstream_ports: Sequence[int]) -> Iterator[LoadBalancer]:
-    """The configuration for ``upstream_ports``, rendered in a fresh directory, not started."""
+def configured(upstream_ports: Sequence[int], *, tls: bool = False) -> Iterator[LoadBalancer]:
+    """The configuration for ``upstream_ports``, rendered in a fresh directory, not started
+    (with ``tls``, it listens with ``ssl``: put the certificate's directives in ``include_dir``)."""
     require_nginx()
     directory = Path(tempfile.mkdtemp(prefix="sage200-nginx-"))
     if os.geteuid() == 0:
         shutil.chown(directory, UNPRIVILEGED)
     try:
-        yield LoadBalancer(directory, upstream_ports, free_port())
+        yield LoadBalancer(directory, upstream_ports, free_port(), tls=tls)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
