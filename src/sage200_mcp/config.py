@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -70,6 +70,9 @@ class Settings:
     max_result_chars: int = 40_000
     http_timeout: float = 30.0
     today: date | None = None  # the day the tools treat as today; None: the real one
+    # the key cursors are signed with, shared by a team's replicas (derived from its token
+    # key); None: this installation's own, kept in the config directory
+    cursor_key: bytes | None = field(default=None, repr=False)
     # Neither the edition nor a full base URL was given: the API client tries each edition's
     # base path on the gateway (``api_url`` is then Professional's) and remembers the one found.
     detect_edition: bool = False

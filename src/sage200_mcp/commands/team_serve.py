@@ -10,6 +10,7 @@ as its caller (``people``).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import socket
 import sys
@@ -130,6 +131,8 @@ def team_app(
     from sage200_mcp.serving.rate_limit import RateLimiter
     from sage200_mcp.teamserver.app import build, callback_settings
 
+    # a cursor one replica hands out must page on at any other
+    settings = dataclasses.replace(settings, cursor_key=store.cipher.derived_key("cursors"))
     sage_id = SageId(callback_settings(settings, public), http)
     rate = RateLimiter(limits.rate_limit)
 

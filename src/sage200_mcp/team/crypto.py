@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ class TokenCipher:
 
     def __init__(self, current: bytes, previous: bytes | None = None) -> None:
         self.current_id = key_id_of(current)
+        self._current = current
         self._keys = {self.current_id: AESGCM(current)}
         if previous is not None and key_id_of(previous) != self.current_id:
             self._keys[key_id_of(previous)] = AESGCM(previous)
@@ -93,6 +95,12 @@ class TokenCipher:
             _decode(KEY_VARIABLE, text),
             _decode(PREVIOUS_KEY_VARIABLE, previous) if previous else None,
         )
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A 32-byte key for another ``purpose`` (signing cursors), the same on every replica
+        that shares the token key and unrelated to it: HMAC-SHA256 as a key-derivation function
+        (HKDF's expand step with one block)."""
+        return hmac.new(self._current, f"sage200-mcp {purpose}\x01".encode(), "sha256").digest()
 
     def seal(self, plaintext: str, context: bytes) -> Sealed:
         nonce = os.urandom(NONCE_BYTES)

@@ -110,7 +110,8 @@ class Paging:
 def for_search(settings: Settings, tool: str, company: Company, *parts: Any) -> Paging:
     """The cursors of ``tool``'s search of ``company`` described by ``parts`` (filters, sort)."""
     query = _fingerprint(tool, company.site_id, company.company_id, *parts)
-    return Paging(tool, query, cursor_key(settings.config_dir), company)
+    key = settings.cursor_key or cursor_key(settings.config_dir)
+    return Paging(tool, query, key, company)
 
 
 def _fingerprint(*parts: Any) -> str:
