@@ -19,8 +19,9 @@ class Chromium:
     """The redirect handler: a person at a real browser. The client's redirect URI has no
     listener (port 9), so the address Chromium was last sent to is read, not its page."""
 
-    def __init__(self, executable: str) -> None:
+    def __init__(self, executable: str, user: str = ALLOWED, password: str = "demo") -> None:
         self.executable = executable
+        self.user, self.password = user, password
         self.result: AuthorizationCodeResult | None = None
         self.visited: list[str] = []
 
@@ -38,8 +39,8 @@ class Chromium:
             page = await browser.new_page()
             page.on("request", remember)
             await page.goto(authorization_url)
-            await page.fill("input[name=username]", ALLOWED)
-            await page.fill("input[name=password]", "demo")
+            await page.fill("input[name=username]", self.user)
+            await page.fill("input[name=password]", self.password)
             async with page.expect_request(lambda request: request.url.startswith(REDIRECT)):
                 await page.click("#approve")
             await browser.close()
