@@ -131,8 +131,12 @@ async def test_three_people_share_three_replicas_behind_nginx(team: Team) -> Non
         assert sites.structured_content is not None
         assert [s["company_id"] for s in sites.structured_content["sites"]] == [3]
 
-        # let every person's Sage access token expire, then load: 50 calls each, at once
+        # let every person's Sage access token expire, then load: 50 calls each, at once, with
+        # Sage ID's answers to the refreshes slow (300 ms, as over a slow link): every replica
+        # meets the stale token while one refresh is on its way
         await anyio.sleep(SAGE_TOKEN_TTL)
+        slow = {"path": "/oauth/token", "after_ms": 300, "count": len(PEOPLE)}
+        httpx.post(f"{team.sandbox.url}/_sandbox/faults", json=slow, timeout=10).raise_for_status()
         before, started = refreshes(team), time.monotonic()
         results = await load(clients)
         took = time.monotonic() - started
