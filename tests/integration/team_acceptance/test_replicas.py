@@ -20,9 +20,11 @@ from typing import Any
 
 import anyio
 import httpx
+import httpx2
 import psycopg
 import pytest
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 
 from sage200_mcp.sandbox.app import Sandbox, SandboxSettings
@@ -86,11 +88,22 @@ def refreshes(team: Team) -> dict[str, int]:
 
 @contextlib.asynccontextmanager
 async def signed_in(team: Team, email: str) -> AsyncIterator[Client]:
-    """The SDK's client for ``email``, signed in through Chromium on its first request."""
+    """The SDK's client for ``email``, signed in through Chromium on its first request.
+
+    For the load, a second client carries the token the first one obtained: the SDK's OAuth
+    client holds a lock across each request it authorises, so through it a person's calls go
+    one at a time, never 50 at once.
+    """
     person = Chromium(require_chromium(), email, PEOPLE[email])
-    client, _ = sdk_client(team, MemoryStorage(), person, token_endpoint_auth_method="none")  # type: ignore[arg-type]
+    storage = MemoryStorage()
+    client, _ = sdk_client(team, storage, person, token_endpoint_auth_method="none")  # type: ignore[arg-type]
     async with client:
-        yield client
+        await client.list_tools()  # signs in
+        assert storage.tokens is not None
+        bearer = {"Authorization": f"Bearer {storage.tokens.access_token}"}
+        http = httpx2.AsyncClient(headers=bearer, timeout=60)
+        async with http, Client(streamable_http_client(team.mcp_url, http_client=http)) as loaded:
+            yield loaded
 
 
 async def call_retrying(client: Client, tool: str, arguments: dict[str, Any]) -> CallToolResult:
