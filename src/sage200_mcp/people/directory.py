@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import anyio
 import httpx
+from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
 
@@ -97,7 +98,7 @@ class People:
                 result = await run()
             if isinstance(result, CallToolResult):
                 outcome = "error" if result.is_error else "ok"
-                size = result_chars(result)
+            size = result_chars(result)
             return result
         except BaseException as error:
             outcome = type(error).__name__
@@ -236,6 +237,11 @@ def company_label(company: Company | None) -> str | None:
     return f"{company.company_id} {company.company_name}".strip()
 
 
-def result_chars(result: CallToolResult) -> int:
-    """The size of what the caller was sent, in characters of text (not the text itself)."""
-    return sum(len(block.text) for block in result.content if isinstance(block, TextContent))
+def result_chars(result: object) -> int | None:
+    """The size of what the caller was sent, in characters of text (not the text itself): of a
+    tool's answer, or of a resource read's contents (the SDK hands those back as a list)."""
+    if isinstance(result, CallToolResult):
+        return sum(len(block.text) for block in result.content if isinstance(block, TextContent))
+    if isinstance(result, list):
+        return sum(len(part.content) for part in result if isinstance(part, ReadResourceContents))
+    return None

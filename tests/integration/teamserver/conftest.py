@@ -44,16 +44,24 @@ class TeamServer:
         directory: Path,
         options: TeamServerOptions,
         database_url: str,
+        *,
+        limits: HttpLimits | None = None,
+        public: str | None = None,
+        key: str = KEY,
     ) -> None:
+        """``public`` is the address the server says it is at (another replica's, as behind a
+        load balancer), rather than its own socket's."""
         self.sandbox = sandbox
         self._socket = tcp_listener("127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+        self.own_url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+        self.url = public or self.own_url
         self.mcp_url = f"{self.url}/mcp"
         self.environ = {
             "SAGE200_CONFIG_DIR": str(directory),
             "SAGE200_DATABASE_URL": database_url,
-            "SAGE200_TOKEN_KEY": KEY,
+            "SAGE200_TOKEN_KEY": key,
         }
+        self.limits = limits or HttpLimits()
         sandbox.sandbox.identity.add_redirect_uri(f"{self.url}/sage/callback")
         self.settings = Settings.load(
             environ={
@@ -85,7 +93,7 @@ class TeamServer:
                     store,
                     self.options,
                     self.url,
-                    HttpLimits(),
+                    self.limits,
                     http,
                 )
                 config = uvicorn.Config(
