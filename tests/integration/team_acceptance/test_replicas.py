@@ -34,6 +34,7 @@ from sage200_mcp.team.settings import open_store
 from sage200_mcp.teamserver.provider import new_token
 from tests.browser import require_chromium
 from tests.helpers import TODAY
+from tests.integration.teamserver.conftest import mcp_initialize, register
 from tests.integration.teamserver.test_browser import Chromium
 from tests.integration.teamserver.test_sdk_client import MemoryStorage, sdk_client
 from tests.postgres import PostgresServer, postgres_server
@@ -305,3 +306,24 @@ def test_without_team_an_open_address_is_refused(team: Team, tmp_path: Path) -> 
     result = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "Refusing to listen on 0.0.0.0" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_a_client_of_the_older_protocol_is_not_pinned_to_a_replica(team: Team) -> None:
+    """A 2025-06-18 client keeps the session id it is given and sends it on: a server holding
+    sessions in one replica's memory would answer 404 at the next replica. Stateless, there is
+    none to pin, and every replica answers."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        client = await register(http, team)  # type: ignore[arg-type]
+        code = await client.code(http, "pat@example.com", PEOPLE["pat@example.com"])
+        token = (await client.exchange(http, code)).json()["access_token"]
+        opened = await http.post(team.mcp_url, **mcp_initialize(token))
+        assert opened.status_code == 200, opened.text
+        headers = {**mcp_initialize(token)["headers"]}
+        if "mcp-session-id" in opened.headers:
+            headers["Mcp-Session-Id"] = opened.headers["mcp-session-id"]
+        for number in range(2, 2 + 2 * len(team.replicas)):  # every replica, twice
+            call = {"jsonrpc": "2.0", "id": number, "method": "tools/call"}
+            call["params"] = {"name": "get_status", "arguments": {}}
+            answer = await http.post(team.mcp_url, headers=headers, json=call)
+            assert answer.status_code == 200, answer.text
+            assert "pat@example.com" in answer.text
