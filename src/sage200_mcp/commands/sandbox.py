@@ -48,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
         f"  Clients:{clients}\n"
         f"  API:       {origin}/{EDITION_PATHS['professional']}  and"
         f"  /{EDITION_PATHS['standard']}\n"
-        "  Users:     demo@example.com / demo (3 companies), single@example.com / single (1)\n"
+        "  Users:     demo@example.com / demo (3 companies), single@example.com / single (1),"
+        " pat@example.com / pat (2)\n"
         f"  Playing:   {styles}\n"
         "Press Ctrl+C to stop."
     )

@@ -140,6 +140,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        3,
+        (
+            # `team audit --person` and `team users`' last call read one person's rows: with a
+            # row per tool call, a scan of everyone's grows with the whole team's use
+            "CREATE INDEX audit_log_subject ON audit_log (subject, id)",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

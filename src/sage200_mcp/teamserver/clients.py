@@ -11,9 +11,11 @@ that answer.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,6 +45,25 @@ def _loopback(host: str | None) -> bool:
         return False
 
 
+async def _refuse_inward(host: str, limits: DocumentLimits) -> None:
+    """Refuse a document whose host resolves to anything but public addresses.
+
+    The URL is whoever calls /authorize's to choose, so without this the server would fetch,
+    from inside the network it runs in, whatever address it was told (a cloud's metadata
+    service, an admin page): server-side request forgery. The name is resolved here and again
+    when the request connects, so a host that changes its answer in between is not caught:
+    this closes the plain case, and the request itself reads no more than a bounded JSON body.
+    """
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        raise ClientDocumentError("names a host that does not resolve") from None
+    for *_, address in found:
+        ip = ipaddress.ip_address(str(address[0]).split("%")[0])
+        if not ip.is_global and not (limits.allow_loopback_http and ip.is_loopback):
+            raise ClientDocumentError(f"names a host on a non-public address ({ip})")
+
+
 def is_document_url(client_id: str, limits: DocumentLimits) -> bool:
     """Whether ``client_id`` names a metadata document: an https URL with a path (plain http on
     loopback only when the limits allow it, for tests)."""
@@ -58,6 +79,7 @@ async def fetch_document(
 ) -> OAuthClientInformationFull:
     """Read and check the document at ``url``: JSON of at most ``max_bytes``, no redirect
     followed, its ``client_id`` the URL itself, redirect URIs given, no secret."""
+    await _refuse_inward(urlsplit(url).hostname or "", limits)
     try:
         async with http.stream(
             "GET",
