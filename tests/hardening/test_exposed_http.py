@@ -293,7 +293,8 @@ def test_insecure_no_auth_warns_and_limits_each_client(tmp_path: Path) -> None:
     [
         (["--host", "0.0.0.0"], "Refusing to listen on 0.0.0.0"),
         (["--host", "192.168.1.10"], "--insecure-no-auth"),
-        (["--team"], "add --transport http"),
+        (["--team"], "cannot be combined with --demo"),
+        (["--team", "--transport", "stdio"], "add --transport http"),
         (["--team", "--insecure-no-auth", "--host", "0.0.0.0"], "choose one"),
     ],
 )
