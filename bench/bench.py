@@ -11,7 +11,7 @@ shares the CPU with a build.
     python -m bench --json out.json   # also write the figures and the table as JSON
     python -m bench --only slow-link  # one of the two tables
     python -m bench --slow-args "--latency-ms 300"  # the slow link's sandbox arguments
-    python -m bench --team            # also team mode through nginx (team.py), two minutes more
+    python -m bench --team            # also team mode through nginx (team.py), 3 minutes more
     python -m bench --only team       # that table alone (as `python -m bench.team`)
 """
 
@@ -462,7 +462,7 @@ def main() -> int:
     parser.add_argument(
         "--team",
         action="store_true",
-        help="also team mode: replicas behind nginx on PostgreSQL (team.py; about two minutes)",
+        help="also team mode: replicas behind nginx on PostgreSQL (team.py; about three minutes)",
     )
     parser.add_argument(
         "--slow-args",

@@ -2,7 +2,8 @@
 on PostgreSQL, then one replica in-process whose database statements it counts.
 
 Timings are never asserted. The counts are facts: a statement counted against the wrong call
-would leave a fraction per call, and each HTTP request's bearer check is exactly one.
+would leave a fraction per call, each HTTP request's bearer check is exactly one, and a Sage
+token refreshed for one request is the store's single flight, five (as in test_store.py).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def test_the_quick_team_bench_loads_both_deployments_and_counts_round_trips(
     assert all(r["calls"] == calls and r["seconds"] > 0 for r in written["rounds"])
     trips = {t["kind"]: t["per_call"] for t in written["trips"]}
     assert trips.pop("bearer check, every HTTP request (a ping)") == 1
-    assert len(trips) == 7
+    assert trips["Sage token refresh, once per expiry (beyond the call's own)"] == 5
+    assert len(trips) == 8
     for kind, per_call in trips.items():
         assert per_call >= 1 and per_call == int(per_call), (kind, per_call)
         assert kind in run.stdout  # the printed table
