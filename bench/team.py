@@ -263,7 +263,11 @@ def through_the_balancer(
             with team_deployment(
                 where, sandbox, database, replicas=replicas, serve_args=SERVE_ARGS
             ) as team:
-                done = asyncio.run(load(team, workload))
+                try:
+                    done = asyncio.run(load(team, workload))
+                except BaseException:  # the replicas' logs go with the temporary directory
+                    say(team.logs()[-4000:])
+                    raise
             rounds.append(done)
             say(
                 f"round {number + 1}, {replicas} replica(s): {done.calls_per_second:,.1f} calls/s,"
