@@ -11,6 +11,8 @@ shares the CPU with a build.
     python -m bench --json out.json   # also write the figures and the table as JSON
     python -m bench --only slow-link  # one of the two tables
     python -m bench --slow-args "--latency-ms 300"  # the slow link's sandbox arguments
+    python -m bench --team            # also team mode through nginx (team.py), 3 minutes more
+    python -m bench --only team       # that table alone (as `python -m bench.team`)
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import sage200_mcp
-from bench import slow_link
+from bench import slow_link, team
 from bench.peers import Profile, SandboxProcess, StdioPeer
 from sage200_mcp.api.ledgers import ROW_FIELDS, AccountSearch
 
@@ -456,7 +458,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small books and few runs")
     parser.add_argument("--json", type=Path, help="also write the figures and table to this file")
-    parser.add_argument("--only", choices=["figures", "slow-link"], help="one of the two tables")
+    parser.add_argument("--only", choices=["figures", "slow-link", "team"], help="one table")
+    parser.add_argument(
+        "--team",
+        action="store_true",
+        help="also team mode: replicas behind nginx on PostgreSQL (team.py; about three minutes)",
+    )
     parser.add_argument(
         "--slow-args",
         help="the slow link's sandbox arguments besides --customers (default: --latency-ms"
@@ -466,19 +473,24 @@ def main() -> int:
     slow_args = shlex.split(args.slow_args) if args.slow_args is not None else None
     plan = Plan(
         quick=args.quick,
-        figures=args.only != "slow-link",
-        slow=args.only != "figures",
+        figures=args.only in (None, "figures"),
+        slow=args.only in (None, "slow-link"),
         slow_args=default_slow_args() if slow_args is None and not args.quick else slow_args or [],
     )
-    figures, slow = run(plan)
-    if figures:
-        print(table(figures))
-    if slow:
-        print(("\n" if figures else "") + slow_link.table(slow))
+    figures, slow = run(plan) if plan.figures or plan.slow else ([], None)
+    # after the others' sandboxes have stopped: its replicas would otherwise share the CPU
+    teamed = None
+    if args.team or args.only == "team":
+        teamed = team.run(team.QUICK if args.quick else team.FULL, say)
+    tables = [table(figures)] if figures else []
+    tables += [slow_link.table(slow)] if slow else []
+    tables += [team.table(teamed)] if teamed else []
+    print("\n\n".join(tables))
     if args.json:
         written = {
             "figures": [{**asdict(f), "ratio": f.ratio} for f in figures],
             "slow_link": slow.as_json() if slow else None,
+            "team": teamed.as_json() if teamed else None,
         }
         args.json.write_text(json.dumps(written, indent=2))
     return 0
