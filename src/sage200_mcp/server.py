@@ -127,10 +127,18 @@ transactions and aged balances, sales and purchase orders, stock, and the nomina
   quarter?" is get_nominal_activity with the quarter's dates.
 - Amounts are in the account's own currency (the `currency` field); credit_limit 0 means none.
 - query reads any other collection of the Sage 200 API; use it only when no tool fits.
+"""
+SIGNING_IN_HERE = """\
 - If a tool says you are not signed in, give the user the sign-in address it returns and ask
   them to try again once signed in. If it asks for the address the browser lands on, get that
   whole address from the user and pass it to complete_login.
 - If tools keep failing, or the user asks why something does not work, call diagnose.
+"""
+SIGNING_IN_AS_A_TEAM = """\
+- This server is shared by a team: each user signs in through this client, and reads only the
+  companies their own Sage user can reach. If a tool says their Sage sign-in ended, ask them to
+  reconnect this server in their client; if it says a tool is not theirs, their administrator
+  decides.
 """
 
 
@@ -233,7 +241,7 @@ def create_server(
         "sage200-mcp",
         title="Sage 200",
         version=__version__,
-        instructions=INSTRUCTIONS,
+        instructions=INSTRUCTIONS + (SIGNING_IN_HERE if team is None else SIGNING_IN_AS_A_TEAM),
         lifespan=lifespan,
         log_level="WARNING",
     )
