@@ -26,7 +26,7 @@ async def test_a_team_server_offers_every_tool_but_signing_in_from_the_chat(
     team = create_server(settings(tmp_path), team=lambda _: cast(Any, object()))
     mine = {tool.name for tool in await alone.list_tools()}
     ours = {tool.name for tool in await team.list_tools()}
-    assert SIGNING_IN_FROM_THE_CHAT <= mine
+    assert mine >= SIGNING_IN_FROM_THE_CHAT
     assert ours == mine - SIGNING_IN_FROM_THE_CHAT
     assert "complete_login" in (alone.instructions or "")
     assert "complete_login" not in (team.instructions or "")
