@@ -18,7 +18,8 @@ from tests.integration.teamserver.conftest import (
     sage_sign_in,
 )
 
-pytestmark = pytest.mark.anyio
+# about signing in and the team layer, which no sandbox variant changes
+pytestmark = [pytest.mark.anyio, pytest.mark.same_in_every_variant]
 
 
 async def test_without_a_token_the_client_is_told_where_the_metadata_is(

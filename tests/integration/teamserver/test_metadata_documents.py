@@ -13,7 +13,8 @@ import pytest
 
 from tests.integration.teamserver.conftest import ManualClient, TeamServer, mcp_initialize
 
-pytestmark = pytest.mark.anyio
+# about signing in and the team layer, which no sandbox variant changes
+pytestmark = [pytest.mark.anyio, pytest.mark.same_in_every_variant]
 REDIRECT = "http://127.0.0.1:9/callback"
 
 

@@ -36,7 +36,8 @@ from tests.integration.teamserver.conftest import (
 )
 from tests.integration.teamserver.test_sdk_client import MemoryStorage, Person, sdk_client
 
-pytestmark = pytest.mark.anyio
+# about signing in and the team layer, which no sandbox variant changes
+pytestmark = [pytest.mark.anyio, pytest.mark.same_in_every_variant]
 
 DEMO = ("demo@example.com", "demo")  # companies 1, 2 and 3
 SINGLE = ("single@example.com", "single")  # company 3 only

@@ -30,7 +30,8 @@ from tests.integration.teamserver.conftest import (
     sage_sign_in,
 )
 
-pytestmark = pytest.mark.anyio
+# about signing in and the team layer, which no sandbox variant changes
+pytestmark = [pytest.mark.anyio, pytest.mark.same_in_every_variant]
 REDIRECT = "http://127.0.0.1:9/callback"  # never reached: the handler reads the redirect
 
 
