@@ -45,6 +45,7 @@ from sage200_mcp.tools.state import AppState, ProfileSelection, Setup
 
 if TYPE_CHECKING:  # team mode's modules load only on a team server (start-up time)
     from sage200_mcp.people.directory import People
+    from sage200_mcp.team.models import Person
 
 # a team server's People, given which toolset each tool is in
 TeamPeople = Callable[[Mapping[str, str]], "People"]
@@ -142,10 +143,10 @@ SIGNING_IN_AS_A_TEAM = """\
 """
 
 
-def _caller(context: Context[AppState, Any]) -> str | None:
-    from sage200_mcp.teamserver.identity import current_subject
+def _caller(context: Context[AppState, Any]) -> Person | None:
+    from sage200_mcp.teamserver.identity import current_person
 
-    return current_subject(context.request_context.request)
+    return current_person(context.request_context.request)
 
 
 def browser_opener() -> Callable[[str], bool] | None:

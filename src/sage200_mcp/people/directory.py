@@ -3,8 +3,9 @@ limit, and a row in the audit log.
 
 A replica keeps, per person, only what saves round trips and is safe to lose: their SageClient
 (its memory of their sites and slow-changing facts) and the Sage token it last saw. Everything
-that must hold across replicas (the person's status and toolsets, their Sage tokens, their
-selected company, the audit log) is read from or written to the team store on the call.
+that must hold across replicas is read from or written to the team store on the call: the
+person's status and toolsets come with their bearer token's check (one read), then their
+selected company, their Sage tokens when stale, and the audit row.
 """
 
 from __future__ import annotations
@@ -80,19 +81,20 @@ class People:
 
     async def call(
         self,
-        subject: str | None,
+        person: Person | None,
         tool: str,
         arguments: Mapping[str, Any],
         run: Callable[[], Awaitable[R]],
     ) -> R:
-        """``run`` (the tool call) as ``subject``, who must be allowed it; its audit row is
-        written whatever the outcome, even if the client gives up on the call."""
-        if subject is None:  # the bearer middleware lets no request through without one
+        """``run`` (the tool call) as ``person`` (as their bearer token's check read them), who
+        must be allowed it; its audit row is written whatever the outcome, even if the client
+        gives up on the call."""
+        if person is None:  # the bearer middleware lets no request through without one
             raise ToolError(NO_CALLER)
+        subject = person.subject
         started, state, outcome, size = time.perf_counter(), None, "ok", None
         try:
             self._within_rate(subject)
-            person = await self.store.person(subject)
             state = self._state_for(self._allowed(person, tool))
             with serving_as(state):
                 result = await run()
@@ -125,8 +127,8 @@ class People:
                 f" person. Nothing was read; try again in {math.ceil(wait)} seconds."
             )
 
-    def _allowed(self, person: Person | None, tool: str) -> Person:
-        if person is None or person.status != "allowed":
+    def _allowed(self, person: Person, tool: str) -> Person:
+        if person.status != "allowed":
             raise ToolError(
                 "Your access to this Sage 200 server has been withdrawn; ask its administrator."
             )

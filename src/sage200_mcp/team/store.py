@@ -527,6 +527,19 @@ class TeamStore:
         )
         return _grant(rows[0]) if rows else None
 
+    async def bearer(self, token: str) -> tuple[Grant, Person] | None:
+        """An unexpired access token's grant and the person it was issued to, in one indexed
+        read: this runs on every MCP request, and the person's status and toolsets, which every
+        call needs, come with it rather than in a read of their own."""
+        rows = await self.database.fetch(
+            "SELECT t.subject, t.client_id, t.resource, t.scope, t.expires_at, t.family,"
+            " p.subject, p.email, p.display_name, p.status, p.toolsets, p.created_at"
+            " FROM oauth_access_tokens t JOIN people p ON p.subject = t.subject"
+            " WHERE t.token_hash = ? AND t.expires_at > ?",
+            (digest(token), self.clock()),
+        )
+        return (_grant(rows[0][:6]), self._person(rows[0][6:])) if rows else None
+
     async def use_refresh_token(self, token: str) -> RefreshUse:
         """Spend a refresh token (rotation: the caller issues the next in the same family).
         A token spent before means it leaked, or a client raced itself: the whole family is

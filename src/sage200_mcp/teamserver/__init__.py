@@ -4,6 +4,6 @@ issues them this server's own short-lived tokens. MCP clients never see a Sage t
 
 Built from the MCP SDK's auth pieces (metadata, /authorize, /token, /register, the bearer
 middleware) over a provider backed by the team store (``team``), so every replica answers
-every step. Use: ``app.build(...)`` for the Starlette app; ``identity.current_subject()``
+every step. Use: ``app.build(...)`` for the Starlette app; ``identity.current_person()``
 inside a tool call for who is calling.
 """

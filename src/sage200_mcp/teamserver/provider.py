@@ -29,7 +29,7 @@ from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 from pydantic import AnyHttpUrl, AnyUrl, ValidationError
 
 from sage200_mcp.auth.oauth import Pkce, SageId, new_state
-from sage200_mcp.team.models import Grant, PendingAuthorization
+from sage200_mcp.team.models import Grant, PendingAuthorization, Person
 from sage200_mcp.team.store import TeamStore
 from sage200_mcp.teamserver.clients import ClientDirectory
 from sage200_mcp.teamserver.options import TeamServerOptions
@@ -53,6 +53,7 @@ class TeamAccessToken(AccessToken):
     subject: str
     resource: str
     family: str
+    person: Person  # as the token was checked: allowed, with their toolsets
 
 
 def same_resource(given: str, ours: str) -> bool:
@@ -202,9 +203,12 @@ class TeamAuthProvider(
         )
 
     async def load_access_token(self, token: str) -> TeamAccessToken | None:
-        grant = await self.store.access_token(token)
-        if grant is None:
+        """The token, if live and its person still allowed (``team revoke`` also deletes a
+        person's tokens; this holds should a token outlive that)."""
+        found = await self.store.bearer(token)
+        if found is None or found[1].status != "allowed":
             return None
+        grant, person = found
         return TeamAccessToken(
             token=token,
             client_id=grant.client_id,
@@ -213,6 +217,7 @@ class TeamAuthProvider(
             resource=grant.resource,
             subject=grant.subject,
             family=grant.family,
+            person=person,
         )
 
     async def verify_token(self, token: str) -> AccessToken | None:

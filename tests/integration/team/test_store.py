@@ -361,6 +361,7 @@ async def test_database_round_trips_per_operation(store: TeamStore) -> None:
         return store.round_trips - before
 
     assert await trips(store.access_token("token")) == 1
+    assert await trips(store.bearer("token")) == 1
     assert await trips(store.selected_company(SUBJECT)) == 1
     assert await trips(store.sign_in(SUBJECT)) == 1
     entry = AuditEntry(1.0, SUBJECT, None, "get_status", {}, 10, 1.0, "ok")
@@ -406,3 +407,26 @@ async def test_a_sign_in_sage_ended_is_forgotten(store: TeamStore) -> None:
     with pytest.raises(NotSignedIn, match="sign in"):
         await store.fresh_sign_in(SUBJECT, ended)
     assert await store.sign_in(SUBJECT) is None
+
+
+async def test_a_bearer_token_comes_with_its_person_as_they_are_now(store: TeamStore) -> None:
+    """The check every MCP request makes reads the person too: a call needs their status and
+    toolsets, and reads them from here rather than in a statement of its own."""
+    await signed_in(store)
+    grant = Grant(SUBJECT, "client", "https://mcp.example/mcp", "sage", time.time() + 60, "f")
+    await store.save_access_token("token", grant)
+    await store.set_toolsets(SUBJECT, ["customers"])
+    found = await store.bearer("token")
+    assert found is not None
+    assert found[0] == grant
+    assert (found[1].subject, found[1].status, found[1].toolsets) == (
+        SUBJECT,
+        "allowed",
+        ("customers",),
+    )
+    await store.database.execute(
+        "UPDATE people SET status = 'revoked' WHERE subject = ?", (SUBJECT,)
+    )
+    revoked = await store.bearer("token")
+    assert revoked is not None and revoked[1].status == "revoked"
+    assert await store.bearer("another") is None

@@ -177,6 +177,22 @@ async def test_a_revoked_person_is_refused_at_their_next_request_and_cannot_sign
     assert await team_store.sign_in(await subject_of(team_store, PAT[0])) is None
 
 
+async def test_a_person_marked_revoked_is_refused_even_with_their_tokens_left(
+    team_server: TeamServer, team_store: TeamStore
+) -> None:
+    """`team revoke` deletes a person's tokens too; should a token outlive that (a status set
+    by hand, a revocation half done), the token check still refuses it."""
+    async with signed_in(team_server, PAT) as pat:
+        await call(pat.client, "get_status")
+        subject = await subject_of(team_store, PAT[0])
+        await team_store.database.execute(
+            "UPDATE people SET status = 'revoked' WHERE subject = ?", (subject,)
+        )
+        async with httpx.AsyncClient(timeout=30) as http:
+            answer = await http.post(team_server.mcp_url, **mcp_initialize(pat.access_token))
+    assert answer.status_code == 401
+
+
 @pytest.fixture
 def limited_server(
     sandbox_server: SandboxServer,
