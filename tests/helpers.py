@@ -70,7 +70,8 @@ def sandbox_requests(url: str) -> int:
     and the Sage 200 API (its own control endpoints are not counted): read before and after a
     call, the difference is what that call sent."""
     stats = httpx.get(f"{url}/_sandbox/stats", timeout=30).json()
-    return int(stats["api_requests_total"]) + sum(stats["token_requests"].values())
+    total: int = stats["api_requests_total"] + sum(stats["token_requests"].values())
+    return total
 
 
 def free_port() -> int:
