@@ -74,6 +74,7 @@ def test_sdist_is_the_source_release() -> None:
     # what a packager needs to run the tests from the sdist, and the docs the README links to
     wanted |= {"tests/conftest.py", "tests/helpers.py", "bench/bench.py", "docs/ARCHITECTURE.md"}
     wanted |= {"deploy/nginx.conf.template", "deploy/compose.yaml", "deploy/.env.example"}
+    wanted |= {"tests/integration/deploy/schema/compose-spec.json"}
     assert wanted <= names, sorted(wanted - names)
     assert not {n for n in names if n.startswith((".venv", ".git", "dist/", "build/", ".ci/"))}
     assert "deploy/.env" not in names
