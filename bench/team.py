@@ -406,15 +406,20 @@ async def count_trips(replica: InProcessReplica, sandbox: SandboxServer, n: int)
 
         bearer = await caller.trips(n, "ping", {})  # verified, then answered without the store
         measured = [
-            Trips("bearer check, every HTTP request (a ping)", bearer, n, "the token's grant")
+            Trips(
+                "bearer check, every HTTP request (a ping)",
+                bearer,
+                n,
+                "the token's grant and its person (status, toolsets)",
+            )
         ]
         kinds: list[tuple[str, dict[str, Any], str]] = [
-            ("get_status", {}, "the person; their selection; their sign-in; the audit row"),
-            ("list_customers", {"limit": 5}, "the person; their selection; the audit row"),
-            ("list_customers", {"limit": 5, "company": company}, "the person; the audit row"),
-            ("get_customer", {"customer": reference}, "the person; their selection; the audit row"),
-            ("list_bank_accounts", {}, "the person; their selection; the audit row"),
-            ("switch_site", {"site": company}, "the person; the selection written; the audit row"),
+            ("get_status", {}, "their selection; their sign-in; the audit row"),
+            ("list_customers", {"limit": 5}, "their selection; the audit row"),
+            ("list_customers", {"limit": 5, "company": company}, "the audit row"),
+            ("get_customer", {"customer": reference}, "their selection; the audit row"),
+            ("list_bank_accounts", {}, "their selection; the audit row"),
+            ("switch_site", {"site": company}, "the selection written; the audit row"),
         ]
         for tool, arguments, meaning in kinds:
             params = {"name": tool, "arguments": arguments}
