@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import socket
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,3 +229,15 @@ class RedirectCatcher:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def terminate(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop a service a test started: SIGTERM, then SIGKILL if it has not gone in 10 s."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import free_port
+from tests.helpers import free_port, terminate
 
 NGINX = os.environ.get("SAGE200_TEST_NGINX", "/usr/sbin/nginx")
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
@@ -150,14 +150,7 @@ class LoadBalancer:
 
     def stop(self) -> None:
         """A fast shutdown (SIGTERM: open connections are closed, not waited for)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        terminate(self.process)
 
 
 @contextlib.contextmanager

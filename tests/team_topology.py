@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from sage200_mcp.sandbox.server import SandboxServer
-from tests.helpers import CLIENT_ID, PRO, TODAY, free_port
+from tests.helpers import CLIENT_ID, PRO, TODAY, free_port, terminate
 from tests.loadbalancer import LoadBalancer, configured
 
 KEY = base64.b64encode(b"k" * 32).decode()
@@ -78,15 +78,7 @@ class Replica:
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if not self.running:
-            return
-        assert self.process is not None
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        terminate(self.process)
 
     def log(self) -> str:
         try:
