@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -47,7 +48,7 @@ class SqliteDatabase:
             connection = sqlite3.connect(
                 self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
             )
-            connection.execute("PRAGMA journal_mode=WAL")
+            self._write_ahead(connection)
             connection.execute("PRAGMA foreign_keys=ON")
         except (sqlite3.Error, OSError) as error:
             raise ConfigError(
@@ -55,6 +56,22 @@ class SqliteDatabase:
                 " and that the directory is writable."
             ) from None
         return connection
+
+    def _write_ahead(self, connection: sqlite3.Connection) -> None:
+        """Switch a new database to WAL, waiting as a busy database is waited for elsewhere.
+
+        The switch needs the database to itself, and SQLite reports "database is locked" at
+        once, without its busy handler, when another process is switching or migrating the
+        same new file: replicas starting together must wait their turn, not fail."""
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
 
     def _take(self) -> sqlite3.Connection:
         with self._guard:
